@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gatehouse needs to build, test and run.
+# Idempotent: packages already installed are skipped, and `apt-get update` runs only when
+# something is missing. Run as root (or with sudo available). Safe to run on every build.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # libraries (see docs/dependencies.md)
+  libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
+  # tests and benchmarks
+  libcmocka-dev python3 python3-pytest sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "deps: missing packages (${missing[*]}) and not root; install them or run as root" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2

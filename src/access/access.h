@@ -1,0 +1,189 @@
+/*
+ * access.h: the decision engine. Wiegand decoding, schedule evaluation, the policy
+ * compiler (store -> immutable snapshot) and `decide` with its explanation.
+ *
+ * The design is simple: access_compile() reads every policy row in one read transaction
+ * and builds a struct access_snapshot: flat arrays plus an open-addressing hash of
+ * credentials. A snapshot never changes after it is built, so any number of threads may
+ * call access_decide() on it without locks. An access_engine holds the current snapshot
+ * and publishes a new one atomically; readers pin it with access_engine_acquire() (a
+ * hazard-pointer slot per thread, no lock) and the engine frees an old snapshot only
+ * when no reader holds it.
+ *
+ * Mutable runtime state that decisions read and grants update (where each person is, for
+ * anti-passback) lives beside the snapshot in struct access_state, updated with atomics.
+ *
+ * Ownership: access_compile() returns a snapshot the caller frees with
+ * access_snapshot_free() unless it hands it to access_engine_publish(), which takes it.
+ * Thread-safety: access_decide(), access_wiegand_*() and schedule functions are
+ * thread-safe; access_state_* use atomics and are thread-safe; engine functions are
+ * thread-safe.
+ */
+#ifndef GH_ACCESS_H
+#define GH_ACCESS_H
+
+#include "model/model.h"
+#include "store/store.h"
+
+/* ---- Wiegand (src/access/wiegand.c) -------------------------------------------------- */
+
+#define WIEGAND_MAX_BITS 64
+
+struct wiegand_card {
+    enum cred_format format;
+    uint32_t facility;
+    uint64_t number;
+};
+
+/* Decodes a raw read: bits[i] is 0 or 1, bits[0] is the first bit on the wire. The format
+ * is chosen by length (26, 34, 35, 37). -EPROTO with the reason in err for an unknown
+ * length, a bad parity bit, or a bit value other than 0/1. */
+int wiegand_decode(const uint8_t *bits, size_t nbits, struct wiegand_card *out,
+                   struct gh_err *err);
+/* Same, from a string of '0'/'1' characters (at most WIEGAND_MAX_BITS). */
+int wiegand_decode_str(const char *bitstr, struct wiegand_card *out, struct gh_err *err);
+/* Encodes a card with correct parity. -ERANGE if facility/number do not fit the format. */
+int wiegand_encode(const struct wiegand_card *card, uint8_t bits[WIEGAND_MAX_BITS],
+                   size_t *nbits, struct gh_err *err);
+/* Encodes to a '0'/'1' string; buf at least WIEGAND_MAX_BITS + 1. */
+int wiegand_encode_str(const struct wiegand_card *card, char *buf, size_t len,
+                       struct gh_err *err);
+
+/* ---- schedules (src/access/schedule.c) ----------------------------------------------- */
+
+enum sched_result { SCHED_ACTIVE = 0, SCHED_INACTIVE, SCHED_HOLIDAY };
+
+/* Whether a set of intervals is active at local time `loc`. `today_holiday` and
+ * `yesterday_holiday` say whether the local day (and the one before, for intervals that
+ * cross midnight) is a holiday of the schedule's calendar. On a holiday only intervals
+ * with the holiday bit apply; SCHED_HOLIDAY says the schedule would have been active had
+ * the day not been a holiday. Index of the matching interval in *which (may be NULL). */
+enum sched_result sched_eval(const struct sched_interval *iv, int n, const struct gh_local *loc,
+                             bool today_holiday, bool yesterday_holiday, int *which);
+
+/* ---- decisions ---------------------------------------------------------------------- */
+
+/* Reason codes. The numbers are stored in events; never renumber, only append. */
+enum access_reason {
+    REASON_GRANTED = 0,
+    REASON_UNKNOWN_CREDENTIAL,
+    REASON_INVALID_READ,
+    REASON_CREDENTIAL_INACTIVE,
+    REASON_CREDENTIAL_EXPIRED,
+    REASON_CREDENTIAL_NOT_YET_VALID,
+    REASON_PERSON_INACTIVE,
+    REASON_NO_ACCESS_LEVEL,
+    REASON_OUTSIDE_SCHEDULE,
+    REASON_HOLIDAY,
+    REASON_DOOR_LOCKED_DOWN,
+    REASON_PIN_REQUIRED,
+    REASON_PIN_INCORRECT,
+    REASON_ANTIPASSBACK,
+    REASON_ESCORT_REQUIRED,
+    REASON_UNKNOWN_DOOR,
+    REASON_COUNT
+};
+const char *access_reason_name(enum access_reason r);
+int access_reason_parse(const char *s, enum access_reason *out);
+
+/* The presented credential: raw Wiegand bits, or format + facility + number. */
+struct access_presented {
+    bool raw;
+    uint8_t bits[WIEGAND_MAX_BITS];
+    size_t nbits;
+    struct wiegand_card card; /* when !raw */
+};
+
+struct access_request {
+    int64_t door_id;
+    enum direction direction;
+    struct access_presented cred;
+    const char *pin;  /* NULL: none entered */
+    int64_t time_us;  /* when */
+    bool has_escort;  /* an escort's credential was presented too */
+    struct access_presented escort;
+};
+
+enum access_flag {
+    ACCESS_FLAG_APB_SOFT = 1u << 0,     /* granted, but a soft anti-passback violation */
+    ACCESS_FLAG_DOOR_UNLOCKED = 1u << 1 /* door unlocked by schedule: no level needed */
+};
+
+struct access_result {
+    bool granted;
+    enum access_reason reason;
+    unsigned flags;
+    int64_t credential_id; /* 0 when unknown */
+    int64_t person_id;     /* 0 when unknown */
+    int64_t level_id;      /* level that granted, or the last one tried */
+    int64_t schedule_id;
+    int64_t door_id;
+    enum direction direction;
+    int64_t policy_version;
+};
+
+/* The explanation: the chain of checks made, in order, each passed or failed with a
+ * sentence. Optional (pass NULL to access_decide for speed). */
+#define ACCESS_EXPLAIN_MAX_STEPS 24
+struct access_explain_step {
+    const char *check; /* static name: "read", "credential", "person", "door", "level" ... */
+    bool ok;
+    char detail[200];
+};
+struct access_explain {
+    int n;
+    struct access_explain_step steps[ACCESS_EXPLAIN_MAX_STEPS];
+};
+
+struct access_snapshot;
+struct access_state;
+
+/* Builds a snapshot of the whole policy from the store, in one read transaction. site_key
+ * (the data dir's key, for PIN hashes) is copied into the snapshot; NULL: PINs never match. */
+int access_compile(struct store *st, const uint8_t *site_key, struct access_snapshot **out,
+                   struct gh_err *err);
+void access_snapshot_free(struct access_snapshot *snap);
+int64_t access_snapshot_version(const struct access_snapshot *snap);
+size_t access_snapshot_credentials(const struct access_snapshot *snap);
+/* Bytes of heap the snapshot holds. */
+size_t access_snapshot_bytes(const struct access_snapshot *snap);
+/* Door row id for a name, or 0. */
+int64_t access_snapshot_door_by_name(const struct access_snapshot *snap, const char *name);
+
+/* Runtime state: anti-passback locations. Sized for a snapshot; NULL in access_decide
+ * means "no state" (anti-passback is then not checked: what-if questions). */
+struct access_state *access_state_new(const struct access_snapshot *snap);
+void access_state_free(struct access_state *state);
+/* Records the passage of a granted decision (moves the person for anti-passback). */
+void access_state_commit(struct access_state *state, const struct access_snapshot *snap,
+                         const struct access_result *res);
+
+/* Decides. Returns 0 with *res filled (granted or denied with a reason), or -EINVAL for a
+ * malformed request. ex may be NULL. */
+int access_decide(const struct access_snapshot *snap, struct access_state *state,
+                  const struct access_request *req, struct access_result *res,
+                  struct access_explain *ex);
+/* Renders an explanation as text lines ("  ok   credential: ..."). */
+int access_explain_format(const struct access_explain *ex, struct gh_buf *out);
+
+/* PIN hashing: keyed BLAKE2b-256 of (credential id, PIN) with the site key. */
+#define ACCESS_SITE_KEY_LEN 32
+void access_pin_hash(const uint8_t key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
+                     const char *pin, uint8_t out[32]);
+/* Checks a PIN: 4 to 12 digits. */
+int access_pin_check_format(const char *pin, struct gh_err *err);
+
+/* ---- engine: the published snapshot ------------------------------------------------- */
+
+struct access_engine;
+struct access_engine *access_engine_new(void);
+/* Frees the engine and its current snapshot. No reader may hold a snapshot. */
+void access_engine_free(struct access_engine *eng);
+/* Publishes snap (takes ownership); the previous snapshot is freed once unpinned. */
+void access_engine_publish(struct access_engine *eng, struct access_snapshot *snap);
+/* Pins the current snapshot for this thread (NULL if none published). Lock-free. One
+ * snapshot per thread at a time; release before acquiring again. */
+const struct access_snapshot *access_engine_acquire(struct access_engine *eng);
+void access_engine_release(struct access_engine *eng, const struct access_snapshot *snap);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * access_int.h: private to src/access. The layout of a compiled snapshot.
+ *
+ * Everything is flat arrays indexed by uint32; rows are sorted by their store id (the store
+ * lists in id order), so an id is found by binary search. Credentials are found through an
+ * open-addressing hash keyed by (format, facility, number). NONE marks a missing index.
+ */
+#ifndef GH_ACCESS_INT_H
+#define GH_ACCESS_INT_H
+
+#include "access/access.h"
+
+#define NONE UINT32_MAX
+
+struct snap_site {
+    int64_t id;
+    struct gh_tz *tz;
+    char name[MODEL_NAME_MAX];
+};
+
+struct snap_area {
+    int64_t id;
+    uint32_t site;
+    uint32_t parent;
+    uint8_t apb;         /* enum apb_mode */
+    bool locked;         /* this area or an ancestor is locked down */
+    char name[MODEL_NAME_MAX];
+};
+
+struct snap_door {
+    int64_t id;
+    uint32_t site;
+    uint32_t from_area, to_area;
+    uint32_t unlock_sched; /* NONE unless DOOR_UNLOCKED_SCHEDULE */
+    uint8_t mode;          /* enum door_mode */
+    bool escort_required;
+    bool entry_reader, exit_reader;
+    char name[MODEL_NAME_MAX];
+};
+
+struct snap_sched {
+    int64_t id;
+    uint32_t calendar; /* NONE: no holiday calendar */
+    uint32_t iv_off;
+    uint32_t iv_n;
+    char name[MODEL_NAME_MAX];
+};
+
+struct snap_calendar {
+    int64_t id;
+    uint32_t day_off; /* sorted local days in snapshot->holiday_days */
+    uint32_t day_n;
+};
+
+struct snap_level {
+    int64_t id;
+    uint32_t door_off; /* level_door_door / level_door_sched, sorted by door index */
+    uint32_t door_n;
+    char name[MODEL_NAME_MAX];
+};
+
+struct snap_person {
+    int64_t id;
+    int64_t valid_from;
+    int64_t valid_until;
+    uint32_t asg_off; /* into snapshot->asg */
+    uint16_t asg_n;
+    uint8_t status; /* enum person_status */
+    uint8_t kind;   /* enum person_kind */
+};
+
+struct snap_asg {
+    int64_t expires;
+    uint32_t level;
+};
+
+struct snap_cred {
+    int64_t id;
+    int64_t valid_from;
+    int64_t valid_until;
+    uint32_t person;
+    uint32_t pin; /* index into snapshot->pins, NONE: no PIN */
+    uint8_t status; /* enum cred_status */
+};
+
+struct access_snapshot {
+    int64_t version;
+    uint8_t site_key[ACCESS_SITE_KEY_LEN];
+    bool have_key;
+
+    struct snap_site *sites;
+    uint32_t n_sites;
+    struct snap_area *areas;
+    uint32_t n_areas;
+    struct snap_door *doors;
+    uint32_t n_doors;
+    struct snap_sched *scheds;
+    uint32_t n_scheds;
+    struct sched_interval *intervals;
+    uint32_t n_intervals;
+    struct snap_calendar *cals;
+    uint32_t n_cals;
+    int64_t *holiday_days;
+    uint32_t n_holiday_days;
+    struct snap_level *levels;
+    uint32_t n_levels;
+    uint32_t *level_door_door;
+    uint32_t *level_door_sched;
+    uint32_t n_level_doors;
+    struct snap_person *persons;
+    uint32_t n_persons;
+    struct snap_asg *asg;
+    uint32_t n_asg;
+    struct snap_cred *creds;
+    uint32_t n_creds;
+    uint8_t (*pins)[32];
+    uint32_t n_pins;
+
+    /* credential hash: slot -> cred index (NONE empty); keys[] beside for locality */
+    uint64_t *hkeys;
+    uint32_t *hidx;
+    uint32_t hmask;
+
+    size_t bytes;
+};
+
+/* Key of a card in the credential hash. */
+static inline uint64_t access_card_key(enum cred_format f, uint32_t facility, uint64_t number)
+{
+    return ((uint64_t)f << 56) ^ ((uint64_t)facility << 32) ^ number;
+}
+
+static inline uint64_t access_hash64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+/* Index of a row id in an array of structs sorted by an int64 `id` first member. */
+uint32_t access_find_id(const void *base, uint32_t n, size_t size, int64_t id);
+
+/* Credential index for a card, or NONE. */
+uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * base.h: the foundation every other module uses: error codes, messages for users,
+ * logging, allocation, bounded strings and buffers, number parsing, time and time zones.
+ *
+ * Errors: functions return 0 on success or a negative errno-style code (-EINVAL, -ENOENT,
+ * ...). Functions that reject user input also fill a `struct gh_err` with a message that
+ * says what was wrong and where (file:line:column or field name).
+ *
+ * Allocation: xmalloc() and friends abort on out-of-memory (the only error that is not
+ * propagated); everything else is returned.
+ *
+ * Thread-safety: everything here is thread-safe unless a function says otherwise. A
+ * struct gh_tz is immutable after tz_load() and may be shared between threads.
+ */
+#ifndef GH_BASE_H
+#define GH_BASE_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define GH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define GH_NORETURN __attribute__((noreturn))
+#else
+#define GH_PRINTF(f, a)
+#define GH_NORETURN
+#endif
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+/* A message for the user, filled by functions that reject input. Fixed size, no allocation. */
+struct gh_err {
+    char msg[512];
+};
+
+/* Sets err->msg (if err is not NULL) and returns code (negative), for `return gh_fail(...)`. */
+int gh_fail(struct gh_err *err, int code, const char *fmt, ...) GH_PRINTF(3, 4);
+/* Prefixes err->msg with "prefix: " (e.g. a file name or a field), keeping what was there. */
+void gh_err_prefix(struct gh_err *err, const char *fmt, ...) GH_PRINTF(2, 3);
+/* Text for a negative code. Never NULL. */
+const char *gh_strerror(int code);
+
+/* ---- logging ------------------------------------------------------------------------ */
+
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* Level from GATEHOUSE_LOG (error|warn|info|debug), default warn. Lines go to stderr. */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_msg(enum log_level level, const char *func, int code, const char *fmt, ...)
+    GH_PRINTF(4, 5);
+
+#define log_err_f(code, ...)  log_msg(LOG_ERROR, __func__, (code), __VA_ARGS__)
+#define log_error(...)        log_msg(LOG_ERROR, __func__, 0, __VA_ARGS__)
+#define log_warn(...)         log_msg(LOG_WARN, __func__, 0, __VA_ARGS__)
+#define log_info(...)         log_msg(LOG_INFO, __func__, 0, __VA_ARGS__)
+#define log_debug(...)        log_msg(LOG_DEBUG, __func__, 0, __VA_ARGS__)
+
+/* ---- allocation: abort on out-of-memory --------------------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t count, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) GH_PRINTF(1, 2);
+GH_NORETURN void gh_oom(void);
+
+/* ---- strings ------------------------------------------------------------------------ */
+
+/* Copies at most dstsize-1 bytes and NUL-terminates; returns strlen(src) (truncated if >=). */
+size_t gh_strlcpy(char *dst, const char *src, size_t dstsize);
+/* snprintf that reports truncation: returns 0, or -ENOSPC if it did not fit. */
+int gh_snprintf(char *dst, size_t size, const char *fmt, ...) GH_PRINTF(3, 4);
+/* True if s is valid UTF-8 with no control characters other than tab (for names etc.). */
+bool gh_utf8_valid_text(const char *s, size_t len);
+/* Case-insensitive ASCII equality. */
+bool gh_streq_nocase(const char *a, const char *b);
+/* Trims ASCII white space in place at both ends; returns s. */
+char *gh_trim(char *s);
+
+/* Parses a whole decimal integer in [min, max]; -EINVAL if not a number, -ERANGE outside. */
+int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+int gh_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* A growable byte buffer with a hard maximum set at creation (curl's dynbuf). */
+struct gh_buf {
+    char *data; /* NUL-terminated when len > 0 or after gh_buf_cstr() */
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+void gh_buf_init(struct gh_buf *b, size_t max);
+/* -ENOSPC (buffer unchanged) when the result would exceed max. */
+int gh_buf_append(struct gh_buf *b, const void *data, size_t len);
+int gh_buf_printf(struct gh_buf *b, const char *fmt, ...) GH_PRINTF(2, 3);
+const char *gh_buf_cstr(struct gh_buf *b);
+void gh_buf_reset(struct gh_buf *b);
+void gh_buf_free(struct gh_buf *b);
+
+/* ---- time --------------------------------------------------------------------------- */
+
+/* All times are int64 microseconds since the Unix epoch, UTC. */
+#define GH_USEC_PER_SEC INT64_C(1000000)
+#define GH_TIME_MIN     INT64_MIN
+#define GH_TIME_MAX     INT64_MAX
+
+int64_t gh_now_us(void);
+int64_t gh_monotonic_us(void);
+
+/* Civil date helpers (proleptic Gregorian). days = days since 1970-01-01. */
+int64_t gh_days_from_civil(int64_t y, unsigned m, unsigned d);
+void gh_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* 0 = Monday ... 6 = Sunday (ISO). */
+unsigned gh_weekday_from_days(int64_t days);
+
+/* "2026-03-08T07:55:00.000000Z". buf at least 32 bytes. */
+#define GH_ISO_LEN 32
+void gh_format_iso(int64_t t_us, char buf[GH_ISO_LEN]);
+/* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" followed by "Z" or "+HH:MM"/"-HH:MM".
+ * Without an offset, the time is taken in zone tz (or UTC when tz is NULL). */
+struct gh_tz;
+int gh_parse_time(const char *s, const struct gh_tz *tz, int64_t *out, struct gh_err *err);
+/* Parses "YYYY-MM-DD" into days since epoch. */
+int gh_parse_date(const char *s, int64_t *days, struct gh_err *err);
+/* Parses a duration: "90s", "15m", "8h", "30d" (or plain seconds). Returns microseconds. */
+int gh_parse_duration(const char *s, int64_t *out_us, struct gh_err *err);
+
+/* ---- time zones (src/base/tz.c): IANA zones from the system's TZif files -------------- */
+
+/* A loaded zone: transitions from the TZif file plus its POSIX TZ footer rule for times
+ * beyond the table. Immutable once loaded; caller frees with tz_free(). */
+struct gh_tz;
+
+/* Loads zone `name` ("Europe/Berlin", "UTC") from $GATEHOUSE_ZONEINFO or
+ * /usr/share/zoneinfo. Names are checked (no "..", no leading '/', only [A-Za-z0-9_+-/]).
+ * -ENOENT for an unknown zone, -EINVAL for a bad name or a malformed file; err says which. */
+int tz_load(const char *name, struct gh_tz **out, struct gh_err *err);
+/* Parses a TZif image from memory (used by tz_load and the fuzz target). */
+int tz_parse(const char *name, const uint8_t *data, size_t len, struct gh_tz **out,
+             struct gh_err *err);
+void tz_free(struct gh_tz *tz);
+const char *tz_name(const struct gh_tz *tz);
+/* Offset of local time from UTC (seconds, east positive) at UTC instant t_s. */
+int32_t tz_offset_at(const struct gh_tz *tz, int64_t t_s);
+/* Whether daylight saving time is in effect at UTC instant t_s. */
+bool tz_is_dst_at(const struct gh_tz *tz, int64_t t_s);
+
+/* Local wall-clock view of a UTC instant in a zone. */
+struct gh_local {
+    int64_t days;       /* local days since 1970-01-01 */
+    unsigned weekday;   /* 0 = Monday ... 6 = Sunday */
+    unsigned minute;    /* minute of the local day, 0..1439 */
+    unsigned second;    /* second of the local day, 0..86399 */
+    int32_t utc_offset; /* seconds east of UTC */
+};
+void tz_local(const struct gh_tz *tz, int64_t t_us, struct gh_local *out);
+/* The UTC instant of a local wall-clock time (days, second of day). In a gap (spring
+ * forward) the time is moved forward by the gap; in an overlap the earlier instant wins. */
+int64_t tz_utc_from_local(const struct gh_tz *tz, int64_t days, unsigned second_of_day);
+
+#endif

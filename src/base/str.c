@@ -1,0 +1,205 @@
+/*
+ * str.c: bounded strings, checked number parsing and the bounded growable buffer.
+ * These replace the banned strcpy/strcat/sprintf/atoi family everywhere in gatehouse.
+ */
+#include "base/base.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t gh_strlcpy(char *dst, const char *src, size_t dstsize)
+{
+    size_t len = strlen(src);
+    if (dstsize > 0) {
+        size_t n = len < dstsize - 1 ? len : dstsize - 1;
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+    }
+    return len;
+}
+
+int gh_snprintf(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size)
+        return -ENOSPC;
+    return 0;
+}
+
+bool gh_utf8_valid_text(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return false;
+            i++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (size_t k = 1; k <= n; k++) {
+            if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        /* reject overlong forms, surrogates and values past U+10FFFF */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+bool gh_streq_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    }
+    return *a == *b;
+}
+
+char *gh_trim(char *s)
+{
+    char *start = s;
+    size_t len;
+    while (*start && isspace((unsigned char)*start))
+        start++;
+    len = strlen(start);
+    while (len > 0 && isspace((unsigned char)start[len - 1]))
+        len--;
+    memmove(s, start, len);
+    s[len] = '\0';
+    return s;
+}
+
+int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long v;
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*end != '\0')
+        return -EINVAL;
+    if (errno == ERANGE || v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int gh_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    if (s == NULL || !isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0')
+        return -EINVAL;
+    if (errno == ERANGE || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+void gh_buf_init(struct gh_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+static int buf_reserve(struct gh_buf *b, size_t extra)
+{
+    size_t need;
+    if (extra > b->max || b->len > b->max - extra)
+        return -ENOSPC;
+    need = b->len + extra + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need)
+            cap *= 2;
+        b->data = xrealloc(b->data, cap);
+        b->cap = cap;
+    }
+    return 0;
+}
+
+int gh_buf_append(struct gh_buf *b, const void *data, size_t len)
+{
+    int r = buf_reserve(b, len);
+    if (r < 0)
+        return r;
+    if (len > 0)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int gh_buf_printf(struct gh_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    int n, r;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        va_end(ap2);
+        return -EINVAL;
+    }
+    r = buf_reserve(b, (size_t)n);
+    if (r == 0) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+    return r;
+}
+
+const char *gh_buf_cstr(struct gh_buf *b)
+{
+    if (b->data == NULL)
+        return "";
+    return b->data;
+}
+
+void gh_buf_reset(struct gh_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void gh_buf_free(struct gh_buf *b)
+{
+    free(b->data);
+    gh_buf_init(b, b->max);
+}

@@ -1,0 +1,95 @@
+/*
+ * cli.h: private to src/cli. The command table, the shared context of a command run and
+ * the helpers every command group uses (data dir, store, keys, reference resolution,
+ * option parsing, messages).
+ *
+ * Exit statuses: 0 success, 1 failure (the message says what and where), 2 usage error.
+ */
+#ifndef GH_CLI_H
+#define GH_CLI_H
+
+#include "interop/interop.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#define EXIT_USAGE 2
+
+struct cli {
+    const char *data_dir; /* --data, $GATEHOUSE_DATA, or ./gatehouse-data */
+    const char *cmd_name; /* "door add", for messages */
+    struct store *st;     /* opened by cli_open_store() */
+};
+
+struct cli_command {
+    const char *group; /* "door" (or the command itself for single words: "decide") */
+    const char *verb;  /* "add", or NULL for a single-word command */
+    int (*run)(struct cli *c, int argc, char **argv);
+    const char *summary;
+    const char *usage; /* options, one per line */
+};
+
+extern const struct cli_command cli_policy_commands[];
+extern const struct cli_command cli_people_commands[];
+extern const struct cli_command cli_ops_commands[];
+extern const struct cli_command cli_sim_commands[];
+
+/* Messages: "gatehouse: door add: <msg>" on stderr. Return the exit status to use. */
+int cli_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);
+int cli_usage_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);
+/* Prints the command's usage to stdout and returns 0 (for --help). */
+int cli_help(struct cli *c);
+
+/* Parses options with getopt_long (resetting it first). Handles --help (prints usage,
+ * returns 1 so the caller returns 0) and unknown options (returns -1, usage printed). The
+ * callback gets each option; it returns 0 or an exit status (non-zero stops). */
+typedef int (*cli_opt_fn)(struct cli *c, void *ctx, int opt, const char *arg);
+int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, cli_opt_fn fn,
+              void *ctx, int *status);
+
+/* Data dir paths. */
+int cli_db_path(struct cli *c, char *buf, size_t len);
+/* Opens the store of an initialized data dir (message and exit status on failure). */
+int cli_open_store(struct cli *c);
+/* Loads keys/site.key of the data dir. */
+int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN]);
+/* Creates a data dir (0700), its database and its site key (0600). */
+int cli_init_data_dir(const char *dir, struct gh_err *err);
+
+/* Resolve "NAME" or a numeric id to a row id; the message names the option. */
+int cli_site_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_area_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_door_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_schedule_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_calendar_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_level_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+int cli_person_ref(struct cli *c, const char *opt, const char *s, int64_t *id);
+/* A card "FORMAT:FACILITY:NUMBER", e.g. h10301:12:3456. */
+int cli_card_parse(struct cli *c, const char *opt, const char *s, struct wiegand_card *out);
+/* A time (ISO-8601, or "now"); zone-less times are UTC. */
+int cli_time_parse(struct cli *c, const char *opt, const char *s, int64_t *out);
+/* A whole number option in [min, max]. */
+int cli_int_parse(struct cli *c, const char *opt, const char *s, int64_t min, int64_t max,
+                  int64_t *out);
+
+/* Recompiles the snapshot to check the policy still compiles (after a change). */
+int cli_check_policy(struct cli *c);
+
+/* Simulator entry points (sim.c), used by `sim` and `demo`. */
+struct sim_options {
+    uint64_t seed;
+    int people;
+    int buildings;
+    int64_t day; /* local date (days since epoch) to simulate */
+    const char *timezone;
+    bool scenarios;     /* inject the incident scenarios */
+    bool quiet;
+};
+void sim_options_init(struct sim_options *o);
+/* Builds an organization into an empty store. */
+int sim_build_org(struct cli *c, const struct sim_options *o);
+/* Replays one working day of badge traffic through the engine into the event log and
+ * prints a summary (grants/denials by reason, top doors). */
+int sim_run_day(struct cli *c, const struct sim_options *o);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * main.c: the gatehouse command line. Finds the command in the command tables of the
+ * groups (policy, people, ops, sim), sets up the shared context (data dir) and runs it.
+ * Also the helpers every command uses: messages, option parsing, the data dir and its
+ * keys, and resolving names or ids given on the command line.
+ *
+ * Usage: gatehouse [--data DIR] GROUP VERB [options] | gatehouse [--data DIR] COMMAND ...
+ */
+#include "cli/cli.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct cli_command *const command_tables[] = {
+    cli_policy_commands, cli_people_commands, cli_ops_commands, cli_sim_commands};
+
+static const struct cli_command *current_cmd;
+
+int cli_error(struct cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "",
+            c->cmd_name ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_FAILURE;
+}
+
+int cli_usage_error(struct cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "",
+            c->cmd_name ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'gatehouse %s --help')\n", c->cmd_name ? c->cmd_name : "");
+    return EXIT_USAGE;
+}
+
+int cli_help(struct cli *c)
+{
+    const struct cli_command *cmd = current_cmd;
+    if (cmd == NULL)
+        return 0;
+    printf("usage: gatehouse [--data DIR] %s%s%s %s\n\n%s\n", cmd->group, cmd->verb ? " " : "",
+           cmd->verb ? cmd->verb : "", cmd->usage[0] == '[' || cmd->usage[0] == '-' ? "" : "",
+           cmd->summary);
+    if (cmd->usage[0] != '\0')
+        printf("\n%s\n", cmd->usage);
+    (void)c;
+    return 0;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, cli_opt_fn fn,
+              void *ctx, int *status)
+{
+    char shortopts[128];
+    size_t n = 0;
+    int opt;
+
+    shortopts[n++] = ':'; /* missing arguments reported as ':' */
+    for (const struct option *o = opts; o->name && n + 3 < sizeof(shortopts); o++) {
+        if (o->flag == NULL && o->val > 0 && o->val < 128) {
+            shortopts[n++] = (char)o->val;
+            if (o->has_arg == required_argument)
+                shortopts[n++] = ':';
+        }
+    }
+    shortopts[n] = '\0';
+    optind = 0; /* full reset (glibc) */
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        int r;
+        if (opt == 'h') {
+            *status = cli_help(c);
+            return 1;
+        }
+        if (opt == '?') {
+            *status = cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+            return -1;
+        }
+        if (opt == ':') {
+            *status = cli_usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+            return -1;
+        }
+        r = fn(c, ctx, opt, optarg);
+        if (r != 0) {
+            *status = r;
+            return -1;
+        }
+    }
+    *status = 0;
+    return 0;
+}
+
+int cli_db_path(struct cli *c, char *buf, size_t len)
+{
+    return gh_snprintf(buf, len, "%s/gatehouse.db", c->data_dir);
+}
+
+int cli_open_store(struct cli *c)
+{
+    char path[4096];
+    struct gh_err err = {{0}};
+    struct stat sb;
+    int r;
+    if (cli_db_path(c, path, sizeof(path)) < 0)
+        return cli_error(c, "data dir path too long");
+    if (stat(path, &sb) != 0)
+        return cli_error(c, "%s is not an initialized data dir (run 'gatehouse init --data %s')",
+                         c->data_dir, c->data_dir);
+    r = store_open(path, 0, &c->st, &err);
+    if (r < 0)
+        return cli_error(c, "%s", err.msg);
+    return 0;
+}
+
+int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN])
+{
+    char path[4096];
+    int fd;
+    ssize_t n;
+    if (gh_snprintf(path, sizeof(path), "%s/keys/site.key", c->data_dir) < 0)
+        return cli_error(c, "data dir path too long");
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cli_error(c, "%s: cannot open the site key: %s", path, strerror(errno));
+    n = read(fd, key, ACCESS_SITE_KEY_LEN);
+    close(fd);
+    if (n != ACCESS_SITE_KEY_LEN) {
+        sodium_memzero(key, ACCESS_SITE_KEY_LEN);
+        return cli_error(c, "%s: the site key must be %d bytes", path, ACCESS_SITE_KEY_LEN);
+    }
+    return 0;
+}
+
+static int write_key_file(const char *path, struct gh_err *err)
+{
+    uint8_t key[ACCESS_SITE_KEY_LEN];
+    int fd, r = 0;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return gh_fail(err, -errno, "%s: cannot create: %s", path, strerror(errno));
+    randombytes_buf(key, sizeof(key));
+    if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) != 0)
+        r = gh_fail(err, -EIO, "%s: cannot write: %s", path, strerror(errno));
+    sodium_memzero(key, sizeof(key));
+    if (close(fd) != 0 && r == 0)
+        r = gh_fail(err, -EIO, "%s: cannot write: %s", path, strerror(errno));
+    return r;
+}
+
+int cli_init_data_dir(const char *dir, struct gh_err *err)
+{
+    char path[4096];
+    struct store *st = NULL;
+    struct stat sb;
+    int r;
+
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir, strerror(errno));
+    if (gh_snprintf(path, sizeof(path), "%s/gatehouse.db", dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+    if (stat(path, &sb) == 0)
+        return gh_fail(err, -EEXIST, "%s is already initialized", dir);
+    r = store_open(path, STORE_CREATE, &st, err);
+    store_close(st);
+    if (r < 0)
+        return r;
+    (void)chmod(path, 0600);
+    if (gh_snprintf(path, sizeof(path), "%s/keys", dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return gh_fail(err, -errno, "%s: cannot create: %s", path, strerror(errno));
+    if (gh_snprintf(path, sizeof(path), "%s/keys/site.key", dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+    return write_key_file(path, err);
+}
+
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Shared shape of the *_ref helpers: a numeric id is checked with get, a name with find. */
+#define REF_FUNC(fname, type, get, find, what)                                              \
+    int fname(struct cli *c, const char *opt, const char *s, int64_t *id)                   \
+    {                                                                                       \
+        type row;                                                                           \
+        int r;                                                                              \
+        if (all_digits(s)) {                                                                \
+            int64_t v;                                                                      \
+            r = gh_parse_i64(s, 1, INT64_MAX, &v);                                          \
+            r = r == 0 ? get(c->st, v, &row) : r;                                           \
+        } else {                                                                            \
+            r = find(c->st, s, &row);                                                       \
+        }                                                                                   \
+        if (r == -ENOENT || r == -EINVAL || r == -ERANGE)                                   \
+            return cli_error(c, "%s: no %s '%s'", opt, what, s);                            \
+        if (r < 0)                                                                          \
+            return cli_error(c, "%s: %s", opt, store_errmsg(c->st));                        \
+        *id = row.id;                                                                       \
+        return 0;                                                                           \
+    }
+
+REF_FUNC(cli_site_ref, struct site, store_site_get, store_site_find, "site")
+REF_FUNC(cli_area_ref, struct area, store_area_get, store_area_find, "area")
+REF_FUNC(cli_door_ref, struct door, store_door_get, store_door_find, "door")
+REF_FUNC(cli_schedule_ref, struct schedule, store_schedule_get, store_schedule_find,
+         "schedule")
+REF_FUNC(cli_level_ref, struct access_level, store_level_get, store_level_find, "access level")
+
+/* People are named by employee id (which may be all digits), never by row id. */
+int cli_person_ref(struct cli *c, const char *opt, const char *s, int64_t *id)
+{
+    struct person p;
+    int r = store_person_find(c->st, s, &p);
+    if (r == -ENOENT)
+        return cli_error(c, "%s: no person with employee id '%s'", opt, s);
+    if (r < 0)
+        return cli_error(c, "%s: %s", opt, store_errmsg(c->st));
+    *id = p.id;
+    return 0;
+}
+
+int cli_calendar_ref(struct cli *c, const char *opt, const char *s, int64_t *id)
+{
+    struct holiday_calendar cal;
+    int r = store_calendar_find(c->st, s, &cal);
+    if (r == -ENOENT)
+        return cli_error(c, "%s: no holiday calendar '%s'", opt, s);
+    if (r < 0)
+        return cli_error(c, "%s: %s", opt, store_errmsg(c->st));
+    *id = cal.id;
+    return 0;
+}
+
+int cli_card_parse(struct cli *c, const char *opt, const char *s, struct wiegand_card *out)
+{
+    char buf[96];
+    char *fac, *num;
+    uint64_t f, n;
+    struct gh_err err = {{0}};
+    if (gh_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+        goto bad;
+    fac = strchr(buf, ':');
+    if (fac == NULL)
+        goto bad;
+    *fac++ = '\0';
+    num = strchr(fac, ':');
+    if (num == NULL)
+        goto bad;
+    *num++ = '\0';
+    if (cred_format_parse(buf, &out->format, &err) < 0)
+        return cli_usage_error(c, "%s: %s", opt, err.msg);
+    if (gh_parse_u64(fac, UINT32_MAX, &f) < 0 || gh_parse_u64(num, UINT64_MAX >> 1, &n) < 0)
+        goto bad;
+    out->facility = (uint32_t)f;
+    out->number = n;
+    if (model_check_card(out->format, out->facility, out->number, &err) < 0)
+        return cli_usage_error(c, "%s: %s", opt, err.msg);
+    return 0;
+bad:
+    return cli_usage_error(c, "%s: '%s' is not FORMAT:FACILITY:NUMBER (e.g. h10301:12:3456)",
+                           opt, s);
+}
+
+int cli_time_parse(struct cli *c, const char *opt, const char *s, int64_t *out)
+{
+    struct gh_err err = {{0}};
+    if (strcmp(s, "now") == 0) {
+        *out = gh_now_us();
+        return 0;
+    }
+    if (gh_parse_time(s, NULL, out, &err) < 0)
+        return cli_usage_error(c, "%s: %s", opt, err.msg);
+    return 0;
+}
+
+int cli_int_parse(struct cli *c, const char *opt, const char *s, int64_t min, int64_t max,
+                  int64_t *out)
+{
+    if (gh_parse_i64(s, min, max, out) < 0)
+        return cli_usage_error(c, "%s: '%s' is not a whole number from %lld to %lld", opt, s,
+                               (long long)min, (long long)max);
+    return 0;
+}
+
+int cli_check_policy(struct cli *c)
+{
+    struct access_snapshot *snap = NULL;
+    struct gh_err err = {{0}};
+    int r = access_compile(c->st, NULL, &snap, &err);
+    access_snapshot_free(snap);
+    if (r < 0)
+        return cli_error(c, "the policy no longer compiles: %s", err.msg);
+    return 0;
+}
+
+static void print_overview(void)
+{
+    printf("usage: gatehouse [--data DIR] COMMAND [options]\n\n"
+           "gatehouse: unified physical security. Commands:\n\n");
+    for (size_t t = 0; t < GH_ARRAY_LEN(command_tables); t++) {
+        for (const struct cli_command *cmd = command_tables[t]; cmd->group; cmd++) {
+            char name[64];
+            snprintf(name, sizeof(name), "%s%s%s", cmd->group, cmd->verb ? " " : "",
+                     cmd->verb ? cmd->verb : "");
+            printf("  %-20s %s\n", name, cmd->summary);
+        }
+    }
+    printf("\nEvery command takes --data DIR (default $GATEHOUSE_DATA, else ./gatehouse-data)\n"
+           "and --help. Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static const struct cli_command *find_command(const char *group, const char *verb,
+                                              bool *group_known)
+{
+    *group_known = false;
+    for (size_t t = 0; t < GH_ARRAY_LEN(command_tables); t++) {
+        for (const struct cli_command *cmd = command_tables[t]; cmd->group; cmd++) {
+            if (strcmp(cmd->group, group) != 0)
+                continue;
+            *group_known = true;
+            if (cmd->verb == NULL || (verb != NULL && strcmp(cmd->verb, verb) == 0))
+                return cmd;
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {0};
+    const struct cli_command *cmd;
+    bool group_known;
+    char name[64];
+    int i = 1, status, sub_argc;
+    char **sub_argv;
+
+    if (sodium_init() < 0) {
+        fputs("gatehouse: libsodium failed to initialize\n", stderr);
+        return EXIT_FAILURE;
+    }
+    c.data_dir = getenv("GATEHOUSE_DATA");
+    if (c.data_dir == NULL || c.data_dir[0] == '\0')
+        c.data_dir = "./gatehouse-data";
+    /* --data may come first; commands also accept it anywhere (filtered below). */
+    while (i < argc && argv[i][0] == '-') {
+        if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "-d") == 0) && i + 1 < argc) {
+            c.data_dir = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--data=", 7) == 0) {
+            c.data_dir = argv[i] + 7;
+            i++;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_overview();
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("gatehouse 0.1.0 (schema %d)\n", store_schema_latest());
+            return 0;
+        } else {
+            fprintf(stderr, "gatehouse: unknown option '%s' (see 'gatehouse --help')\n",
+                    argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        print_overview();
+        return EXIT_USAGE;
+    }
+    cmd = find_command(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &group_known);
+    if (cmd == NULL) {
+        if (group_known) {
+            fprintf(stderr, "gatehouse: %s: unknown or missing sub-command; one of:", argv[i]);
+            for (size_t t = 0; t < GH_ARRAY_LEN(command_tables); t++)
+                for (const struct cli_command *k = command_tables[t]; k->group; k++)
+                    if (strcmp(k->group, argv[i]) == 0)
+                        fprintf(stderr, " %s", k->verb);
+            fputc('\n', stderr);
+        } else {
+            fprintf(stderr, "gatehouse: unknown command '%s' (see 'gatehouse --help')\n",
+                    argv[i]);
+        }
+        return EXIT_USAGE;
+    }
+    snprintf(name, sizeof(name), "%s%s%s", cmd->group, cmd->verb ? " " : "",
+             cmd->verb ? cmd->verb : "");
+    c.cmd_name = name;
+    current_cmd = cmd;
+    /* The command sees argv from its own name; pull --data DIR out wherever it is. */
+    sub_argv = xcalloc((size_t)argc + 1, sizeof(char *));
+    sub_argc = 0;
+    sub_argv[sub_argc++] = argv[0];
+    for (int k = i + (cmd->verb ? 2 : 1); k < argc; k++) {
+        if (strcmp(argv[k], "--data") == 0 && k + 1 < argc) {
+            c.data_dir = argv[++k];
+            continue;
+        }
+        if (strncmp(argv[k], "--data=", 7) == 0) {
+            c.data_dir = argv[k] + 7;
+            continue;
+        }
+        sub_argv[sub_argc++] = argv[k];
+    }
+    status = cmd->run(&c, sub_argc, sub_argv);
+    store_close(c.st);
+    free(sub_argv);
+    return status;
+}

@@ -1,0 +1,164 @@
+/*
+ * export.c: the access-log export, streamed in offset order in constant memory.
+ *
+ * CSV (RFC 4180, header EXPORT_CSV_HEADER, fixed column order) or JSON lines. Each event
+ * is written as it is read from the store; the door, credential and person it names are
+ * looked up by primary key (with a one-entry cache each, since consecutive events often
+ * share them). Text fields that a spreadsheet would run as a formula (starting with
+ * = + - @ or a tab/CR) are prefixed with a single quote in CSV, the usual defence against
+ * CSV injection.
+ */
+#include "interop/interop.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct exporter {
+    struct store *st;
+    FILE *out;
+    enum export_format fmt;
+    bool all_types;
+    int64_t count;
+    struct door door;
+    struct person person;
+    struct credential cred;
+};
+
+static void csv_field(FILE *out, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                   s[0] == '\r';
+    if (quote)
+        fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+static int on_event(void *ctx, const struct event *ev)
+{
+    struct exporter *x = ctx;
+    char ts[GH_ISO_LEN], badge[64] = "", door_id[24] = "", person_id[24] = "";
+    const char *door_name = "", *employee_id = "", *decision = "", *reason = "";
+
+    if (!x->all_types && ev->type != EV_ACCESS_DECISION)
+        return 0;
+    gh_format_iso(ev->time_us, ts);
+    if (ev->door_id != 0) {
+        if (x->door.id != ev->door_id && store_door_get(x->st, ev->door_id, &x->door) < 0)
+            x->door.id = 0;
+        snprintf(door_id, sizeof(door_id), "%lld", (long long)ev->door_id);
+        if (x->door.id == ev->door_id)
+            door_name = x->door.name;
+    }
+    if (ev->credential_id != 0) {
+        if (x->cred.id != ev->credential_id &&
+            store_credential_get(x->st, ev->credential_id, &x->cred) < 0)
+            x->cred.id = 0;
+        if (x->cred.id == ev->credential_id)
+            snprintf(badge, sizeof(badge), "%s:%u:%llu", cred_format_name(x->cred.format),
+                     x->cred.facility, (unsigned long long)x->cred.number);
+    }
+    if (ev->person_id != 0) {
+        if (x->person.id != ev->person_id &&
+            store_person_get(x->st, ev->person_id, &x->person) < 0)
+            x->person.id = 0;
+        snprintf(person_id, sizeof(person_id), "%lld", (long long)ev->person_id);
+        if (x->person.id == ev->person_id)
+            employee_id = x->person.employee_id;
+    }
+    if (ev->decision >= 0)
+        decision = ev->decision ? "granted" : "denied";
+    if (ev->reason >= 0)
+        reason = access_reason_name((enum access_reason)ev->reason);
+
+    if (x->fmt == EXPORT_CSV) {
+        fputs(ts, x->out);
+        fputc(',', x->out);
+        csv_field(x->out, badge);
+        fprintf(x->out, ",%s,", door_id);
+        csv_field(x->out, door_name);
+        fprintf(x->out, ",%s,", person_id);
+        csv_field(x->out, employee_id);
+        fprintf(x->out, ",%s,%s\n", decision, reason);
+    } else {
+        json_t *o = json_pack("{s:I, s:s, s:s}", "offset", (json_int_t)ev->offset, "timestamp",
+                              ts, "type", event_type_name(ev->type));
+        char *line;
+        if (o == NULL)
+            return -ENOMEM;
+        if (badge[0])
+            json_object_set_new(o, "badge_id", json_string(badge));
+        if (ev->door_id)
+            json_object_set_new(o, "door_id", json_integer(ev->door_id));
+        if (door_name[0])
+            json_object_set_new(o, "door_name", json_string(door_name));
+        if (ev->person_id)
+            json_object_set_new(o, "person_id", json_integer(ev->person_id));
+        if (employee_id[0])
+            json_object_set_new(o, "employee_id", json_string(employee_id));
+        if (decision[0])
+            json_object_set_new(o, "decision", json_string(decision));
+        if (reason[0])
+            json_object_set_new(o, "reason", json_string(reason));
+        if (ev->payload[0]) {
+            json_t *p = json_loads(ev->payload, 0, NULL);
+            if (p != NULL)
+                json_object_set_new(o, "payload", p);
+        }
+        line = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (line == NULL)
+            return -ENOMEM;
+        fputs(line, x->out);
+        fputc('\n', x->out);
+        free(line);
+    }
+    x->count++;
+    return ferror(x->out) ? -EIO : 0;
+}
+
+int export_events(struct store *st, const struct store_event_filter *f, enum export_format fmt,
+                  bool all_types, int fd, int64_t *count, struct gh_err *err)
+{
+    struct exporter x;
+    struct store_event_filter filter = *f;
+    int dupfd, r;
+
+    memset(&x, 0, sizeof(x));
+    x.st = st;
+    x.fmt = fmt;
+    x.all_types = all_types;
+    if (!all_types)
+        filter.type = EV_ACCESS_DECISION;
+    dupfd = dup(fd);
+    if (dupfd < 0 || (x.out = fdopen(dupfd, "w")) == NULL) {
+        if (dupfd >= 0)
+            close(dupfd);
+        return gh_fail(err, -errno, "export: cannot write to the output");
+    }
+    if (fmt == EXPORT_CSV)
+        fputs(EXPORT_CSV_HEADER "\n", x.out);
+    r = store_begin_read(st);
+    if (r == 0) {
+        r = store_event_query(st, &filter, on_event, &x);
+        store_rollback(st);
+    }
+    if (fclose(x.out) != 0 && r == 0)
+        r = -EIO;
+    if (r < 0)
+        return gh_fail(err, r, "export: %s", r == -EIO ? "writing the output failed"
+                                                         : store_errmsg(st));
+    if (count)
+        *count = x.count;
+    return 0;
+}

@@ -1,0 +1,132 @@
+/*
+ * interop.h: exchange formats. The HR roster CSV (parse, column mapping, import into the
+ * store) and the access-log export (CSV and JSON lines, streamed).
+ *
+ * Parsing and applying are separate: roster_parse() turns untrusted bytes into validated
+ * rows or a list of errors (line:column: message) and touches nothing; roster_apply()
+ * writes rows to the store in one transaction, all or nothing.
+ *
+ * Ownership: roster_parse() returns a struct roster the caller frees with roster_free();
+ * its strings live in the roster. Thread-safety: none of these share state; a roster may
+ * be read from any thread.
+ */
+#ifndef GH_INTEROP_H
+#define GH_INTEROP_H
+
+#include "ingest/ingest.h"
+
+/* ---- HR roster CSV (src/interop/roster.c) ------------------------------------------- */
+
+/* Hard limits on untrusted roster input. */
+#define ROSTER_MAX_BYTES   (512u * 1024 * 1024)
+#define ROSTER_MAX_ROWS    2000000u
+#define ROSTER_MAX_FIELD   1024u
+#define ROSTER_MAX_COLUMNS 128u
+#define ROSTER_MAX_ERRORS  200u /* errors kept (all are counted) */
+
+/* The roster fields, in the canonical column order. */
+enum roster_field {
+    RF_EMPLOYEE_ID = 0, /* required */
+    RF_FIRST_NAME,      /* required */
+    RF_LAST_NAME,       /* required */
+    RF_EMAIL,
+    RF_DEPARTMENT,
+    RF_TITLE,
+    RF_MANAGER_ID,
+    RF_STATUS,     /* active | on_leave | suspended | terminated; empty = active */
+    RF_START_DATE, /* YYYY-MM-DD, valid from 00:00 UTC that day */
+    RF_END_DATE,   /* YYYY-MM-DD, valid through that day (until 00:00 UTC the day after) */
+    RF_KIND,       /* employee | contractor | visitor; empty = employee */
+    ROSTER_FIELD_COUNT
+};
+const char *roster_field_name(enum roster_field f);
+bool roster_field_required(enum roster_field f);
+
+/* Which header text names each field (NULL: the field's own name). */
+struct roster_mapping {
+    char *column[ROSTER_FIELD_COUNT];
+};
+void roster_mapping_init(struct roster_mapping *m);
+void roster_mapping_free(struct roster_mapping *m);
+/* "employee_id=Employee ID,first_name=Given Name" (fields by their canonical names;
+ * a column name may be quoted with "..." to contain a comma). */
+int roster_mapping_parse(const char *spec, struct roster_mapping *m, struct gh_err *err);
+/* A mapping file: one "field = Column Name" a line, '#' comments, blank lines ignored.
+ * Errors say file:line. */
+int roster_mapping_load(const char *path, struct roster_mapping *m, struct gh_err *err);
+
+struct roster_row {
+    unsigned line; /* line in the file where the record starts (1-based, header = 1) */
+    const char *field[ROSTER_FIELD_COUNT]; /* trimmed text, "" when absent/empty */
+    enum person_status status;
+    enum person_kind kind;
+    int64_t valid_from;  /* GH_TIME_MIN when no start date */
+    int64_t valid_until; /* GH_TIME_MAX when no end date */
+};
+
+struct roster_error {
+    unsigned line;
+    unsigned column; /* 1-based column (field index) of the record, 0 for the whole line */
+    char msg[200];
+};
+
+struct roster {
+    struct roster_row *rows;
+    size_t n_rows;
+    struct roster_error *errors; /* at most ROSTER_MAX_ERRORS kept */
+    size_t n_errors;             /* all errors counted */
+    char **unknown_columns;      /* header names that map to no field (not fatal) */
+    unsigned field_column[ROSTER_FIELD_COUNT]; /* 1-based file column of each field, 0 absent */
+    size_t n_unknown;
+    /* private: string storage */
+    char **blocks;
+    size_t n_blocks;
+    size_t block_used;
+};
+
+/* Parses an RFC 4180 roster (quoted fields, embedded commas and newlines, CRLF or LF, an
+ * optional UTF-8 BOM) with a header row mapped by name. Each row is validated (required
+ * fields, id syntax, name text, e-mail, status, kind, dates, end >= start, duplicate
+ * employee ids within the file). Returns 0 with *out set when the file was read, even if
+ * rows have errors (check out->n_errors); a negative code with err set when the file as a
+ * whole cannot be used (too large, not CSV, a required column missing). */
+int roster_parse(const char *data, size_t len, const struct roster_mapping *m,
+                 struct roster **out, struct gh_err *err);
+void roster_free(struct roster *r);
+
+/* ---- applying a roster (src/interop/import.c) ---------------------------------------- */
+
+struct roster_summary {
+    size_t rows;
+    size_t created;
+    size_t updated;
+    size_t unchanged;
+    size_t terminated; /* people newly terminated (status or absent from a full feed) */
+    size_t credentials_revoked;
+    size_t reviews_opened; /* department changes */
+};
+
+/* Called every so often with rows done / total (for a progress bar); may be NULL. */
+typedef void (*roster_progress_cb)(void *ctx, size_t done, size_t total);
+
+/* Upserts every row by employee id in one write transaction. With `full`, people of kind
+ * employee or contractor who are not in the file are terminated. Terminations revoke every
+ * credential of the person in the same transaction; a department change opens an access
+ * review. A manager id must name a person in the file or the store. All or nothing: on
+ * any error the transaction is rolled back and err says line:column: what. */
+int roster_apply(struct store *st, const struct roster *r, bool full, int64_t now_us,
+                 struct roster_summary *sum, roster_progress_cb progress, void *pctx,
+                 struct gh_err *err);
+
+/* ---- access-log export (src/interop/export.c) --------------------------------------- */
+
+enum export_format { EXPORT_CSV = 0, EXPORT_JSONL };
+#define EXPORT_CSV_HEADER                                                                  \
+    "timestamp,badge_id,door_id,door_name,person_id,employee_id,decision,reason"
+
+/* Writes access decisions (and, with all_types, every event) matching the filter to fd in
+ * offset order, in constant memory. *count gets the rows written. */
+int export_events(struct store *st, const struct store_event_filter *f, enum export_format fmt,
+                  bool all_types, int fd, int64_t *count, struct gh_err *err);
+
+#endif

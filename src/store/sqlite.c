@@ -1,0 +1,1449 @@
+/*
+ * sqlite.c: the SQLite backend of store.h.
+ *
+ * The design is simple: every SQL statement gatehouse runs is in one table (sql_text[]),
+ * prepared on first use and cached on the connection, so there is no SQL text built from
+ * data anywhere. Rows are read by one reader function per entity. Constraint failures
+ * are turned into -EEXIST / -EINVAL with a sentence naming the field.
+ *
+ * Open: WAL, foreign keys on, a busy timeout, then the schema version (PRAGMA
+ * user_version) is compared with the embedded migrations: older is migrated (each
+ * migration in its own transaction), newer is refused.
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum sql_id {
+    Q_META_GET,
+    Q_META_SET,
+    Q_POLICY_VERSION,
+    Q_SITE_INSERT,
+    Q_SITE_GET,
+    Q_SITE_FIND,
+    Q_SITE_LIST,
+    Q_AREA_INSERT,
+    Q_AREA_UPDATE,
+    Q_AREA_GET,
+    Q_AREA_FIND,
+    Q_AREA_LIST,
+    Q_DOOR_INSERT,
+    Q_DOOR_UPDATE,
+    Q_DOOR_GET,
+    Q_DOOR_FIND,
+    Q_DOOR_LIST,
+    Q_CAL_INSERT,
+    Q_CAL_FIND,
+    Q_CAL_LIST,
+    Q_HOLIDAY_INSERT,
+    Q_HOLIDAY_LIST,
+    Q_SCHED_INSERT,
+    Q_SCHED_UPDATE,
+    Q_SCHED_GET,
+    Q_SCHED_FIND,
+    Q_SCHED_LIST,
+    Q_SCHED_IV_DELETE,
+    Q_SCHED_IV_INSERT,
+    Q_SCHED_IV_GET,
+    Q_LEVEL_INSERT,
+    Q_LEVEL_GET,
+    Q_LEVEL_FIND,
+    Q_LEVEL_LIST,
+    Q_LEVEL_DOOR_SET,
+    Q_LEVEL_DOOR_REMOVE,
+    Q_LEVEL_DOOR_LIST,
+    Q_DEPT_INSERT,
+    Q_DEPT_GET,
+    Q_DEPT_FIND,
+    Q_DEPT_LIST,
+    Q_PERSON_INSERT,
+    Q_PERSON_UPDATE,
+    Q_PERSON_GET,
+    Q_PERSON_FIND,
+    Q_PERSON_LIST,
+    Q_PERSON_COUNT,
+    Q_CRED_INSERT,
+    Q_CRED_UPDATE,
+    Q_CRED_GET,
+    Q_CRED_FIND,
+    Q_CRED_LIST,
+    Q_CRED_LIST_PERSON,
+    Q_CRED_REVOKE_PERSON,
+    Q_ASSIGN_SET,
+    Q_ASSIGN_REMOVE,
+    Q_ASSIGN_LIST,
+    Q_REVIEW_OPEN,
+    Q_REVIEW_COUNT,
+    Q_EVENT_APPEND,
+    Q_EVENT_QUERY,
+    Q_EVENT_LAST,
+    Q_COUNT
+};
+
+#define AREA_COLS   "id, site_id, parent_id, name, apb, locked_down"
+#define DOOR_COLS                                                                          \
+    "id, site_id, name, from_area_id, to_area_id, mode, unlock_schedule_id, unlock_ms, "   \
+    "held_open_s, fail, escort_required, entry_reader, exit_reader"
+#define PERSON_COLS                                                                        \
+    "id, employee_id, first_name, last_name, email, department_id, title, manager_id, "    \
+    "kind, status, valid_from, valid_until"
+#define CRED_COLS                                                                          \
+    "id, person_id, format, facility, number, status, valid_from, valid_until, pin_hash"
+#define EVENT_COLS                                                                         \
+    "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [Q_POLICY_VERSION] = "SELECT version FROM policy_version WHERE id = 1",
+    [Q_SITE_INSERT] = "INSERT INTO sites (name, timezone) VALUES (?1, ?2)",
+    [Q_SITE_GET] = "SELECT id, name, timezone FROM sites WHERE id = ?1",
+    [Q_SITE_FIND] = "SELECT id, name, timezone FROM sites WHERE name = ?1",
+    [Q_SITE_LIST] = "SELECT id, name, timezone FROM sites ORDER BY id",
+    [Q_AREA_INSERT] = "INSERT INTO areas (site_id, parent_id, name, apb, locked_down) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_AREA_UPDATE] = "UPDATE areas SET site_id = ?2, parent_id = ?3, name = ?4, apb = ?5, "
+                      "locked_down = ?6 WHERE id = ?1",
+    [Q_AREA_GET] = "SELECT " AREA_COLS " FROM areas WHERE id = ?1",
+    [Q_AREA_FIND] = "SELECT " AREA_COLS " FROM areas WHERE name = ?1",
+    [Q_AREA_LIST] = "SELECT " AREA_COLS " FROM areas ORDER BY id",
+    [Q_DOOR_INSERT] = "INSERT INTO doors (site_id, name, from_area_id, to_area_id, mode, "
+                      "unlock_schedule_id, unlock_ms, held_open_s, fail, escort_required, "
+                      "entry_reader, exit_reader) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [Q_DOOR_UPDATE] = "UPDATE doors SET site_id = ?2, name = ?3, from_area_id = ?4, "
+                      "to_area_id = ?5, mode = ?6, unlock_schedule_id = ?7, unlock_ms = ?8, "
+                      "held_open_s = ?9, fail = ?10, escort_required = ?11, "
+                      "entry_reader = ?12, exit_reader = ?13 WHERE id = ?1",
+    [Q_DOOR_GET] = "SELECT " DOOR_COLS " FROM doors WHERE id = ?1",
+    [Q_DOOR_FIND] = "SELECT " DOOR_COLS " FROM doors WHERE name = ?1",
+    [Q_DOOR_LIST] = "SELECT " DOOR_COLS " FROM doors ORDER BY id",
+    [Q_CAL_INSERT] = "INSERT INTO holiday_calendars (name) VALUES (?1)",
+    [Q_CAL_FIND] = "SELECT id, name FROM holiday_calendars WHERE name = ?1",
+    [Q_CAL_LIST] = "SELECT id, name FROM holiday_calendars ORDER BY id",
+    [Q_HOLIDAY_INSERT] = "INSERT INTO holidays (calendar_id, day, name) VALUES (?1, ?2, ?3)",
+    [Q_HOLIDAY_LIST] = "SELECT calendar_id, day, name FROM holidays ORDER BY calendar_id, day",
+    [Q_SCHED_INSERT] = "INSERT INTO schedules (name, calendar_id) VALUES (?1, ?2)",
+    [Q_SCHED_UPDATE] = "UPDATE schedules SET name = ?2, calendar_id = ?3 WHERE id = ?1",
+    [Q_SCHED_GET] = "SELECT id, name, calendar_id FROM schedules WHERE id = ?1",
+    [Q_SCHED_FIND] = "SELECT id, name, calendar_id FROM schedules WHERE name = ?1",
+    [Q_SCHED_LIST] = "SELECT id, name, calendar_id FROM schedules ORDER BY id",
+    [Q_SCHED_IV_DELETE] = "DELETE FROM schedule_intervals WHERE schedule_id = ?1",
+    [Q_SCHED_IV_INSERT] = "INSERT INTO schedule_intervals (schedule_id, idx, days, start_min, "
+                          "end_min) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_SCHED_IV_GET] = "SELECT days, start_min, end_min FROM schedule_intervals "
+                       "WHERE schedule_id = ?1 ORDER BY idx",
+    [Q_LEVEL_INSERT] = "INSERT INTO access_levels (name) VALUES (?1)",
+    [Q_LEVEL_GET] = "SELECT id, name FROM access_levels WHERE id = ?1",
+    [Q_LEVEL_FIND] = "SELECT id, name FROM access_levels WHERE name = ?1",
+    [Q_LEVEL_LIST] = "SELECT id, name FROM access_levels ORDER BY id",
+    [Q_LEVEL_DOOR_SET] = "INSERT INTO level_doors (level_id, door_id, schedule_id) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (level_id, door_id) "
+                         "DO UPDATE SET schedule_id = excluded.schedule_id",
+    [Q_LEVEL_DOOR_REMOVE] = "DELETE FROM level_doors WHERE level_id = ?1 AND door_id = ?2",
+    [Q_LEVEL_DOOR_LIST] = "SELECT level_id, door_id, schedule_id FROM level_doors "
+                          "ORDER BY level_id, door_id",
+    [Q_DEPT_INSERT] = "INSERT INTO departments (name) VALUES (?1)",
+    [Q_DEPT_GET] = "SELECT id, name FROM departments WHERE id = ?1",
+    [Q_DEPT_FIND] = "SELECT id, name FROM departments WHERE name = ?1",
+    [Q_DEPT_LIST] = "SELECT id, name FROM departments ORDER BY id",
+    [Q_PERSON_INSERT] = "INSERT INTO people (employee_id, first_name, last_name, email, "
+                        "department_id, title, manager_id, kind, status, valid_from, "
+                        "valid_until) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [Q_PERSON_UPDATE] = "UPDATE people SET employee_id = ?2, first_name = ?3, last_name = ?4, "
+                        "email = ?5, department_id = ?6, title = ?7, manager_id = ?8, "
+                        "kind = ?9, status = ?10, valid_from = ?11, valid_until = ?12 "
+                        "WHERE id = ?1",
+    [Q_PERSON_GET] = "SELECT " PERSON_COLS " FROM people WHERE id = ?1",
+    [Q_PERSON_FIND] = "SELECT " PERSON_COLS " FROM people WHERE employee_id = ?1",
+    [Q_PERSON_LIST] = "SELECT " PERSON_COLS " FROM people ORDER BY id",
+    [Q_PERSON_COUNT] = "SELECT count(*) FROM people",
+    [Q_CRED_INSERT] = "INSERT INTO credentials (person_id, format, facility, number, status, "
+                      "valid_from, valid_until, pin_hash) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_CRED_UPDATE] = "UPDATE credentials SET person_id = ?2, format = ?3, facility = ?4, "
+                      "number = ?5, status = ?6, valid_from = ?7, valid_until = ?8, "
+                      "pin_hash = ?9 WHERE id = ?1",
+    [Q_CRED_GET] = "SELECT " CRED_COLS " FROM credentials WHERE id = ?1",
+    [Q_CRED_FIND] = "SELECT " CRED_COLS " FROM credentials "
+                    "WHERE format = ?1 AND facility = ?2 AND number = ?3",
+    [Q_CRED_LIST] = "SELECT " CRED_COLS " FROM credentials ORDER BY id",
+    [Q_CRED_LIST_PERSON] = "SELECT " CRED_COLS " FROM credentials WHERE person_id = ?1 "
+                           "ORDER BY id",
+    [Q_CRED_REVOKE_PERSON] = "UPDATE credentials SET status = ?2 "
+                             "WHERE person_id = ?1 AND status IN (0, 1)",
+    [Q_ASSIGN_SET] = "INSERT INTO assignments (person_id, level_id, expires) "
+                     "VALUES (?1, ?2, ?3) ON CONFLICT (person_id, level_id) "
+                     "DO UPDATE SET expires = excluded.expires RETURNING id",
+    [Q_ASSIGN_REMOVE] = "DELETE FROM assignments WHERE person_id = ?1 AND level_id = ?2",
+    [Q_ASSIGN_LIST] = "SELECT id, person_id, level_id, expires FROM assignments ORDER BY id",
+    [Q_REVIEW_OPEN] = "INSERT INTO access_reviews (person_id, reason, opened_us) "
+                      "VALUES (?1, ?2, ?3)",
+    [Q_REVIEW_COUNT] = "SELECT count(*) FROM access_reviews WHERE closed_us IS NULL",
+    [Q_EVENT_APPEND] = "INSERT INTO events (time_us, type, door_id, person_id, credential_id, "
+                       "decision, reason, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 "
+                      "AND time_us >= ?2 AND time_us < ?3 "
+                      "AND (?4 = 0 OR person_id = ?4) AND (?5 = 0 OR door_id = ?5) "
+                      "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
+                      "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
+    [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmts[Q_COUNT];
+};
+
+const char *store_errmsg(struct store *st)
+{
+    return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+/* The cached statement for q, reset and unbound; NULL (logged) if it does not prepare. */
+static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
+{
+    sqlite3_stmt *s = st->stmts[q];
+    if (s == NULL) {
+        int rc = sqlite3_prepare_v3(st->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &s,
+                                    NULL);
+        if (rc != SQLITE_OK) {
+            log_error("preparing statement %d: %s", (int)q, sqlite3_errmsg(st->db));
+            return NULL;
+        }
+        st->stmts[q] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+/* Maps a failed step to a code and a sentence naming `what` (e.g. "site 'HQ'"). */
+static int step_error(struct store *st, int rc, struct gh_err *err, const char *what)
+{
+    int ext = sqlite3_extended_errcode(st->db);
+    if (rc == SQLITE_CONSTRAINT) {
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return gh_fail(err, -EEXIST, "%s already exists", what);
+        if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return gh_fail(err, -EINVAL, "%s refers to something that does not exist", what);
+        return gh_fail(err, -EINVAL, "%s: %s", what, sqlite3_errmsg(st->db));
+    }
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return gh_fail(err, -EBUSY, "%s: database is busy", what);
+    return gh_fail(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_stmt(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
+{
+    int rc;
+    if (s == NULL)
+        return gh_fail(err, -EIO, "%s: statement failed to prepare", what);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        int r = step_error(st, rc, err, what);
+        sqlite3_reset(s);
+        return r;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+static int exec_sql(struct store *st, const char *sql, struct gh_err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int r = gh_fail(err, -EIO, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return r;
+    }
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Binds an optional reference: 0 is NULL. */
+static void bind_ref(sqlite3_stmt *s, int i, int64_t v)
+{
+    if (v == 0)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int64(s, i, v);
+}
+
+/* Binds an optional time bound: GH_TIME_MIN / GH_TIME_MAX are NULL. */
+static void bind_time(sqlite3_stmt *s, int i, int64_t v)
+{
+    if (v == GH_TIME_MIN || v == GH_TIME_MAX)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int64(s, i, v);
+}
+
+static int64_t col_time(sqlite3_stmt *s, int i, int64_t if_null)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? if_null : sqlite3_column_int64(s, i);
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *dst, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    gh_strlcpy(dst, t ? (const char *)t : "", len);
+}
+
+/* ---- open, migrate, close ------------------------------------------------------------ */
+
+int store_schema_latest(void)
+{
+    int v = 0;
+    for (int i = 0; i < store_migration_count; i++)
+        if (store_migrations[i].version > v)
+            v = store_migrations[i].version;
+    return v;
+}
+
+int store_schema_version(struct store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int migrate(struct store *st, struct gh_err *err)
+{
+    int have = store_schema_version(st);
+    int latest = store_schema_latest();
+    int r;
+
+    if (have < 0)
+        return gh_fail(err, -EIO, "%s: cannot read the schema version: %s", st->path,
+                       sqlite3_errmsg(st->db));
+    if (have > latest)
+        return gh_fail(err, -EPROTO,
+                       "%s: database schema version %d is newer than this gatehouse knows "
+                       "(%d); use a newer gatehouse or restore a backup",
+                       st->path, have, latest);
+    for (int i = 0; i < store_migration_count; i++) {
+        const struct store_migration *m = &store_migrations[i];
+        char pragma[64];
+        if (m->version <= have)
+            continue;
+        r = exec_sql(st, "BEGIN IMMEDIATE", err);
+        if (r < 0)
+            return r;
+        r = exec_sql(st, m->sql, err);
+        if (r == 0) {
+            snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+            r = exec_sql(st, pragma, err);
+        }
+        if (r == 0)
+            r = exec_sql(st, "COMMIT", err);
+        if (r < 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            gh_err_prefix(err, "%s: migration %04d_%s", st->path, m->version, m->name);
+            return r;
+        }
+        log_info("%s: applied migration %04d_%s", st->path, m->version, m->name);
+    }
+    return 0;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out, struct gh_err *err)
+{
+    struct store *st = xcalloc(1, sizeof(*st));
+    int oflags = SQLITE_OPEN_NOMUTEX;
+    int rc, r;
+
+    st->path = xstrdup(path);
+    if (flags & STORE_READONLY)
+        oflags |= SQLITE_OPEN_READONLY;
+    else
+        oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        r = gh_fail(err, rc == SQLITE_CANTOPEN ? -ENOENT : -EIO, "%s: cannot open: %s", path,
+                    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        goto out;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 10000);
+    if (!(flags & STORE_READONLY)) {
+        r = exec_sql(st, "PRAGMA journal_mode = WAL", err);
+        if (r < 0)
+            goto out;
+    }
+    r = exec_sql(st,
+                 (flags & STORE_DURABLE) ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+                                         : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+                 err);
+    if (r < 0)
+        goto out;
+    if (flags & STORE_READONLY) {
+        int have = store_schema_version(st);
+        if (have != store_schema_latest()) {
+            r = gh_fail(err, -EPROTO, "%s: schema version %d, this gatehouse expects %d", path,
+                        have, store_schema_latest());
+            goto out;
+        }
+    } else {
+        r = migrate(st, err);
+        if (r < 0)
+            goto out;
+    }
+    *out = st;
+    st = NULL; /* transferred */
+    r = 0;
+out:
+    store_close(st);
+    return r;
+}
+
+void store_close(struct store *st)
+{
+    if (st == NULL)
+        return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+int store_begin_read(struct store *st)
+{
+    return exec_sql(st, "BEGIN DEFERRED", NULL);
+}
+
+int store_begin_write(struct store *st)
+{
+    return exec_sql(st, "BEGIN IMMEDIATE", NULL);
+}
+
+int store_commit(struct store *st)
+{
+    int r = exec_sql(st, "COMMIT", NULL);
+    if (r < 0)
+        log_error("%s: commit failed: %s", st->path, sqlite3_errmsg(st->db));
+    return r;
+}
+
+void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- single values -------------------------------------------------------------------- */
+
+/* Steps a one-row one-column integer query. */
+static int query_int(struct store *st, sqlite3_stmt *s, int64_t *out)
+{
+    int rc;
+    if (s == NULL)
+        return -EIO;
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return rc == SQLITE_DONE ? -ENOENT : step_error(st, rc, NULL, "query");
+    }
+    *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int64_t store_policy_version(struct store *st)
+{
+    int64_t v = 0;
+    if (query_int(st, stmt(st, Q_POLICY_VERSION), &v) < 0)
+        return -1;
+    return v;
+}
+
+int store_meta_get(struct store *st, const char *key, char *val, size_t len)
+{
+    sqlite3_stmt *s = stmt(st, Q_META_GET);
+    int rc;
+    if (s == NULL)
+        return -EIO;
+    bind_text(s, 1, key);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        col_text(s, 0, val, len);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_meta_set(struct store *st, const char *key, const char *val)
+{
+    sqlite3_stmt *s = stmt(st, Q_META_SET);
+    if (s) {
+        bind_text(s, 1, key);
+        bind_text(s, 2, val);
+    }
+    return exec_stmt(st, s, NULL, "meta");
+}
+
+/* ---- generic get / list ---------------------------------------------------------------- */
+
+typedef void (*row_reader)(struct store *st, sqlite3_stmt *s, void *row);
+typedef int (*row_cb)(void *ctx, const void *row);
+
+/* Steps s expecting at most one row; reads it with rd. -ENOENT when none. */
+static int get_one(struct store *st, sqlite3_stmt *s, row_reader rd, void *row)
+{
+    int rc;
+    if (s == NULL)
+        return -EIO;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        rd(st, s, row);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -ENOENT : step_error(st, rc, NULL, "read");
+}
+
+/* Steps s calling cb for each row (read into a scratch row of row_size bytes). */
+static int list_rows(struct store *st, sqlite3_stmt *s, row_reader rd, size_t row_size,
+                     row_cb cb, void *ctx)
+{
+    void *row;
+    int rc, r = 0;
+    if (s == NULL)
+        return -EIO;
+    row = xmalloc(row_size);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        rd(st, s, row);
+        r = cb(ctx, row);
+        if (r != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = step_error(st, rc, NULL, "list");
+    sqlite3_reset(s);
+    free(row);
+    return r;
+}
+
+/* Typed callbacks are called through a small adapter so no function pointer is cast. */
+#define LIST_ADAPTER(type, cbtype)                                                          \
+    struct type##_list_ctx {                                                                \
+        cbtype cb;                                                                          \
+        void *ctx;                                                                          \
+    };                                                                                      \
+    static int type##_list_call(void *c, const void *row)                                   \
+    {                                                                                       \
+        struct type##_list_ctx *lc = c;                                                     \
+        return lc->cb(lc->ctx, row);                                                        \
+    }
+
+/* Runs an insert, fills *id with the new row id. */
+static int insert_row(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_err *err,
+                      const char *what)
+{
+    int r = exec_stmt(st, s, err, what);
+    if (r == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+/* Runs an update by id; -ENOENT when no row changed. */
+static int update_row(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
+{
+    int r = exec_stmt(st, s, err, what);
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return gh_fail(err, -ENOENT, "%s does not exist", what);
+    return r;
+}
+
+/* ---- sites ------------------------------------------------------------------------------ */
+
+static void read_site(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct site *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+    col_text(s, 2, x->timezone, sizeof(x->timezone));
+}
+LIST_ADAPTER(site, store_site_cb)
+
+int store_site_insert(struct store *st, struct site *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_SITE_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "site '%s'", row->name);
+    if (s) {
+        bind_text(s, 1, row->name);
+        bind_text(s, 2, row->timezone);
+    }
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_site_get(struct store *st, int64_t id, struct site *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_SITE_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_site, out);
+}
+
+int store_site_find(struct store *st, const char *name, struct site *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_SITE_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_site, out);
+}
+
+int store_site_list(struct store *st, store_site_cb cb, void *ctx)
+{
+    struct site_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_SITE_LIST), read_site, sizeof(struct site),
+                     site_list_call, &lc);
+}
+
+/* ---- areas ------------------------------------------------------------------------------- */
+
+static void read_area(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct area *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    x->site_id = sqlite3_column_int64(s, 1);
+    x->parent_id = sqlite3_column_int64(s, 2);
+    col_text(s, 3, x->name, sizeof(x->name));
+    x->apb = (enum apb_mode)sqlite3_column_int(s, 4);
+    x->locked_down = sqlite3_column_int(s, 5) != 0;
+}
+LIST_ADAPTER(area, store_area_cb)
+
+static void bind_area(sqlite3_stmt *s, const struct area *row, int first)
+{
+    sqlite3_bind_int64(s, first, row->site_id);
+    bind_ref(s, first + 1, row->parent_id);
+    bind_text(s, first + 2, row->name);
+    sqlite3_bind_int(s, first + 3, (int)row->apb);
+    sqlite3_bind_int(s, first + 4, row->locked_down);
+}
+
+int store_area_insert(struct store *st, struct area *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_AREA_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "area '%s'", row->name);
+    if (s)
+        bind_area(s, row, 1);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_area_update(struct store *st, const struct area *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_AREA_UPDATE);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "area '%s'", row->name);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_area(s, row, 2);
+    }
+    return update_row(st, s, err, what);
+}
+
+int store_area_get(struct store *st, int64_t id, struct area *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_AREA_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_area, out);
+}
+
+int store_area_find(struct store *st, const char *name, struct area *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_AREA_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_area, out);
+}
+
+int store_area_list(struct store *st, store_area_cb cb, void *ctx)
+{
+    struct area_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_AREA_LIST), read_area, sizeof(struct area),
+                     area_list_call, &lc);
+}
+
+/* ---- doors ------------------------------------------------------------------------------- */
+
+static void read_door(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct door *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    x->site_id = sqlite3_column_int64(s, 1);
+    col_text(s, 2, x->name, sizeof(x->name));
+    x->from_area_id = sqlite3_column_int64(s, 3);
+    x->to_area_id = sqlite3_column_int64(s, 4);
+    x->mode = (enum door_mode)sqlite3_column_int(s, 5);
+    x->unlock_schedule_id = sqlite3_column_int64(s, 6);
+    x->unlock_ms = sqlite3_column_int(s, 7);
+    x->held_open_s = sqlite3_column_int(s, 8);
+    x->fail = (enum door_fail)sqlite3_column_int(s, 9);
+    x->escort_required = sqlite3_column_int(s, 10) != 0;
+    x->has_entry_reader = sqlite3_column_int(s, 11) != 0;
+    x->has_exit_reader = sqlite3_column_int(s, 12) != 0;
+}
+LIST_ADAPTER(door, store_door_cb)
+
+static void bind_door(sqlite3_stmt *s, const struct door *row)
+{
+    sqlite3_bind_int64(s, 2, row->site_id);
+    bind_text(s, 3, row->name);
+    sqlite3_bind_int64(s, 4, row->from_area_id);
+    sqlite3_bind_int64(s, 5, row->to_area_id);
+    sqlite3_bind_int(s, 6, (int)row->mode);
+    bind_ref(s, 7, row->unlock_schedule_id);
+    sqlite3_bind_int(s, 8, row->unlock_ms);
+    sqlite3_bind_int(s, 9, row->held_open_s);
+    sqlite3_bind_int(s, 10, (int)row->fail);
+    sqlite3_bind_int(s, 11, row->escort_required);
+    sqlite3_bind_int(s, 12, row->has_entry_reader);
+    sqlite3_bind_int(s, 13, row->has_exit_reader);
+}
+
+int store_door_insert(struct store *st, struct door *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_DOOR_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "door '%s'", row->name);
+    if (s)
+        bind_door(s, row);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_door_update(struct store *st, const struct door *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_DOOR_UPDATE);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "door '%s'", row->name);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_door(s, row);
+    }
+    return update_row(st, s, err, what);
+}
+
+int store_door_get(struct store *st, int64_t id, struct door *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_DOOR_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_door, out);
+}
+
+int store_door_find(struct store *st, const char *name, struct door *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_DOOR_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_door, out);
+}
+
+int store_door_list(struct store *st, store_door_cb cb, void *ctx)
+{
+    struct door_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_DOOR_LIST), read_door, sizeof(struct door),
+                     door_list_call, &lc);
+}
+
+/* ---- holiday calendars and holidays --------------------------------------------------- */
+
+static void read_calendar(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct holiday_calendar *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+}
+LIST_ADAPTER(calendar, store_calendar_cb)
+
+int store_calendar_insert(struct store *st, struct holiday_calendar *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CAL_INSERT);
+    char what[MODEL_NAME_MAX + 32];
+    snprintf(what, sizeof(what), "holiday calendar '%s'", row->name);
+    if (s)
+        bind_text(s, 1, row->name);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_calendar_find(struct store *st, const char *name, struct holiday_calendar *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CAL_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_calendar, out);
+}
+
+int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx)
+{
+    struct calendar_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_CAL_LIST), read_calendar,
+                     sizeof(struct holiday_calendar), calendar_list_call, &lc);
+}
+
+static void read_holiday(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct holiday *x = row;
+    (void)st;
+    x->calendar_id = sqlite3_column_int64(s, 0);
+    x->day = sqlite3_column_int64(s, 1);
+    col_text(s, 2, x->name, sizeof(x->name));
+}
+LIST_ADAPTER(holiday, store_holiday_cb)
+
+int store_holiday_insert(struct store *st, const struct holiday *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_HOLIDAY_INSERT);
+    char what[MODEL_NAME_MAX + 32];
+    snprintf(what, sizeof(what), "holiday '%s' on that day", row->name);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->calendar_id);
+        sqlite3_bind_int64(s, 2, row->day);
+        bind_text(s, 3, row->name);
+    }
+    return insert_row(st, s, NULL, err, what);
+}
+
+int store_holiday_list(struct store *st, store_holiday_cb cb, void *ctx)
+{
+    struct holiday_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_HOLIDAY_LIST), read_holiday, sizeof(struct holiday),
+                     holiday_list_call, &lc);
+}
+
+/* ---- schedules --------------------------------------------------------------------------- */
+
+/* Reads the schedule row; its intervals come from a second statement. */
+static void read_schedule(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct schedule *x = row;
+    sqlite3_stmt *iv;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+    x->calendar_id = sqlite3_column_int64(s, 2);
+    x->n_intervals = 0;
+    iv = stmt(st, Q_SCHED_IV_GET);
+    if (iv == NULL)
+        return;
+    sqlite3_bind_int64(iv, 1, x->id);
+    while (sqlite3_step(iv) == SQLITE_ROW && x->n_intervals < SCHEDULE_MAX_INTERVALS) {
+        struct sched_interval *i = &x->intervals[x->n_intervals++];
+        i->days = (uint8_t)sqlite3_column_int(iv, 0);
+        i->start_min = (uint16_t)sqlite3_column_int(iv, 1);
+        i->end_min = (uint16_t)sqlite3_column_int(iv, 2);
+    }
+    sqlite3_reset(iv);
+}
+LIST_ADAPTER(schedule, store_schedule_cb)
+
+static int write_intervals(struct store *st, const struct schedule *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_SCHED_IV_DELETE);
+    int r;
+    if (s)
+        sqlite3_bind_int64(s, 1, row->id);
+    r = exec_stmt(st, s, err, "schedule intervals");
+    for (int i = 0; r == 0 && i < row->n_intervals; i++) {
+        s = stmt(st, Q_SCHED_IV_INSERT);
+        if (s) {
+            sqlite3_bind_int64(s, 1, row->id);
+            sqlite3_bind_int(s, 2, i);
+            sqlite3_bind_int(s, 3, row->intervals[i].days);
+            sqlite3_bind_int(s, 4, row->intervals[i].start_min);
+            sqlite3_bind_int(s, 5, row->intervals[i].end_min);
+        }
+        r = exec_stmt(st, s, err, "schedule interval");
+    }
+    return r;
+}
+
+int store_schedule_insert(struct store *st, struct schedule *row, struct gh_err *err)
+{
+    sqlite3_stmt *s;
+    char what[MODEL_NAME_MAX + 16];
+    int r = model_check_schedule(row, err);
+    if (r < 0)
+        return r;
+    snprintf(what, sizeof(what), "schedule '%s'", row->name);
+    s = stmt(st, Q_SCHED_INSERT);
+    if (s) {
+        bind_text(s, 1, row->name);
+        bind_ref(s, 2, row->calendar_id);
+    }
+    r = insert_row(st, s, &row->id, err, what);
+    if (r == 0)
+        r = write_intervals(st, row, err);
+    return r;
+}
+
+int store_schedule_update(struct store *st, const struct schedule *row, struct gh_err *err)
+{
+    sqlite3_stmt *s;
+    char what[MODEL_NAME_MAX + 16];
+    int r = model_check_schedule(row, err);
+    if (r < 0)
+        return r;
+    snprintf(what, sizeof(what), "schedule '%s'", row->name);
+    s = stmt(st, Q_SCHED_UPDATE);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_text(s, 2, row->name);
+        bind_ref(s, 3, row->calendar_id);
+    }
+    r = update_row(st, s, err, what);
+    if (r == 0)
+        r = write_intervals(st, row, err);
+    return r;
+}
+
+int store_schedule_get(struct store *st, int64_t id, struct schedule *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_SCHED_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_schedule, out);
+}
+
+int store_schedule_find(struct store *st, const char *name, struct schedule *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_SCHED_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_schedule, out);
+}
+
+int store_schedule_list(struct store *st, store_schedule_cb cb, void *ctx)
+{
+    struct schedule_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_SCHED_LIST), read_schedule, sizeof(struct schedule),
+                     schedule_list_call, &lc);
+}
+
+/* ---- access levels and their doors ----------------------------------------------------- */
+
+static void read_level(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct access_level *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+}
+LIST_ADAPTER(level, store_level_cb)
+
+int store_level_insert(struct store *st, struct access_level *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_LEVEL_INSERT);
+    char what[MODEL_NAME_MAX + 24];
+    snprintf(what, sizeof(what), "access level '%s'", row->name);
+    if (s)
+        bind_text(s, 1, row->name);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_level_get(struct store *st, int64_t id, struct access_level *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_LEVEL_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_level, out);
+}
+
+int store_level_find(struct store *st, const char *name, struct access_level *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_LEVEL_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_level, out);
+}
+
+int store_level_list(struct store *st, store_level_cb cb, void *ctx)
+{
+    struct level_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_LEVEL_LIST), read_level, sizeof(struct access_level),
+                     level_list_call, &lc);
+}
+
+static void read_level_door(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct level_door *x = row;
+    (void)st;
+    x->level_id = sqlite3_column_int64(s, 0);
+    x->door_id = sqlite3_column_int64(s, 1);
+    x->schedule_id = sqlite3_column_int64(s, 2);
+}
+LIST_ADAPTER(level_door, store_level_door_cb)
+
+int store_level_door_set(struct store *st, const struct level_door *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_LEVEL_DOOR_SET);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->level_id);
+        sqlite3_bind_int64(s, 2, row->door_id);
+        sqlite3_bind_int64(s, 3, row->schedule_id);
+    }
+    return exec_stmt(st, s, err, "access level door");
+}
+
+int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id)
+{
+    sqlite3_stmt *s = stmt(st, Q_LEVEL_DOOR_REMOVE);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, level_id);
+        sqlite3_bind_int64(s, 2, door_id);
+    }
+    r = exec_stmt(st, s, NULL, "access level door");
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return r;
+}
+
+int store_level_door_list(struct store *st, store_level_door_cb cb, void *ctx)
+{
+    struct level_door_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_LEVEL_DOOR_LIST), read_level_door,
+                     sizeof(struct level_door), level_door_list_call, &lc);
+}
+
+/* ---- departments ------------------------------------------------------------------------- */
+
+static void read_department(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct department *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+}
+LIST_ADAPTER(department, store_department_cb)
+
+int store_department_insert(struct store *st, struct department *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_DEPT_INSERT);
+    char what[MODEL_NAME_MAX + 24];
+    snprintf(what, sizeof(what), "department '%s'", row->name);
+    if (s)
+        bind_text(s, 1, row->name);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_department_get(struct store *st, int64_t id, struct department *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_DEPT_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_department, out);
+}
+
+int store_department_find(struct store *st, const char *name, struct department *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_DEPT_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_department, out);
+}
+
+int store_department_list(struct store *st, store_department_cb cb, void *ctx)
+{
+    struct department_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_DEPT_LIST), read_department, sizeof(struct department),
+                     department_list_call, &lc);
+}
+
+int store_department_ensure(struct store *st, const char *name, int64_t *id,
+                            struct gh_err *err)
+{
+    struct department d;
+    int r = store_department_find(st, name, &d);
+    if (r == -ENOENT) {
+        memset(&d, 0, sizeof(d));
+        gh_strlcpy(d.name, name, sizeof(d.name));
+        r = store_department_insert(st, &d, err);
+    }
+    if (r == 0)
+        *id = d.id;
+    return r;
+}
+
+/* ---- people -------------------------------------------------------------------------------- */
+
+static void read_person(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct person *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->employee_id, sizeof(x->employee_id));
+    col_text(s, 2, x->first_name, sizeof(x->first_name));
+    col_text(s, 3, x->last_name, sizeof(x->last_name));
+    col_text(s, 4, x->email, sizeof(x->email));
+    x->department_id = sqlite3_column_int64(s, 5);
+    col_text(s, 6, x->title, sizeof(x->title));
+    x->manager_id = sqlite3_column_int64(s, 7);
+    x->kind = (enum person_kind)sqlite3_column_int(s, 8);
+    x->status = (enum person_status)sqlite3_column_int(s, 9);
+    x->valid_from = col_time(s, 10, GH_TIME_MIN);
+    x->valid_until = col_time(s, 11, GH_TIME_MAX);
+}
+LIST_ADAPTER(person, store_person_cb)
+
+static void bind_person(sqlite3_stmt *s, const struct person *row)
+{
+    bind_text(s, 2, row->employee_id);
+    bind_text(s, 3, row->first_name);
+    bind_text(s, 4, row->last_name);
+    bind_text(s, 5, row->email);
+    bind_ref(s, 6, row->department_id);
+    bind_text(s, 7, row->title);
+    bind_ref(s, 8, row->manager_id);
+    sqlite3_bind_int(s, 9, (int)row->kind);
+    sqlite3_bind_int(s, 10, (int)row->status);
+    bind_time(s, 11, row->valid_from);
+    bind_time(s, 12, row->valid_until);
+}
+
+int store_person_insert(struct store *st, struct person *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_PERSON_INSERT);
+    char what[MODEL_ID_MAX + 32];
+    snprintf(what, sizeof(what), "person with employee id '%s'", row->employee_id);
+    if (s)
+        bind_person(s, row);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_person_update(struct store *st, const struct person *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_PERSON_UPDATE);
+    char what[MODEL_ID_MAX + 32];
+    snprintf(what, sizeof(what), "person with employee id '%s'", row->employee_id);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_person(s, row);
+    }
+    return update_row(st, s, err, what);
+}
+
+int store_person_get(struct store *st, int64_t id, struct person *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_PERSON_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_person, out);
+}
+
+int store_person_find(struct store *st, const char *employee_id, struct person *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_PERSON_FIND);
+    if (s)
+        bind_text(s, 1, employee_id);
+    return get_one(st, s, read_person, out);
+}
+
+int store_person_list(struct store *st, store_person_cb cb, void *ctx)
+{
+    struct person_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_PERSON_LIST), read_person, sizeof(struct person),
+                     person_list_call, &lc);
+}
+
+int store_person_count(struct store *st, int64_t *count)
+{
+    return query_int(st, stmt(st, Q_PERSON_COUNT), count);
+}
+
+/* ---- credentials ------------------------------------------------------------------------ */
+
+static void read_credential(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct credential *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    x->person_id = sqlite3_column_int64(s, 1);
+    x->format = (enum cred_format)sqlite3_column_int(s, 2);
+    x->facility = (uint32_t)sqlite3_column_int64(s, 3);
+    x->number = (uint64_t)sqlite3_column_int64(s, 4);
+    x->status = (enum cred_status)sqlite3_column_int(s, 5);
+    x->valid_from = col_time(s, 6, GH_TIME_MIN);
+    x->valid_until = col_time(s, 7, GH_TIME_MAX);
+    x->has_pin = sqlite3_column_type(s, 8) == SQLITE_BLOB && sqlite3_column_bytes(s, 8) == 32;
+    if (x->has_pin)
+        memcpy(x->pin_hash, sqlite3_column_blob(s, 8), 32);
+    else
+        memset(x->pin_hash, 0, sizeof(x->pin_hash));
+}
+LIST_ADAPTER(credential, store_credential_cb)
+
+static void bind_credential(sqlite3_stmt *s, const struct credential *row)
+{
+    sqlite3_bind_int64(s, 2, row->person_id);
+    sqlite3_bind_int(s, 3, (int)row->format);
+    sqlite3_bind_int64(s, 4, row->facility);
+    sqlite3_bind_int64(s, 5, (int64_t)row->number);
+    sqlite3_bind_int(s, 6, (int)row->status);
+    bind_time(s, 7, row->valid_from);
+    bind_time(s, 8, row->valid_until);
+    if (row->has_pin)
+        sqlite3_bind_blob(s, 9, row->pin_hash, 32, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 9);
+}
+
+static void credential_what(const struct credential *row, char *buf, size_t len)
+{
+    snprintf(buf, len, "credential %s %u:%llu", cred_format_name(row->format), row->facility,
+             (unsigned long long)row->number);
+}
+
+int store_credential_insert(struct store *st, struct credential *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CRED_INSERT);
+    char what[96];
+    credential_what(row, what, sizeof(what));
+    if (s)
+        bind_credential(s, row);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_credential_update(struct store *st, const struct credential *row,
+                            struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CRED_UPDATE);
+    char what[96];
+    credential_what(row, what, sizeof(what));
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_credential(s, row);
+    }
+    return update_row(st, s, err, what);
+}
+
+int store_credential_get(struct store *st, int64_t id, struct credential *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CRED_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_credential, out);
+}
+
+int store_credential_find(struct store *st, enum cred_format f, uint32_t facility,
+                          uint64_t number, struct credential *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CRED_FIND);
+    if (s) {
+        sqlite3_bind_int(s, 1, (int)f);
+        sqlite3_bind_int64(s, 2, facility);
+        sqlite3_bind_int64(s, 3, (int64_t)number);
+    }
+    return get_one(st, s, read_credential, out);
+}
+
+int store_credential_list(struct store *st, store_credential_cb cb, void *ctx)
+{
+    struct credential_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_CRED_LIST), read_credential, sizeof(struct credential),
+                     credential_list_call, &lc);
+}
+
+int store_credential_list_person(struct store *st, int64_t person_id, store_credential_cb cb,
+                                 void *ctx)
+{
+    struct credential_list_ctx lc = {cb, ctx};
+    sqlite3_stmt *s = stmt(st, Q_CRED_LIST_PERSON);
+    if (s)
+        sqlite3_bind_int64(s, 1, person_id);
+    return list_rows(st, s, read_credential, sizeof(struct credential), credential_list_call,
+                     &lc);
+}
+
+int store_credential_revoke_person(struct store *st, int64_t person_id,
+                                   enum cred_status status, int *changed)
+{
+    sqlite3_stmt *s = stmt(st, Q_CRED_REVOKE_PERSON);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, person_id);
+        sqlite3_bind_int(s, 2, (int)status);
+    }
+    r = exec_stmt(st, s, NULL, "revoking credentials");
+    if (r == 0 && changed != NULL)
+        *changed = sqlite3_changes(st->db);
+    return r;
+}
+
+/* ---- assignments --------------------------------------------------------------------------- */
+
+static void read_assignment(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct assignment *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    x->person_id = sqlite3_column_int64(s, 1);
+    x->level_id = sqlite3_column_int64(s, 2);
+    x->expires = col_time(s, 3, GH_TIME_MAX);
+}
+LIST_ADAPTER(assignment, store_assignment_cb)
+
+int store_assignment_set(struct store *st, struct assignment *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_ASSIGN_SET);
+    int rc;
+    if (s == NULL)
+        return gh_fail(err, -EIO, "assignment: statement failed to prepare");
+    sqlite3_bind_int64(s, 1, row->person_id);
+    sqlite3_bind_int64(s, 2, row->level_id);
+    bind_time(s, 3, row->expires);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        int r = step_error(st, rc, err, "assignment");
+        sqlite3_reset(s);
+        return r;
+    }
+    row->id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_assignment_remove(struct store *st, int64_t person_id, int64_t level_id)
+{
+    sqlite3_stmt *s = stmt(st, Q_ASSIGN_REMOVE);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, person_id);
+        sqlite3_bind_int64(s, 2, level_id);
+    }
+    r = exec_stmt(st, s, NULL, "assignment");
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return r;
+}
+
+int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx)
+{
+    struct assignment_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_ASSIGN_LIST), read_assignment, sizeof(struct assignment),
+                     assignment_list_call, &lc);
+}
+
+/* ---- access reviews -------------------------------------------------------------------- */
+
+int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_REVIEW_OPEN);
+    if (s) {
+        sqlite3_bind_int64(s, 1, person_id);
+        bind_text(s, 2, reason);
+        sqlite3_bind_int64(s, 3, time_us);
+    }
+    return exec_stmt(st, s, NULL, "access review");
+}
+
+int store_review_count_open(struct store *st, int64_t *count)
+{
+    return query_int(st, stmt(st, Q_REVIEW_COUNT), count);
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+int store_event_append(struct store *st, struct event *ev)
+{
+    sqlite3_stmt *s = stmt(st, Q_EVENT_APPEND);
+    int r;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, ev->time_us);
+    sqlite3_bind_int(s, 2, (int)ev->type);
+    bind_ref(s, 3, ev->door_id);
+    bind_ref(s, 4, ev->person_id);
+    bind_ref(s, 5, ev->credential_id);
+    if (ev->decision >= 0)
+        sqlite3_bind_int(s, 6, ev->decision);
+    if (ev->reason >= 0)
+        sqlite3_bind_int(s, 7, ev->reason);
+    if (ev->payload[0] != '\0')
+        sqlite3_bind_text(s, 8, ev->payload, -1, SQLITE_STATIC);
+    r = exec_stmt(st, s, NULL, "event");
+    if (r == 0)
+        ev->offset = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+void store_event_filter_init(struct store_event_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->from_us = GH_TIME_MIN;
+    f->to_us = GH_TIME_MAX;
+    f->type = -1;
+    f->decision = -1;
+}
+
+static void read_event(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct event *x = row;
+    (void)st;
+    x->offset = sqlite3_column_int64(s, 0);
+    x->time_us = sqlite3_column_int64(s, 1);
+    x->type = (enum event_type)sqlite3_column_int(s, 2);
+    x->door_id = sqlite3_column_int64(s, 3);
+    x->person_id = sqlite3_column_int64(s, 4);
+    x->credential_id = sqlite3_column_int64(s, 5);
+    x->decision = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
+    x->reason = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 7);
+    col_text(s, 8, x->payload, sizeof(x->payload));
+}
+LIST_ADAPTER(event, store_event_cb)
+
+int store_event_query(struct store *st, const struct store_event_filter *f, store_event_cb cb,
+                      void *ctx)
+{
+    struct event_list_ctx lc = {cb, ctx};
+    sqlite3_stmt *s = stmt(st, Q_EVENT_QUERY);
+    if (s) {
+        sqlite3_bind_int64(s, 1, f->after_offset);
+        sqlite3_bind_int64(s, 2, f->from_us);
+        sqlite3_bind_int64(s, 3, f->to_us);
+        sqlite3_bind_int64(s, 4, f->person_id);
+        sqlite3_bind_int64(s, 5, f->door_id);
+        sqlite3_bind_int64(s, 6, f->credential_id);
+        sqlite3_bind_int(s, 7, f->type);
+        sqlite3_bind_int(s, 8, f->decision);
+        sqlite3_bind_int64(s, 9, f->limit > 0 ? f->limit : -1);
+    }
+    return list_rows(st, s, read_event, sizeof(struct event), event_list_call, &lc);
+}
+
+int64_t store_event_last_offset(struct store *st)
+{
+    int64_t v = 0;
+    if (query_int(st, stmt(st, Q_EVENT_LAST), &v) < 0)
+        return -1;
+    return v;
+}

@@ -1,0 +1,170 @@
+/*
+ * store.h: the storage interface. One SQLite database in the data dir (WAL, foreign keys
+ * on), numbered migrations embedded in the binary, every policy table guarded by triggers
+ * that bump the policy version, and an append-only event table whose INTEGER PRIMARY KEY
+ * AUTOINCREMENT is the global event offset.
+ *
+ * Ownership: a struct store is one connection; the caller closes it with store_close().
+ * Rows are returned by value into caller-provided structs (they hold no pointers).
+ * Thread-safety: a struct store must be used by one thread at a time. Open one store per
+ * thread (SQLite WAL allows many readers and one writer).
+ *
+ * Errors: -ENOENT (no such row), -EEXIST (a unique name or id taken), -EINVAL (a
+ * reference that does not exist, a constraint), -EIO (SQLite failed; err says why),
+ * -EPROTO (schema newer than this binary).
+ */
+#ifndef GH_STORE_H
+#define GH_STORE_H
+
+#include "model/model.h"
+
+struct store;
+
+enum store_flags {
+    STORE_CREATE = 1u << 0,   /* create the file and migrate if missing */
+    STORE_READONLY = 1u << 1, /* open read-only (no migration) */
+    STORE_DURABLE = 1u << 2   /* synchronous=FULL (default NORMAL, still durable in WAL mode
+                                 across crashes of the process, not power loss) */
+};
+
+int store_open(const char *path, unsigned flags, struct store **out, struct gh_err *err);
+void store_close(struct store *st);
+/* Schema version of the open database and the newest this binary knows. */
+int store_schema_version(struct store *st);
+int store_schema_latest(void);
+/* The policy version: bumped by every change to policy data. */
+int64_t store_policy_version(struct store *st);
+/* Path of the database file. */
+const char *store_path(const struct store *st);
+
+/* Transactions (not nested). store_begin_write takes the write lock at once. */
+int store_begin_read(struct store *st);
+int store_begin_write(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Key/value settings (e.g. the data dir's site key id, import stamps). */
+int store_meta_get(struct store *st, const char *key, char *val, size_t len);
+int store_meta_set(struct store *st, const char *key, const char *val);
+
+/* ---- policy rows ---------------------------------------------------------------------
+ * *_insert fills the id; *_update writes every field by id; *_get reads by id; *_find
+ * reads by unique name (or employee id, or format+facility+number). Listing calls cb for
+ * every row in id order; a non-zero return from cb stops and is returned. */
+
+typedef int (*store_site_cb)(void *ctx, const struct site *row);
+int store_site_insert(struct store *st, struct site *row, struct gh_err *err);
+int store_site_get(struct store *st, int64_t id, struct site *out);
+int store_site_find(struct store *st, const char *name, struct site *out);
+int store_site_list(struct store *st, store_site_cb cb, void *ctx);
+
+typedef int (*store_area_cb)(void *ctx, const struct area *row);
+int store_area_insert(struct store *st, struct area *row, struct gh_err *err);
+int store_area_update(struct store *st, const struct area *row, struct gh_err *err);
+int store_area_get(struct store *st, int64_t id, struct area *out);
+int store_area_find(struct store *st, const char *name, struct area *out);
+int store_area_list(struct store *st, store_area_cb cb, void *ctx);
+
+typedef int (*store_door_cb)(void *ctx, const struct door *row);
+int store_door_insert(struct store *st, struct door *row, struct gh_err *err);
+int store_door_update(struct store *st, const struct door *row, struct gh_err *err);
+int store_door_get(struct store *st, int64_t id, struct door *out);
+int store_door_find(struct store *st, const char *name, struct door *out);
+int store_door_list(struct store *st, store_door_cb cb, void *ctx);
+
+typedef int (*store_calendar_cb)(void *ctx, const struct holiday_calendar *row);
+int store_calendar_insert(struct store *st, struct holiday_calendar *row, struct gh_err *err);
+int store_calendar_find(struct store *st, const char *name, struct holiday_calendar *out);
+int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx);
+typedef int (*store_holiday_cb)(void *ctx, const struct holiday *row);
+int store_holiday_insert(struct store *st, const struct holiday *row, struct gh_err *err);
+int store_holiday_list(struct store *st, store_holiday_cb cb, void *ctx);
+
+typedef int (*store_schedule_cb)(void *ctx, const struct schedule *row);
+int store_schedule_insert(struct store *st, struct schedule *row, struct gh_err *err);
+int store_schedule_update(struct store *st, const struct schedule *row, struct gh_err *err);
+int store_schedule_get(struct store *st, int64_t id, struct schedule *out);
+int store_schedule_find(struct store *st, const char *name, struct schedule *out);
+int store_schedule_list(struct store *st, store_schedule_cb cb, void *ctx);
+
+typedef int (*store_level_cb)(void *ctx, const struct access_level *row);
+int store_level_insert(struct store *st, struct access_level *row, struct gh_err *err);
+int store_level_find(struct store *st, const char *name, struct access_level *out);
+int store_level_get(struct store *st, int64_t id, struct access_level *out);
+int store_level_list(struct store *st, store_level_cb cb, void *ctx);
+typedef int (*store_level_door_cb)(void *ctx, const struct level_door *row);
+/* Adds or replaces (level, door) with its schedule. */
+int store_level_door_set(struct store *st, const struct level_door *row, struct gh_err *err);
+int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id);
+int store_level_door_list(struct store *st, store_level_door_cb cb, void *ctx);
+
+typedef int (*store_department_cb)(void *ctx, const struct department *row);
+int store_department_insert(struct store *st, struct department *row, struct gh_err *err);
+int store_department_find(struct store *st, const char *name, struct department *out);
+int store_department_get(struct store *st, int64_t id, struct department *out);
+int store_department_list(struct store *st, store_department_cb cb, void *ctx);
+/* Finds a department by name, creating it if missing. */
+int store_department_ensure(struct store *st, const char *name, int64_t *id,
+                            struct gh_err *err);
+
+typedef int (*store_person_cb)(void *ctx, const struct person *row);
+int store_person_insert(struct store *st, struct person *row, struct gh_err *err);
+int store_person_update(struct store *st, const struct person *row, struct gh_err *err);
+int store_person_get(struct store *st, int64_t id, struct person *out);
+int store_person_find(struct store *st, const char *employee_id, struct person *out);
+int store_person_list(struct store *st, store_person_cb cb, void *ctx);
+int store_person_count(struct store *st, int64_t *count);
+
+typedef int (*store_credential_cb)(void *ctx, const struct credential *row);
+int store_credential_insert(struct store *st, struct credential *row, struct gh_err *err);
+int store_credential_update(struct store *st, const struct credential *row,
+                            struct gh_err *err);
+int store_credential_get(struct store *st, int64_t id, struct credential *out);
+int store_credential_find(struct store *st, enum cred_format f, uint32_t facility,
+                          uint64_t number, struct credential *out);
+int store_credential_list(struct store *st, store_credential_cb cb, void *ctx);
+int store_credential_list_person(struct store *st, int64_t person_id, store_credential_cb cb,
+                                 void *ctx);
+/* Sets status of every credential of a person that is active or suspended to `status`;
+ * *changed counts them. */
+int store_credential_revoke_person(struct store *st, int64_t person_id,
+                                   enum cred_status status, int *changed);
+
+typedef int (*store_assignment_cb)(void *ctx, const struct assignment *row);
+/* Adds or replaces (person, level) with its expiry. */
+int store_assignment_set(struct store *st, struct assignment *row, struct gh_err *err);
+int store_assignment_remove(struct store *st, int64_t person_id, int64_t level_id);
+int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx);
+
+/* ---- access reviews: a finding that someone's access needs review ------------------- */
+int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us);
+int store_review_count_open(struct store *st, int64_t *count);
+
+/* ---- events -------------------------------------------------------------------------- */
+
+/* Appends one event inside the caller's write transaction; fills ev->offset. */
+int store_event_append(struct store *st, struct event *ev);
+
+struct store_event_filter {
+    int64_t from_us;   /* inclusive; GH_TIME_MIN for none */
+    int64_t to_us;     /* exclusive; GH_TIME_MAX for none */
+    int64_t after_offset; /* only offsets > this (cursor); 0 for all */
+    int64_t person_id; /* 0: any */
+    int64_t door_id;   /* 0: any */
+    int64_t credential_id; /* 0: any */
+    int type;          /* -1: any */
+    int decision;      /* -1: any */
+    int64_t limit;     /* 0: no limit */
+};
+void store_event_filter_init(struct store_event_filter *f);
+typedef int (*store_event_cb)(void *ctx, const struct event *ev);
+/* Streams matching events in offset order (constant memory). */
+int store_event_query(struct store *st, const struct store_event_filter *f, store_event_cb cb,
+                      void *ctx);
+/* Highest stored offset, 0 when empty. */
+int64_t store_event_last_offset(struct store *st);
+
+/* Last SQLite error text for messages (valid until the next call). */
+const char *store_errmsg(struct store *st);
+
+#endif
