@@ -36,8 +36,9 @@ struct wiegand_card {
 };
 
 /* Decodes a raw read: bits[i] is 0 or 1, bits[0] is the first bit on the wire. The format
- * is chosen by length (26, 34, 35, 37). -EPROTO with the reason in err for an unknown
- * length, a bad parity bit, or a bit value other than 0/1. */
+ * is chosen by length (26, 34, 35, 37); a second format of an existing length (e.g.
+ * H10302, also 37 bits) would need a format hint. -EPROTO with the reason in err for an
+ * unknown length, a bad parity bit, or a bit value other than 0/1; -EINVAL for NULL. */
 int wiegand_decode(const uint8_t *bits, size_t nbits, struct wiegand_card *out,
                    struct gh_err *err);
 /* Same, from a string of '0'/'1' characters (at most WIEGAND_MAX_BITS). */
@@ -45,7 +46,8 @@ int wiegand_decode_str(const char *bitstr, struct wiegand_card *out, struct gh_e
 /* Encodes a card with correct parity. -ERANGE if facility/number do not fit the format. */
 int wiegand_encode(const struct wiegand_card *card, uint8_t bits[WIEGAND_MAX_BITS],
                    size_t *nbits, struct gh_err *err);
-/* Encodes to a '0'/'1' string; buf at least WIEGAND_MAX_BITS + 1. */
+/* Encodes to a '0'/'1' string; buf at least WIEGAND_MAX_BITS + 1 (-ENOSPC if shorter
+ * than the format's length + 1). -EINVAL for an unknown format. */
 int wiegand_encode_str(const struct wiegand_card *card, char *buf, size_t len,
                        struct gh_err *err);
 
@@ -57,7 +59,8 @@ enum sched_result { SCHED_ACTIVE = 0, SCHED_INACTIVE, SCHED_HOLIDAY };
  * `yesterday_holiday` say whether the local day (and the one before, for intervals that
  * cross midnight) is a holiday of the schedule's calendar. On a holiday only intervals
  * with the holiday bit apply; SCHED_HOLIDAY says the schedule would have been active had
- * the day not been a holiday. Index of the matching interval in *which (may be NULL). */
+ * the day not been a holiday. Index of the matching interval in *which (may be NULL; -1
+ * unless SCHED_ACTIVE). A NULL list, n <= 0 or a weekday > 6 is SCHED_INACTIVE. */
 enum sched_result sched_eval(const struct sched_interval *iv, int n, const struct gh_local *loc,
                              bool today_holiday, bool yesterday_holiday, int *which);
 

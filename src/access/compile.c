@@ -448,12 +448,16 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
         memcpy(s->site_key, site_key, ACCESS_SITE_KEY_LEN);
         s->have_key = true;
     }
-    r = store_begin_read(st);
-    if (r < 0) {
-        r = gh_fail(err, r, "compile: cannot begin a read transaction: %s", store_errmsg(st));
-        goto out;
+    /* Inside the caller's transaction (checking a change before commit) read that one. */
+    if (!store_in_transaction(st)) {
+        r = store_begin_read(st);
+        if (r < 0) {
+            r = gh_fail(err, r, "compile: cannot begin a read transaction: %s",
+                        store_errmsg(st));
+            goto out;
+        }
+        in_tx = true;
     }
-    in_tx = true;
     s->version = store_policy_version(st);
 
     if ((r = store_site_list(st, on_site, &c)) != 0)
@@ -501,7 +505,8 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
                (size_t)s->n_asg * sizeof(struct snap_asg) +
                (size_t)s->n_creds * sizeof(struct snap_cred) + (size_t)s->n_pins * 32 +
                ((size_t)s->hmask + 1) * (sizeof(uint64_t) + sizeof(uint32_t));
-    store_rollback(st); /* ends the read transaction */
+    if (in_tx)
+        store_rollback(st); /* ends our read transaction */
     in_tx = false;
     *out = s;
     s = NULL; /* transferred */

@@ -14,11 +14,12 @@
  *
  * Parity sets. H10301, H10306 and H10304 use an even bit 1 over the first half and an odd
  * bit n over the second half, as in the published layouts (RF IDeas "proximity card formats"
- * for the 26-bit EXXXXXXXXXXXX / XXXXXXXXXXXXO masks; the OO Access knowledge base "37 bit
- * card format (with facility code)" for H10304, whose halves overlap at bit 19). Corporate
- * 1000 35-bit follows the RfidResearchGroup Proxmark3 client (client/src/wiegand_formats.c,
- * Pack_C1k35s/Unpack_C1k35s), whose masks 0xB6DB6DB6 and 0x6DB6DB6C over the low 32 bits
- * translate to wire positions as:
+ * for the 26-bit EXXXXXXXXXXXX / XXXXXXXXXXXXO masks; the BioMax X990 and Hikvision manuals'
+ * "Wiegand34" for bits 2-17 / 18-33; the OO Access knowledge base "37 bit card format (with
+ * facility code)" for H10304, whose halves overlap at bit 19). Corporate 1000 35-bit follows
+ * the RfidResearchGroup Proxmark3 client (client/src/wiegand_formats.c, Pack_C1k35s and
+ * Unpack_C1k35s), whose masks 0xB6DB6DB6 and 0x6DB6DB6C over the low 32 bits translate to
+ * wire positions as:
  *   bit 2  even over bits 3,4, 6,7, 9,10, ... 33,34   (3..34 except positions = 2 mod 3)
  *   bit 35 odd  over bits 2,3, 5,6, 8,9,  ... 32,33   (2..33 except positions = 1 mod 3)
  *   bit 1  odd  over all 35 bits                       (so over 2..35 plus itself)

@@ -12,7 +12,9 @@
  * allocation); instants after the last transition (or all instants when there are none)
  * evaluate the footer rule, and instants before the first transition use time type 0 as
  * RFC 8536 section 3.2 specifies. Leap-second ("right/") files are rejected: gatehouse
- * works in POSIX time.
+ * works in POSIX time. Local -> UTC conversion (tz_utc_from_local) tries the few offsets
+ * that can apply near the wall time and keeps the earliest consistent instant. A NULL zone
+ * is treated as UTC by the lookup functions.
  */
 #include "base/base.h"
 
@@ -78,12 +80,12 @@ struct gh_tz {
 /* Layout of one data block, derived from a header and checked against the image size. */
 struct tz_block {
     uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
-    size_t tsize;  /* 4 (v1) or 8 (v2+) */
-    size_t start;  /* offset of the first byte after the header */
-    size_t trans;  /* offsets of the sections */
+    size_t tsize; /* 4 (v1) or 8 (v2+) */
+    size_t start; /* offset of the first byte after the header */
+    size_t trans; /* offsets of the sections */
     size_t idx;
     size_t types;
-    size_t end;    /* offset of the first byte after the block */
+    size_t end; /* offset of the first byte after the block */
 };
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -136,8 +138,8 @@ static unsigned month_days(int64_t y, unsigned m)
 /* ---- TZif header and data block ----------------------------------------------------- */
 
 /* Reads the header at `off` and computes the block layout; checks it fits in len. */
-static int read_block(const char *zone, const uint8_t *data, size_t len, size_t off,
-                      size_t tsize, struct tz_block *b, struct gh_err *err)
+static int read_block(const char *zone, const uint8_t *data, size_t len, size_t off, size_t tsize,
+                      struct tz_block *b, struct gh_err *err)
 {
     const uint8_t *h;
     uint64_t need;
@@ -176,16 +178,15 @@ static int check_block(const char *zone, const uint8_t *data, const struct tz_bl
                        struct gh_err *err)
 {
     if (b->timecnt > TZ_MAX_TRANS)
-        return gh_fail(err, -EINVAL, "time zone '%s': too many transitions (%u, limit %d)",
-                       zone, (unsigned)b->timecnt, TZ_MAX_TRANS);
+        return gh_fail(err, -EINVAL, "time zone '%s': too many transitions (%u, limit %d)", zone,
+                       (unsigned)b->timecnt, TZ_MAX_TRANS);
     if (b->typecnt == 0 || b->typecnt > TZ_MAX_TYPES)
         return gh_fail(err, -EINVAL,
-                       "time zone '%s': bad number of local time types (%u, must be 1..%d)",
-                       zone, (unsigned)b->typecnt, TZ_MAX_TYPES);
+                       "time zone '%s': bad number of local time types (%u, must be 1..%d)", zone,
+                       (unsigned)b->typecnt, TZ_MAX_TYPES);
     if ((b->isutcnt != 0 && b->isutcnt != b->typecnt) ||
         (b->isstdcnt != 0 && b->isstdcnt != b->typecnt))
-        return gh_fail(err, -EINVAL, "time zone '%s': indicator counts do not match types",
-                       zone);
+        return gh_fail(err, -EINVAL, "time zone '%s': indicator counts do not match types", zone);
     if (b->leapcnt != 0)
         return gh_fail(err, -EINVAL,
                        "time zone '%s': leap-second (\"right/\") zone files are not supported",
@@ -200,18 +201,17 @@ static int check_block(const char *zone, const uint8_t *data, const struct tz_bl
         if (t[4] > 1)
             return gh_fail(err, -EINVAL, "time zone '%s': bad DST flag in type %zu", zone, i);
         if (t[5] >= b->charcnt)
-            return gh_fail(err, -EINVAL, "time zone '%s': bad abbreviation index in type %zu",
-                           zone, i);
+            return gh_fail(err, -EINVAL, "time zone '%s': bad abbreviation index in type %zu", zone,
+                           i);
     }
     for (size_t i = 0; i < b->timecnt; i++) {
         if (data[b->idx + i] >= b->typecnt)
-            return gh_fail(err, -EINVAL,
-                           "time zone '%s': transition %zu uses type %u of %u", zone, i,
-                           (unsigned)data[b->idx + i], (unsigned)b->typecnt);
+            return gh_fail(err, -EINVAL, "time zone '%s': transition %zu uses type %u of %u", zone,
+                           i, (unsigned)data[b->idx + i], (unsigned)b->typecnt);
         if (i > 0 && get_time(data + b->trans + i * b->tsize, b->tsize) <=
                          get_time(data + b->trans + (i - 1) * b->tsize, b->tsize))
-            return gh_fail(err, -EINVAL, "time zone '%s': transitions are not in order (%zu)",
-                           zone, i);
+            return gh_fail(err, -EINVAL, "time zone '%s': transitions are not in order (%zu)", zone,
+                           i);
     }
     return 0;
 }
@@ -252,8 +252,8 @@ static bool parse_abbr(struct cursor *c)
     size_t n = 0;
     if (cur_accept(c, '<')) {
         int ch;
-        while ((ch = cur_peek(c)) >= 0 && (is_alpha(ch) || is_digit(ch) || ch == '+' ||
-                                           ch == '-')) {
+        while ((ch = cur_peek(c)) >= 0 &&
+               (is_alpha(ch) || is_digit(ch) || ch == '+' || ch == '-')) {
             c->p++;
             n++;
         }
@@ -371,8 +371,7 @@ static int parse_footer(const char *zone, const char *s, size_t len, struct tz_r
         goto bad;
     return 0;
 bad:
-    return gh_fail(err, -EINVAL, "time zone '%s': bad POSIX TZ footer '%.*s'", zone, (int)len,
-                   s);
+    return gh_fail(err, -EINVAL, "time zone '%s': bad POSIX TZ footer '%.*s'", zone, (int)len, s);
 }
 
 /* The footer must follow a v2+ block as "\n<TZ string>\n". */
@@ -426,8 +425,7 @@ int tz_parse(const char *name, const uint8_t *data, size_t len, struct gh_tz **o
         if (r < 0)
             return r;
         if (data[b.start - TZ_HEADER_LEN + 4] < '2')
-            return gh_fail(err, -EINVAL, "time zone '%s': bad TZif version in second header",
-                           zone);
+            return gh_fail(err, -EINVAL, "time zone '%s': bad TZif version in second header", zone);
     }
     r = check_block(zone, data, &b, err);
     if (r < 0)
@@ -482,8 +480,7 @@ static bool name_valid(const char *name)
         return false;
     for (size_t i = 0; i < n; i++) {
         int ch = (unsigned char)name[i];
-        if (!is_alpha(ch) && !is_digit(ch) && ch != '_' && ch != '+' && ch != '-' &&
-            ch != '/')
+        if (!is_alpha(ch) && !is_digit(ch) && ch != '_' && ch != '+' && ch != '-' && ch != '/')
             return false;
     }
     return true;
@@ -590,6 +587,7 @@ static int64_t rule_instant(int64_t y, const struct tz_rule_date *d, int32_t off
 static const struct tz_type *rule_eval(const struct tz_rule *r, int64_t t, struct tz_type *tmp)
 {
     int64_t y, best = 0;
+    unsigned month, mday;
     bool found = false, dst = false;
 
     tmp->utoff = r->std_off;
@@ -600,12 +598,7 @@ static const struct tz_type *rule_eval(const struct tz_rule *r, int64_t t, struc
         t = TZ_RULE_T_LIMIT;
     if (t < -TZ_RULE_T_LIMIT)
         t = -TZ_RULE_T_LIMIT;
-    {
-        int64_t yy;
-        unsigned m, d;
-        gh_civil_from_days(floor_div64(t + r->std_off, 86400), &yy, &m, &d);
-        y = yy;
-    }
+    gh_civil_from_days(floor_div64(t + r->std_off, 86400), &y, &month, &mday);
     for (int64_t yr = y - 1; yr <= y + 1; yr++) {
         int64_t s = rule_instant(yr, &r->start, r->std_off);
         int64_t e = rule_instant(yr, &r->end, r->dst_off);
@@ -629,7 +622,8 @@ static const struct tz_type *rule_eval(const struct tz_rule *r, int64_t t, struc
 
 static const struct tz_type *type_at(const struct gh_tz *tz, int64_t t, struct tz_type *tmp)
 {
-    size_t lo, hi;
+    const int64_t *base = tz->at;
+    size_t n = tz->ntrans;
 
     if (tz->ntrans == 0)
         return tz->rule.present ? rule_eval(&tz->rule, t, tmp) : &tz->types[0];
@@ -637,17 +631,15 @@ static const struct tz_type *type_at(const struct gh_tz *tz, int64_t t, struct t
         return &tz->types[0];
     if (t > tz->at[tz->ntrans - 1] && tz->rule.present)
         return rule_eval(&tz->rule, t, tmp);
-    /* Largest i with at[i] <= t: invariant at[lo] <= t, and t < at[hi] or hi == ntrans. */
-    lo = 0;
-    hi = tz->ntrans;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tz->at[mid] <= t)
-            lo = mid;
-        else
-            hi = mid;
+    /* Largest i with at[i] <= t. Invariant: base[0] <= t, and the answer is in base[0..n).
+     * The loop has no data-dependent branch (the compiler emits a conditional move), which
+     * matters more than the comparison count for tables of a few hundred entries. */
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half] <= t ? base + half : base;
+        n -= half;
     }
-    return &tz->types[tz->idx[lo]];
+    return &tz->types[tz->idx[base - tz->at]];
 }
 
 int32_t tz_offset_at(const struct gh_tz *tz, int64_t t_s)

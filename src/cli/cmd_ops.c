@@ -112,6 +112,12 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
     printf("%s: %s (door %s, %s, %s, policy version %lld)\n",
            res.granted ? "GRANTED" : "DENIED", access_reason_name(res.reason), o.door,
            direction_name(req.direction), when, (long long)res.policy_version);
+    if (res.person_id != 0) {
+        struct person p;
+        if (store_person_get(c->st, res.person_id, &p) == 0)
+            printf("  card holder: %s %s (%s, %s)\n", p.first_name, p.last_name, p.employee_id,
+                   person_status_name(p.status));
+    }
     gh_buf_init(&out, 64 * 1024);
     access_explain_format(&ex, &out);
     fputs(gh_buf_cstr(&out), stdout);

@@ -564,6 +564,56 @@ static int sched_add_body(struct cli *c, void *ctx)
     return 0;
 }
 
+static int sched_set_body(struct cli *c, void *ctx)
+{
+    struct sched_opts *o = ctx;
+    struct schedule old;
+    struct gh_err err = {{0}};
+    int64_t id;
+    int status;
+    if ((status = cli_schedule_ref(c, "NAME", o->name, &id)) != 0)
+        return status;
+    store_schedule_get(c->st, id, &old);
+    o->s.id = id;
+    gh_strlcpy(o->s.name, old.name, sizeof(o->s.name));
+    o->s.calendar_id = old.calendar_id;
+    if (o->s.n_intervals == 0) { /* only the calendar changes */
+        o->s.n_intervals = old.n_intervals;
+        memcpy(o->s.intervals, old.intervals, sizeof(old.intervals));
+    }
+    if (o->calendar) {
+        o->s.calendar_id = 0;
+        if (o->calendar[0] != '\0' &&
+            (status = cli_calendar_ref(c, "--holidays", o->calendar, &o->s.calendar_id)) != 0)
+            return status;
+    }
+    if (store_schedule_update(c->st, &o->s, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    printf("schedule %s: %d intervals\n", o->s.name, o->s.n_intervals);
+    return 0;
+}
+
+static int cmd_schedule_set(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"interval", required_argument, NULL, 'i'},
+                                         {"holidays", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    struct sched_opts o;
+    int status;
+    memset(&o, 0, sizeof(o));
+    if (cli_parse(c, argc, argv, opts, sched_opt, &o, &status) != 0)
+        return status;
+    if (optind != argc - 1)
+        return cli_usage_error(c, "expected exactly one schedule NAME");
+    o.name = argv[optind];
+    if (o.s.n_intervals == 0 && o.calendar == NULL)
+        return cli_usage_error(c, "give --interval (replaces all) and/or --holidays CALENDAR");
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    return in_transaction(c, sched_set_body, &o);
+}
+
 static int cmd_schedule_add(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"interval", required_argument, NULL, 'i'},
@@ -775,14 +825,95 @@ static int cmd_department_list(struct cli *c, int argc, char **argv)
                : 0;
 }
 
+/* ---- removing rows -------------------------------------------------------------------- */
+
+struct remove_ctx {
+    enum store_table table;
+    const char *ref;
+};
+
+static int remove_body(struct cli *c, void *ctx)
+{
+    struct remove_ctx *rc = ctx;
+    struct gh_err err = {{0}};
+    int64_t id = 0;
+    int status = 0;
+    switch (rc->table) {
+    case ST_SITE: status = cli_site_ref(c, "NAME", rc->ref, &id); break;
+    case ST_AREA: status = cli_area_ref(c, "NAME", rc->ref, &id); break;
+    case ST_DOOR: status = cli_door_ref(c, "NAME", rc->ref, &id); break;
+    case ST_SCHEDULE: status = cli_schedule_ref(c, "NAME", rc->ref, &id); break;
+    case ST_CALENDAR: status = cli_calendar_ref(c, "NAME", rc->ref, &id); break;
+    case ST_LEVEL: status = cli_level_ref(c, "NAME", rc->ref, &id); break;
+    case ST_PERSON: status = cli_person_ref(c, "EMPLOYEE_ID", rc->ref, &id); break;
+    case ST_DEPARTMENT: {
+        struct department d;
+        if (store_department_find(c->st, rc->ref, &d) < 0)
+            return cli_error(c, "NAME: no department '%s'", rc->ref);
+        id = d.id;
+        break;
+    }
+    case ST_CREDENTIAL: {
+        struct wiegand_card card;
+        struct credential cr;
+        if ((status = cli_card_parse(c, "CARD", rc->ref, &card)) != 0)
+            return status;
+        if (store_credential_find(c->st, card.format, card.facility, card.number, &cr) < 0)
+            return cli_error(c, "CARD: no credential %s", rc->ref);
+        id = cr.id;
+        break;
+    }
+    default:
+        return cli_error(c, "cannot remove this kind of row");
+    }
+    if (status != 0)
+        return status;
+    if (store_delete(c->st, rc->table, id, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    printf("removed %s\n", rc->ref);
+    return 0;
+}
+
+static int remove_cmd(struct cli *c, int argc, char **argv, enum store_table t)
+{
+    struct remove_ctx rc = {t, NULL};
+    int status;
+    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+        return status;
+    if (optind != argc - 1)
+        return cli_usage_error(c, "expected exactly one name");
+    rc.ref = argv[optind];
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    return in_transaction(c, remove_body, &rc);
+}
+
+#define REMOVE_CMD(fn, table)                                                               \
+    static int fn(struct cli *c, int argc, char **argv)                                     \
+    {                                                                                       \
+        return remove_cmd(c, argc, argv, table);                                            \
+    }
+REMOVE_CMD(cmd_site_remove, ST_SITE)
+REMOVE_CMD(cmd_area_remove, ST_AREA)
+REMOVE_CMD(cmd_door_remove, ST_DOOR)
+REMOVE_CMD(cmd_schedule_remove, ST_SCHEDULE)
+REMOVE_CMD(cmd_calendar_remove, ST_CALENDAR)
+REMOVE_CMD(cmd_level_remove, ST_LEVEL)
+REMOVE_CMD(cmd_department_remove, ST_DEPARTMENT)
+REMOVE_CMD(cmd_person_remove, ST_PERSON)
+REMOVE_CMD(cmd_credential_remove, ST_CREDENTIAL)
+
 const struct cli_command cli_policy_commands[] = {
     {"init", NULL, cmd_init, "Create a data dir: database and site key.", ""},
     {"site", "add", cmd_site_add, "Add a site with its IANA time zone.",
      "NAME --tz ZONE    e.g. site add HQ --tz Europe/Berlin"},
     {"site", "list", cmd_site_list, "List sites.", ""},
+    {"site", "remove", cmd_site_remove, "Remove a site (nothing may refer to it).", "SITE"},
     {"area", "add", cmd_area_add, "Add an area (zone) to a site.",
      "NAME --site SITE [--parent AREA] [--apb none|soft|hard]"},
     {"area", "list", cmd_area_list, "List areas.", ""},
+    {"area", "remove", cmd_area_remove, "Remove an area (no door or area may refer to it).",
+     "AREA"},
     {"area", "lockdown", cmd_area_lockdown,
      "Lock down an area (and the areas inside it): card reads at its doors are denied.",
      "AREA"},
@@ -796,7 +927,11 @@ const struct cli_command cli_policy_commands[] = {
     {"door", "set", cmd_door_set, "Change a door (same options as door add).",
      "DOOR [door add options]"},
     {"door", "list", cmd_door_list, "List doors.", ""},
+    {"door", "remove", cmd_door_remove, "Remove a door (and it from every access level).",
+     "DOOR"},
     {"calendar", "add", cmd_calendar_add, "Add a holiday calendar.", "NAME"},
+    {"calendar", "remove", cmd_calendar_remove,
+     "Remove a holiday calendar and its holidays (no schedule may use it).", "CALENDAR"},
     {"holiday", "add", cmd_holiday_add, "Add a holiday to a calendar (a local date).",
      "--calendar CALENDAR --date YYYY-MM-DD --name NAME"},
     {"schedule", "add", cmd_schedule_add, "Add a weekly schedule in site-local time.",
@@ -804,11 +939,26 @@ const struct cli_command cli_policy_commands[] = {
      "Days: mon..sun, mon-fri, daily, weekdays, weekends, hol (applies on holidays).\n"
      "An end before the start crosses midnight ('fri 22:00-06:00' runs into Saturday).\n"
      "On a holiday of the calendar only intervals with 'hol' apply."},
+    {"schedule", "set", cmd_schedule_set,
+     "Change a schedule: new intervals (replacing all) and/or its holiday calendar.",
+     "NAME [--interval 'mon-fri 08:00-18:00' ...] [--holidays CALENDAR | --holidays '']"},
     {"schedule", "list", cmd_schedule_list, "List schedules.", ""},
+    {"schedule", "remove", cmd_schedule_remove, "Remove a schedule (nothing may use it).",
+     "SCHEDULE"},
     {"level", "add", cmd_level_add, "Add an access level.", "NAME"},
     {"level", "door", cmd_level_door, "Put a door in an access level with a schedule.",
      "LEVEL --door DOOR --schedule SCHEDULE | LEVEL --door DOOR --remove"},
     {"level", "list", cmd_level_list, "List access levels and their doors.", ""},
+    {"level", "remove", cmd_level_remove,
+     "Remove an access level (its door list and assignments go with it).", "LEVEL"},
     {"department", "add", cmd_department_add, "Add a department.", "NAME"},
     {"department", "list", cmd_department_list, "List departments.", ""},
+    {"department", "remove", cmd_department_remove,
+     "Remove a department (no person may be in it).", "NAME"},
+    {"person", "remove", cmd_person_remove,
+     "Remove a person with no credentials (prefer --status terminated: it keeps history).",
+     "EMPLOYEE_ID"},
+    {"credential", "remove", cmd_credential_remove,
+     "Remove a credential (prefer --status revoked: it keeps history).",
+     "FORMAT:FACILITY:NUMBER"},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -350,6 +350,7 @@ int main(int argc, char **argv)
     int i = 1, status, sub_argc;
     char **sub_argv;
 
+    umask(077); /* the database, its WAL and every key file are private to the owner */
     if (sodium_init() < 0) {
         fputs("gatehouse: libsodium failed to initialize\n", stderr);
         return EXIT_FAILURE;

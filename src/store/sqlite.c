@@ -81,6 +81,8 @@ enum sql_id {
     Q_EVENT_APPEND,
     Q_EVENT_QUERY,
     Q_EVENT_LAST,
+    Q_DELETE_FIRST,
+    Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
 };
 
@@ -193,6 +195,15 @@ static const char *const sql_text[Q_COUNT] = {
                       "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
                       "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
     [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
+    [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_SCHEDULE] = "DELETE FROM schedules WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_CALENDAR] = "DELETE FROM holiday_calendars WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_LEVEL] = "DELETE FROM access_levels WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_DEPARTMENT] = "DELETE FROM departments WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_PERSON] = "DELETE FROM people WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_CREDENTIAL] = "DELETE FROM credentials WHERE id = ?1",
 };
 
 struct store {
@@ -233,6 +244,7 @@ static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
 static int step_error(struct store *st, int rc, struct gh_err *err, const char *what)
 {
     int ext = sqlite3_extended_errcode(st->db);
+    rc &= 0xff; /* extended result codes are on: compare the primary code */
     if (rc == SQLITE_CONSTRAINT) {
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
             return gh_fail(err, -EEXIST, "%s already exists", what);
@@ -427,6 +439,11 @@ void store_close(struct store *st)
     sqlite3_close(st->db);
     free(st->path);
     free(st);
+}
+
+bool store_in_transaction(struct store *st)
+{
+    return !sqlite3_get_autocommit(st->db);
 }
 
 int store_begin_read(struct store *st)
@@ -1351,6 +1368,37 @@ int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx)
     struct assignment_list_ctx lc = {cb, ctx};
     return list_rows(st, stmt(st, Q_ASSIGN_LIST), read_assignment, sizeof(struct assignment),
                      assignment_list_call, &lc);
+}
+
+/* ---- deleting ---------------------------------------------------------------------------- */
+
+int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err *err)
+{
+    static const char *const what[ST_TABLE_COUNT] = {
+        "site", "area", "door", "schedule", "holiday calendar", "access level", "department",
+        "person", "credential"};
+    static const char *const users[ST_TABLE_COUNT] = {
+        "areas or doors", "doors or other areas", "events", "doors or access levels",
+        "schedules", "assignments", "people", "credentials, access reviews or reports",
+        "events"};
+    sqlite3_stmt *s;
+    int rc;
+    if ((unsigned)t >= ST_TABLE_COUNT)
+        return gh_fail(err, -EINVAL, "unknown table");
+    s = stmt(st, (enum sql_id)(Q_DELETE_FIRST + t));
+    if (s == NULL)
+        return gh_fail(err, -EIO, "delete: statement failed to prepare");
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return gh_fail(err, -EINVAL, "%s %lld is still used by %s; remove or change those first",
+                       what[t], (long long)id, users[t]);
+    if (rc != SQLITE_DONE)
+        return step_error(st, rc, err, what[t]);
+    if (sqlite3_changes(st->db) == 0)
+        return gh_fail(err, -ENOENT, "%s %lld does not exist", what[t], (long long)id);
+    return 0;
 }
 
 /* ---- access reviews -------------------------------------------------------------------- */

@@ -38,6 +38,7 @@ int64_t store_policy_version(struct store *st);
 const char *store_path(const struct store *st);
 
 /* Transactions (not nested). store_begin_write takes the write lock at once. */
+bool store_in_transaction(struct store *st);
 int store_begin_read(struct store *st);
 int store_begin_write(struct store *st);
 int store_commit(struct store *st);
@@ -135,6 +136,25 @@ typedef int (*store_assignment_cb)(void *ctx, const struct assignment *row);
 int store_assignment_set(struct store *st, struct assignment *row, struct gh_err *err);
 int store_assignment_remove(struct store *st, int64_t person_id, int64_t level_id);
 int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx);
+
+/* ---- deleting policy rows ------------------------------------------------------------ */
+
+enum store_table {
+    ST_SITE = 0,
+    ST_AREA,
+    ST_DOOR,
+    ST_SCHEDULE,
+    ST_CALENDAR,
+    ST_LEVEL,
+    ST_DEPARTMENT,
+    ST_PERSON,
+    ST_CREDENTIAL,
+    ST_TABLE_COUNT
+};
+/* Deletes one row by id. -ENOENT if there is none; -EINVAL with err saying so when other
+ * rows still refer to it (nothing is deleted in cascade except a level's door list and a
+ * person's assignments, a schedule's intervals and a calendar's holidays). */
+int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err *err);
 
 /* ---- access reviews: a finding that someone's access needs review ------------------- */
 int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us);

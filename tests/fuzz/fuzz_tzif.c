@@ -38,9 +38,19 @@ static void probe(const struct gh_tz *tz, int64_t t_s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const int64_t fixed[] = {
-        INT64_MIN, INT64_MIN / 1000000, -2208988800 /* 1900 */, -1, 0, 1,
-        1774746000 /* 2026-03-29T01:00Z */, 1792890000, 2147483647, 2147483648,
-        3794173200 /* 2090 */, INT64_C(253402300799) /* 9999 */, INT64_MAX / 1000000,
+        INT64_MIN,
+        INT64_MIN / 1000000,
+        -2208988800 /* 1900 */,
+        -1,
+        0,
+        1,
+        1774746000 /* 2026-03-29T01:00Z */,
+        1792890000,
+        2147483647,
+        2147483648,
+        3794173200 /* 2090 */,
+        INT64_C(253402300799) /* 9999 */,
+        INT64_MAX / 1000000,
         INT64_MAX,
     };
     struct gh_tz *tz = NULL;

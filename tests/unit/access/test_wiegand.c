@@ -95,6 +95,45 @@ static void test_hand_worked_35_37(void **state)
     /* H10304 facility 1, card 1: bits 2-19 hold one 1 -> bit 1 = 1; bits 19-36 hold one 1
      * -> bit 37 = 0. */
     check_decodes_to("1 0000000000000001 0000000000000000001 0", CRED_FMT_H10304, 1, 1);
+    /* H10304 card 2^17 puts a 1 at bit 19, the bit both halves cover: each half holds one
+     * 1, so bit 1 = 1 and bit 37 = 0. */
+    check_decodes_to("1 0000000000000000 0100000000000000000 0", CRED_FMT_H10304, 0, 1u << 17);
+    check_decodes_to("0 0000000000000001 0100000000000000000 0", CRED_FMT_H10304, 1, 1u << 17);
+}
+
+/* The two-parity formats, as their layouts are written down: every single data bit must
+ * land where the layout says and set exactly the parity bits its halves call for. */
+static void test_layouts_bit_by_bit(void **state)
+{
+    static const struct {
+        enum cred_format f;
+        unsigned n, fac_pos, fac_len, num_pos, num_len, even_lo, even_hi, odd_lo, odd_hi;
+    } layouts[] = {
+        {CRED_FMT_H10301, 26, 2, 8, 10, 16, 2, 13, 14, 25},
+        {CRED_FMT_H10306, 34, 2, 16, 18, 16, 2, 17, 18, 33},
+        {CRED_FMT_H10304, 37, 2, 16, 18, 19, 2, 19, 19, 36},
+    };
+    (void)state;
+    for (size_t i = 0; i < GH_ARRAY_LEN(layouts); i++) {
+        unsigned n = layouts[i].n;
+        for (unsigned k = 2; k < n; k++) {
+            struct wiegand_card c = {layouts[i].f, 0, 0};
+            uint8_t bits[WIEGAND_MAX_BITS];
+            size_t got = 0;
+            bool in_even = k >= layouts[i].even_lo && k <= layouts[i].even_hi;
+            bool in_odd = k >= layouts[i].odd_lo && k <= layouts[i].odd_hi;
+            if (k < layouts[i].num_pos)
+                c.facility = 1u << (layouts[i].fac_pos + layouts[i].fac_len - 1 - k);
+            else
+                c.number = UINT64_C(1) << (layouts[i].num_pos + layouts[i].num_len - 1 - k);
+            assert_int_equal(wiegand_encode(&c, bits, &got, NULL), 0);
+            assert_int_equal(got, n);
+            for (unsigned j = 2; j < n; j++)
+                assert_int_equal(bits[j - 1], j == k);
+            if (bits[0] != (in_even ? 1 : 0) || bits[n - 1] != (in_odd ? 0 : 1))
+                fail_msg("%u-bit, data bit %u: parity %u/%u", n, k, bits[0], bits[n - 1]);
+        }
+    }
 }
 
 /* ---- Corporate 1000 against the Proxmark masks --------------------------------------- */
@@ -151,6 +190,35 @@ static void test_c1000_matches_reference(void **state)
             assert_int_equal(wiegand_decode(bits, n, &d, NULL), 0);
             assert_int_equal(d.facility, company);
             assert_int_equal(d.number, cards[j]);
+        }
+    }
+}
+
+/* H10304 the way decoders that hold the read in one 64-bit number write it: bit 0 is wire
+ * bit 37, bit 36 is wire bit 1; the even bit covers number bits 18..35 (wire 2..19) and the
+ * odd bit number bits 1..18 (wire 19..36). */
+static uint64_t reference_h10304(uint32_t facility, uint32_t card)
+{
+    uint64_t v = ((uint64_t)(facility & 0xFFFFu) << 20) | ((uint64_t)(card & 0x7FFFFu) << 1);
+    if (ones_parity((uint32_t)((v >> 18) & 0x3FFFFu)))
+        v |= UINT64_C(1) << 36;
+    if (!ones_parity((uint32_t)((v >> 1) & 0x3FFFFu)))
+        v |= 1u;
+    return v;
+}
+
+static void test_h10304_matches_reference(void **state)
+{
+    (void)state;
+    for (uint32_t fac = 0; fac <= 0xFFFF; fac += 257) {
+        for (uint32_t card = 0; card <= 0x7FFFF; card += 4099) {
+            struct wiegand_card c = {CRED_FMT_H10304, fac, card};
+            uint8_t bits[WIEGAND_MAX_BITS];
+            size_t n = 0;
+            assert_int_equal(wiegand_encode(&c, bits, &n, NULL), 0);
+            assert_int_equal(n, 37);
+            if (bits_to_word(bits, n) != reference_h10304(fac, card))
+                fail_msg("facility %u card %u", fac, card);
         }
     }
 }
@@ -468,7 +536,9 @@ int main(void)
         cmocka_unit_test(test_published_26bit),
         cmocka_unit_test(test_published_34bit),
         cmocka_unit_test(test_hand_worked_35_37),
+        cmocka_unit_test(test_layouts_bit_by_bit),
         cmocka_unit_test(test_c1000_matches_reference),
+        cmocka_unit_test(test_h10304_matches_reference),
         cmocka_unit_test(test_round_trip_all_formats),
         cmocka_unit_test(test_round_trip_every_26bit_facility),
         cmocka_unit_test(test_parity_bit_flips_rejected),

@@ -108,10 +108,10 @@ struct spec {
 };
 
 /* Offsets in the image of a v2 spec's second header (after the 7-byte minimal v1 block). */
-#define V2_HDR     (44 + 7)
-#define OFF_LEAP   28
-#define OFF_TIME   32
-#define OFF_TYPE   36
+#define V2_HDR   (44 + 7)
+#define OFF_LEAP 28
+#define OFF_TIME 32
+#define OFF_TYPE 36
 
 static void put_u32(struct gh_buf *b, uint32_t v)
 {
@@ -436,9 +436,10 @@ static void test_utc_from_local(void **state)
 static void test_bad_names(void **state)
 {
     char longname[101];
-    const char *bad[] = {"../etc/passwd", "/etc/passwd", "", "Europe//Berlin", longname,
-                         "Europe/../Berlin", "Europe/Berlin\n", "Europe/Ber lin", "Europe\\Berlin",
-                         "Europe/Berlin.", "Zürich"};
+    const char *bad[] = {"../etc/passwd",   "/etc/passwd",    "",
+                         "Europe//Berlin",  longname,         "Europe/../Berlin",
+                         "Europe/Berlin\n", "Europe/Ber lin", "Europe\\Berlin",
+                         "Europe/Berlin.",  "Zürich"};
     (void)state;
 
     memset(longname, 'A', 100);
@@ -572,8 +573,8 @@ static void test_corrupt_real_file(void **state)
     assert_int_equal(tz_parse("Europe/Berlin", copy, len, &tz, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "magic"));
     /* v1 block size (32-bit times, 8-byte leap records), to find the second header */
-    hdr2 = 44 + be32(data + 32) * 5 + be32(data + 36) * 6 + be32(data + 40) +
-           be32(data + 28) * 8 + be32(data + 24) + be32(data + 20);
+    hdr2 = 44 + be32(data + 32) * 5 + be32(data + 36) * 6 + be32(data + 40) + be32(data + 28) * 8 +
+           be32(data + 24) + be32(data + 20);
     assert_memory_equal(data + hdr2, "TZif", 4);
     memcpy(copy, data, len);
     copy[hdr2 + 1] = 'X';
@@ -708,25 +709,25 @@ static void test_bad_footers(void **state)
 {
     static const struct ttype t1[] = {{0, 0}};
     const char *bad[] = {
-        "CET",                         /* no offset */
-        "C-1",                         /* name too short */
-        "CET-1CEST,M13.5.0,M10.5.0/3", /* month 13 */
-        "CET-1CEST,M3.6.0,M10.5.0/3",  /* week 6 */
-        "CET-1CEST,M3.5.7,M10.5.0/3",  /* weekday 7 */
-        "CET-1CEST,M3.5.0",            /* one date */
-        "CET-1CEST,J0,J100",           /* J is 1-based */
-        "CET-1CEST,366,100",           /* n is 0..365 */
+        "CET",                          /* no offset */
+        "C-1",                          /* name too short */
+        "CET-1CEST,M13.5.0,M10.5.0/3",  /* month 13 */
+        "CET-1CEST,M3.6.0,M10.5.0/3",   /* week 6 */
+        "CET-1CEST,M3.5.7,M10.5.0/3",   /* weekday 7 */
+        "CET-1CEST,M3.5.0",             /* one date */
+        "CET-1CEST,J0,J100",            /* J is 1-based */
+        "CET-1CEST,366,100",            /* n is 0..365 */
         "CET-1CEST,M3.5.0/168,M10.5.0", /* past 167 hours */
-        "CET-1CEST,M3.5.0,M10.5.0/3x", /* trailing text */
-        "CET-27",                      /* offset beyond +26h */
-        "CET26",                       /* offset beyond -25h */
-        "CET-26CEST",                  /* DST beyond +26h */
-        "<+1030-10:30",                /* unterminated <...> */
-        "<+1>-1",                      /* quoted name too short */
-        "CET-1:60",                    /* minutes */
-        "CET-1CEST,",                  /* empty rule */
-        "CET-1CEST,M3.5.0,M10.5.0/",   /* empty time */
-        "CET-1\tCEST",                 /* control character */
+        "CET-1CEST,M3.5.0,M10.5.0/3x",  /* trailing text */
+        "CET-27",                       /* offset beyond +26h */
+        "CET26",                        /* offset beyond -25h */
+        "CET-26CEST",                   /* DST beyond +26h */
+        "<+1030-10:30",                 /* unterminated <...> */
+        "<+1>-1",                       /* quoted name too short */
+        "CET-1:60",                     /* minutes */
+        "CET-1CEST,",                   /* empty rule */
+        "CET-1CEST,M3.5.0,M10.5.0/",    /* empty time */
+        "CET-1\tCEST",                  /* control character */
     };
     (void)state;
 
