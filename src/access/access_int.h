@@ -81,6 +81,16 @@ struct snap_cred {
     uint32_t person;
     uint32_t pin; /* index into snapshot->pins, NONE: no PIN */
     uint8_t status; /* enum cred_status */
+    /* copies of the holder's snap_person asg_off / asg_n (they fit in the padding), so
+     * the assignments can be fetched before the person row arrives */
+    uint16_t asg_n;
+    uint32_t asg_off;
+};
+
+struct snap_slot {
+    uint64_t key;
+    uint32_t cred;
+    uint32_t person;
 };
 
 struct access_snapshot {
@@ -93,6 +103,7 @@ struct access_snapshot {
     struct snap_area *areas;
     uint32_t n_areas;
     struct snap_door *doors;
+    int64_t *door_ids; /* doors[i].id, packed: the binary search by id stays in cache */
     uint32_t n_doors;
     struct snap_sched *scheds;
     uint32_t n_scheds;
@@ -116,9 +127,10 @@ struct access_snapshot {
     uint8_t (*pins)[32];
     uint32_t n_pins;
 
-    /* credential hash: slot -> cred index (NONE empty); keys[] beside for locality */
-    uint64_t *hkeys;
-    uint32_t *hidx;
+    /* credential hash: open addressing, linear probing; a slot holds the card key with
+     * its credential and person indexes, so one cache line answers a probe (cred NONE:
+     * empty) */
+    struct snap_slot *slots;
     uint32_t hmask;
 
     size_t bytes;
@@ -145,5 +157,25 @@ uint32_t access_find_id(const void *base, uint32_t n, size_t size, int64_t id);
 
 /* Credential index for a card, or NONE. */
 uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key);
+
+/* The hash slot of a card, or NULL. */
+const struct snap_slot *access_cred_slot(const struct access_snapshot *s, uint64_t key);
+
+/* A hint to start loading the cache line at p; no effect on results. A decision touches
+ * rows of several large arrays (hash slot, credential, person, assignments) that are not
+ * in cache; issuing the loads as soon as their addresses are known lets them overlap
+ * instead of following one another. */
+#if defined(__GNUC__)
+#define ACCESS_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define ACCESS_PREFETCH(p) ((void)(p))
+#endif
+
+/* Starts loading the hash slot of a card. */
+static inline void access_cred_prefetch(const struct access_snapshot *s, uint64_t key)
+{
+    if (s->slots != NULL)
+        ACCESS_PREFETCH(&s->slots[(uint32_t)access_hash64(key) & s->hmask]);
+}
 
 #endif

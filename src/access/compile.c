@@ -32,20 +32,26 @@ uint32_t access_find_id(const void *base, uint32_t n, size_t size, int64_t id)
     return NONE;
 }
 
-uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key)
+const struct snap_slot *access_cred_slot(const struct access_snapshot *s, uint64_t key)
 {
     uint32_t i;
-    if (s->hidx == NULL)
-        return NONE;
+    if (s->slots == NULL)
+        return NULL;
     i = (uint32_t)access_hash64(key) & s->hmask;
     for (;;) {
-        uint32_t idx = s->hidx[i];
-        if (idx == NONE)
-            return NONE;
-        if (s->hkeys[i] == key)
-            return idx;
+        const struct snap_slot *x = &s->slots[i];
+        if (x->cred == NONE)
+            return NULL;
+        if (x->key == key)
+            return x;
         i = (i + 1) & s->hmask;
     }
+}
+
+uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key)
+{
+    const struct snap_slot *x = access_cred_slot(s, key);
+    return x != NULL ? x->cred : NONE;
 }
 
 /* A growable array used while compiling. */
@@ -250,9 +256,11 @@ static int resolve_doors(struct compiler *c)
     struct access_snapshot *s = c->s;
     s->n_doors = c->raw_doors.n;
     s->doors = xcalloc(s->n_doors ? s->n_doors : 1, sizeof(struct snap_door));
+    s->door_ids = xcalloc(s->n_doors ? s->n_doors : 1, sizeof(int64_t));
     for (uint32_t i = 0; i < s->n_doors; i++) {
         struct snap_door *d = &s->doors[i];
         d->id = raw[i].id;
+        s->door_ids[i] = raw[i].id;
         d->mode = (uint8_t)raw[i].mode;
         d->escort_required = raw[i].escort_required;
         d->entry_reader = raw[i].has_entry_reader;
@@ -311,7 +319,8 @@ static int resolve_levels(struct compiler *c)
     struct access_snapshot *s = c->s;
     struct level_door *ld = c->raw_level_doors.data;
     uint32_t n = c->raw_level_doors.n;
-    qsort(ld, n, sizeof(*ld), cmp_level_door);
+    if (n > 0) /* qsort(NULL, 0, ...) is undefined */
+        qsort(ld, n, sizeof(*ld), cmp_level_door);
     s->n_level_doors = n;
     s->level_door_door = xcalloc(n ? n : 1, sizeof(uint32_t));
     s->level_door_sched = xcalloc(n ? n : 1, sizeof(uint32_t));
@@ -339,7 +348,8 @@ static int resolve_assignments(struct compiler *c)
     struct access_snapshot *s = c->s;
     struct assignment *a = c->raw_asg.data;
     uint32_t n = c->raw_asg.n;
-    qsort(a, n, sizeof(*a), cmp_asg);
+    if (n > 0)
+        qsort(a, n, sizeof(*a), cmp_asg);
     s->n_asg = n;
     s->asg = xcalloc(n ? n : 1, sizeof(struct snap_asg));
     for (uint32_t i = 0; i < n; i++) {
@@ -373,15 +383,16 @@ static int build_hash(struct compiler *c)
     if (cap > (UINT64_C(1) << 31))
         return gh_fail(c->err, -ENOSPC, "too many credentials (%u)", s->n_creds);
     s->hmask = (uint32_t)cap - 1;
-    s->hkeys = xcalloc(cap, sizeof(uint64_t));
-    s->hidx = xmalloc(cap * sizeof(uint32_t));
-    memset(s->hidx, 0xff, cap * sizeof(uint32_t));
+    s->slots = xmalloc(cap * sizeof(struct snap_slot));
+    for (uint64_t i = 0; i < cap; i++)
+        s->slots[i] = (struct snap_slot){0, NONE, NONE};
     for (uint32_t k = 0; k < s->n_creds; k++) {
         uint32_t i = (uint32_t)access_hash64(keys[k]) & s->hmask;
-        while (s->hidx[i] != NONE)
+        s->creds[k].asg_off = s->persons[s->creds[k].person].asg_off;
+        s->creds[k].asg_n = s->persons[s->creds[k].person].asg_n;
+        while (s->slots[i].cred != NONE)
             i = (i + 1) & s->hmask;
-        s->hkeys[i] = keys[k];
-        s->hidx[i] = k;
+        s->slots[i] = (struct snap_slot){keys[k], k, s->creds[k].person};
     }
     return 0;
 }
@@ -494,7 +505,7 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
 
     s->bytes = sizeof(*s) + (size_t)s->n_sites * sizeof(struct snap_site) +
                (size_t)s->n_areas * sizeof(struct snap_area) +
-               (size_t)s->n_doors * sizeof(struct snap_door) +
+               (size_t)s->n_doors * (sizeof(struct snap_door) + sizeof(int64_t)) +
                (size_t)s->n_scheds * sizeof(struct snap_sched) +
                (size_t)s->n_intervals * sizeof(struct sched_interval) +
                (size_t)s->n_cals * sizeof(struct snap_calendar) +
@@ -504,7 +515,7 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
                (size_t)s->n_persons * sizeof(struct snap_person) +
                (size_t)s->n_asg * sizeof(struct snap_asg) +
                (size_t)s->n_creds * sizeof(struct snap_cred) + (size_t)s->n_pins * 32 +
-               ((size_t)s->hmask + 1) * (sizeof(uint64_t) + sizeof(uint32_t));
+               ((size_t)s->hmask + 1) * sizeof(struct snap_slot);
     if (in_tx)
         store_rollback(st); /* ends our read transaction */
     in_tx = false;
@@ -534,6 +545,7 @@ void access_snapshot_free(struct access_snapshot *s)
     free(s->sites);
     free(s->areas);
     free(s->doors);
+    free(s->door_ids);
     free(s->scheds);
     free(s->intervals);
     free(s->cals);
@@ -545,8 +557,7 @@ void access_snapshot_free(struct access_snapshot *s)
     free(s->asg);
     free(s->creds);
     free(s->pins);
-    free(s->hkeys);
-    free(s->hidx);
+    free(s->slots);
     sodium_memzero(s->site_key, sizeof(s->site_key));
     free(s);
 }

@@ -185,6 +185,7 @@ static enum access_reason resolve_card(const struct access_snapshot *s,
                                        struct wiegand_card *card, struct access_explain *ex,
                                        const char *what)
 {
+    const struct snap_slot *slot;
     *cred = NONE;
     if (p->raw) {
         struct gh_err e;
@@ -198,9 +199,16 @@ static enum access_reason resolve_card(const struct access_snapshot *s,
     } else {
         *card = p->card;
     }
-    *cred = access_cred_lookup(s, access_card_key(card->format, card->facility, card->number));
+    slot = access_cred_slot(s, access_card_key(card->format, card->facility, card->number));
+    if (slot != NULL) {
+        /* the credential and its holder are in two far-apart arrays: start both loads now
+         * so they overlap (check_holder starts the assignments' load) */
+        *cred = slot->cred;
+        ACCESS_PREFETCH(&s->creds[slot->cred]);
+        ACCESS_PREFETCH(&s->persons[slot->person]);
+    }
     if (*cred == NONE) {
-        EXPLAIN(ex, "credential", false, "%s: no credential %s %u:%llu is enrolled", what,
+        EXPLAIN(ex, "credential", false, "%s: no credential %s:%u:%llu is enrolled", what,
                 cred_format_name(card->format), card->facility,
                 (unsigned long long)card->number);
         return REASON_UNKNOWN_CREDENTIAL;
@@ -214,6 +222,8 @@ static enum access_reason check_holder(const struct access_snapshot *s, uint32_t
 {
     const struct snap_cred *c = &s->creds[cred];
     const struct snap_person *p = &s->persons[c->person];
+    if (c->asg_n > 0)
+        ACCESS_PREFETCH(&s->asg[c->asg_off]); /* check_levels reads them next */
     if (c->status != CRED_ACTIVE && c->status != CRED_EXPIRED) {
         EXPLAIN(ex, "credential", false, "%s: credential %lld is %s", what, (long long)c->id,
                 cred_status_name((enum cred_status)c->status));
@@ -390,7 +400,12 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
     if (req->cred.raw && req->cred.nbits > WIEGAND_MAX_BITS)
         return -EINVAL;
 
-    door_i = access_find_id(s->doors, s->n_doors, sizeof(struct snap_door), req->door_id);
+    /* the card's hash slot is far away in memory: start loading it now, while the door is
+     * looked up */
+    if (!req->cred.raw)
+        access_cred_prefetch(s, access_card_key(req->cred.card.format, req->cred.card.facility,
+                                                req->cred.card.number));
+    door_i = access_find_id(s->door_ids, s->n_doors, sizeof(int64_t), req->door_id);
     if (door_i == NONE) {
         EXPLAIN(ex, "door", false, "door %lld does not exist", (long long)req->door_id);
         finish(res, REASON_UNKNOWN_DOOR);
@@ -484,7 +499,7 @@ void access_state_commit(struct access_state *state, const struct access_snapsho
     const struct snap_door *door;
     if (state == NULL || !res->granted || res->person_id == 0 || state->version != s->version)
         return;
-    door_i = access_find_id(s->doors, s->n_doors, sizeof(struct snap_door), res->door_id);
+    door_i = access_find_id(s->door_ids, s->n_doors, sizeof(int64_t), res->door_id);
     person_i = access_find_id(s->persons, s->n_persons, sizeof(struct snap_person),
                               res->person_id);
     if (door_i == NONE || person_i == NONE || person_i >= state->n)

@@ -135,8 +135,9 @@ int gh_parse_duration(const char *s, int64_t *out_us, struct gh_err *err);
 /* ---- time zones (src/base/tz.c): IANA zones from the system's TZif files -------------- */
 
 /* A loaded zone: transitions from the TZif file plus its POSIX TZ footer rule for times
- * beyond the table. Immutable once loaded; caller frees with tz_free(). */
-struct gh_tz;
+ * beyond the table (before the first transition, time type 0 applies, as RFC 8536 says).
+ * Immutable once loaded; caller frees with tz_free(). Every function below treats a NULL
+ * zone as UTC. Leap-second ("right/") files are rejected. */
 
 /* Loads zone `name` ("Europe/Berlin", "UTC") from $GATEHOUSE_ZONEINFO or
  * /usr/share/zoneinfo. Names are checked (no "..", no leading '/', only [A-Za-z0-9_+-/]).
@@ -161,8 +162,9 @@ struct gh_local {
     int32_t utc_offset; /* seconds east of UTC */
 };
 void tz_local(const struct gh_tz *tz, int64_t t_us, struct gh_local *out);
-/* The UTC instant of a local wall-clock time (days, second of day). In a gap (spring
- * forward) the time is moved forward by the gap; in an overlap the earlier instant wins. */
+/* The UTC instant (seconds) of a local wall-clock time (days, second of day). In a gap
+ * (spring forward) the time is moved forward by the gap; in an overlap the earlier instant
+ * wins. days is clamped to +-2^40. */
 int64_t tz_utc_from_local(const struct gh_tz *tz, int64_t days, unsigned second_of_day);
 
 #endif

@@ -51,6 +51,55 @@ static int presented(struct cli *c, const char *opt, const char *card, const cha
     return cli_card_parse(c, opt, card, &p->card);
 }
 
+/* The payload of a decision event: direction, source, and for a card that is not
+ * enrolled (or a read that does not decode) what was read, so the log keeps it. */
+static void event_read_payload(const struct access_request *req, const struct access_result *res,
+                               const char *source, char *buf, size_t len)
+{
+    char read[96] = "";
+    if (res->credential_id == 0) {
+        if (req->cred.raw) {
+            char bits[WIEGAND_MAX_BITS + 1];
+            for (size_t i = 0; i < req->cred.nbits; i++)
+                bits[i] = req->cred.bits[i] ? '1' : '0';
+            bits[req->cred.nbits] = '\0';
+            snprintf(read, sizeof(read), ",\"bits\":\"%s\"", bits);
+        } else {
+            snprintf(read, sizeof(read), ",\"card\":\"%s:%u:%llu\"",
+                     cred_format_name(req->cred.card.format), req->cred.card.facility,
+                     (unsigned long long)req->cred.card.number);
+        }
+    }
+    snprintf(buf, len, "{\"direction\":\"%s\",\"source\":\"%s\"%s}",
+             direction_name(req->direction), source, read);
+}
+
+/* The time zone of a door's site: --at without an offset is the site's local time. */
+static int door_zone(struct cli *c, int64_t door_id, struct gh_tz **tz)
+{
+    struct door d;
+    struct site s;
+    struct gh_err err = {{0}};
+    if (store_door_get(c->st, door_id, &d) < 0 || store_site_get(c->st, d.site_id, &s) < 0)
+        return cli_error(c, "--door: the door's site is not found");
+    if (tz_load(s.timezone, tz, &err) < 0)
+        return cli_error(c, "site '%s': %s", s.name, err.msg);
+    return 0;
+}
+
+/* "Sun 2026-11-22 07:55:00" in the zone. */
+static void format_local(const struct gh_tz *tz, int64_t t, char *buf, size_t len)
+{
+    static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    struct gh_local loc;
+    int64_t y;
+    unsigned m, d;
+    tz_local(tz, t, &loc);
+    gh_civil_from_days(loc.days, &y, &m, &d);
+    snprintf(buf, len, "%s %04lld-%02u-%02u %02u:%02u:%02u", days[loc.weekday], (long long)y, m,
+             d, loc.second / 3600, loc.second / 60 % 60, loc.second % 60);
+}
+
 static int cmd_decide(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"door", required_argument, NULL, 'D'},
@@ -71,7 +120,8 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
     struct gh_err err = {{0}};
     struct gh_buf out;
     uint8_t key[ACCESS_SITE_KEY_LEN];
-    char when[GH_ISO_LEN];
+    char when[GH_ISO_LEN], local[48];
+    struct gh_tz *tz = NULL;
     int status;
 
     if (cli_parse(c, argc, argv, opts, decide_opt, &o, &status) != 0)
@@ -84,8 +134,6 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
     req.direction = o.exit ? DIR_EXIT : DIR_ENTRY;
     req.pin = o.pin;
     req.time_us = gh_now_us();
-    if (o.at && (status = cli_time_parse(c, "--at", o.at, &req.time_us)) != 0)
-        return status;
     if ((status = presented(c, "--card", o.card, o.bits, &req.cred)) != 0)
         return status;
     if (o.escort) {
@@ -97,21 +145,34 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         return status;
     if ((status = cli_door_ref(c, "--door", o.door, &req.door_id)) != 0)
         return status;
-    if ((status = cli_load_site_key(c, key)) != 0)
+    if ((status = door_zone(c, req.door_id, &tz)) != 0)
         return status;
+    if (o.at && strcmp(o.at, "now") != 0 && gh_parse_time(o.at, tz, &req.time_us, &err) < 0) {
+        tz_free(tz);
+        return cli_usage_error(c, "--at: %s", err.msg);
+    }
+    if ((status = cli_load_site_key(c, key)) != 0) {
+        tz_free(tz);
+        return status;
+    }
     if (access_compile(c->st, key, &snap, &err) < 0) {
         sodium_memzero(key, sizeof(key));
+        tz_free(tz);
         return cli_error(c, "%s", err.msg);
     }
     sodium_memzero(key, sizeof(key));
     if (access_decide(snap, NULL, &req, &res, &ex) < 0) {
         access_snapshot_free(snap);
+        tz_free(tz);
         return cli_error(c, "the request is malformed");
     }
     gh_format_iso(req.time_us, when);
-    printf("%s: %s (door %s, %s, %s, policy version %lld)\n",
+    format_local(tz, req.time_us, local, sizeof(local));
+    printf("%s: %s (door %s, %s, %s = %s %s, policy version %lld)\n",
            res.granted ? "GRANTED" : "DENIED", access_reason_name(res.reason), o.door,
-           direction_name(req.direction), when, (long long)res.policy_version);
+           direction_name(req.direction), when, local, tz_name(tz),
+           (long long)res.policy_version);
+    tz_free(tz);
     if (res.person_id != 0) {
         struct person p;
         if (store_person_get(c->st, res.person_id, &p) == 0)
@@ -132,8 +193,7 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         ev.credential_id = res.credential_id;
         ev.decision = res.granted;
         ev.reason = (int)res.reason;
-        snprintf(ev.payload, sizeof(ev.payload), "{\"direction\":\"%s\",\"source\":\"cli\"}",
-                 direction_name(req.direction));
+        event_read_payload(&req, &res, "cli", ev.payload, sizeof(ev.payload));
         if (store_begin_write(c->st) < 0 || store_event_append(c->st, &ev) < 0 ||
             store_commit(c->st) < 0) {
             store_rollback(c->st);
@@ -196,10 +256,35 @@ static int cmd_events(struct cli *c, int argc, char **argv)
                                                                : 0;
 }
 
+/* Prints the Wiegand bits of a card (to test readers and panels, or for --bits). */
+static int cmd_card_bits(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    struct wiegand_card card;
+    struct gh_err err = {{0}};
+    char bits[WIEGAND_MAX_BITS + 1];
+    int status;
+    if (cli_parse(c, argc, argv, opts, decide_opt, NULL, &status) != 0)
+        return status;
+    if (optind != argc - 1)
+        return cli_usage_error(c, "expected exactly one card FORMAT:FACILITY:NUMBER");
+    if ((status = cli_card_parse(c, "CARD", argv[optind], &card)) != 0)
+        return status;
+    if (wiegand_encode_str(&card, bits, sizeof(bits), &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    printf("%s\n", bits);
+    return 0;
+}
+
 const struct cli_command cli_ops_commands[] = {
+    {"card", "bits", cmd_card_bits,
+     "Print the Wiegand bits of a card, parity included (for testing readers and --bits).",
+     "FORMAT:FACILITY:NUMBER"},
     {"decide", NULL, cmd_decide,
      "What-if: decide a card read at a door and explain why (optionally record it).",
      "--door DOOR (--card FORMAT:FACILITY:NUMBER | --bits 0101...) [--exit] [--pin PIN]\n"
-     "  [--at TIME (default now)] [--escort FORMAT:FACILITY:NUMBER] [--record]"},
+     "  [--at TIME (default now)] [--escort FORMAT:FACILITY:NUMBER] [--record]\n"
+     "--at without an offset (2026-11-22T07:55) is local time at the door's site;\n"
+     "with Z or +HH:MM it is that instant."},
     {"events", NULL, cmd_events, "Show the latest events.", "[--limit N (20)]"},
     {NULL, NULL, NULL, NULL, NULL}};

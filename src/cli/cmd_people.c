@@ -184,12 +184,23 @@ static int cmd_person_set(struct cli *c, int argc, char **argv)
     status = person_apply(c, &o, &p);
     if (status == 0 && store_person_update(c->st, &p, &err) < 0)
         status = cli_error(c, "%s", err.msg);
+    if (status == 0 && p.status != before)
+        status = cli_log_event(c, EV_OPERATOR_ACTION, p.id, 0,
+                               "{\"action\":\"person.status\",\"employee_id\":\"%s\","
+                               "\"from\":\"%s\",\"to\":\"%s\"}",
+                               p.employee_id, person_status_name(before),
+                               person_status_name(p.status));
     if (status == 0 && p.status == PERSON_TERMINATED && before != PERSON_TERMINATED) {
         int changed = 0;
         if (store_credential_revoke_person(c->st, p.id, CRED_REVOKED, &changed) < 0)
             status = cli_error(c, "revoking credentials: %s", store_errmsg(c->st));
         else
-            printf("terminated: %d credentials revoked\n", changed);
+            printf("terminated: %d credential%s revoked\n", changed, changed == 1 ? "" : "s");
+        if (status == 0 && changed > 0)
+            status = cli_log_event(c, EV_CREDENTIAL_REVOKED, p.id, 0,
+                                   "{\"employee_id\":\"%s\",\"why\":\"terminated by an "
+                                   "operator\",\"credentials\":%d}",
+                                   p.employee_id, changed);
     }
     if (status == 0)
         printf("person %s updated\n", p.employee_id);
@@ -351,6 +362,7 @@ static int cmd_credential_add(struct cli *c, int argc, char **argv)
 static int cmd_credential_set(struct cli *c, int argc, char **argv)
 {
     struct cred_opts o = {0};
+    enum cred_status before;
     struct credential cr;
     struct wiegand_card card;
     struct gh_err err = {{0}};
@@ -367,7 +379,16 @@ static int cmd_credential_set(struct cli *c, int argc, char **argv)
         return commit_or_fail(c, cli_error(c, "no credential %s", argv[optind]));
     if (o.person && (status = cli_person_ref(c, "--person", o.person, &cr.person_id)) != 0)
         return commit_or_fail(c, status);
+    before = cr.status;
     status = cred_apply(c, &o, &cr);
+    if (status == 0 && cr.status != before)
+        status = cli_log_event(c, cr.status == CRED_REVOKED ? EV_CREDENTIAL_REVOKED
+                                                            : EV_OPERATOR_ACTION,
+                               cr.person_id, cr.id,
+                               "{\"action\":\"credential.status\",\"card\":\"%s\","
+                               "\"from\":\"%s\",\"to\":\"%s\"}",
+                               argv[optind], cred_status_name(before),
+                               cred_status_name(cr.status));
     if (status == 0 && store_credential_update(c->st, &cr, &err) < 0)
         status = cli_error(c, "%s", err.msg);
     if (status == 0)
@@ -467,19 +488,20 @@ static int cmd_assign(struct cli *c, int argc, char **argv)
 /* ---- import ----------------------------------------------------------------------------- */
 
 struct import_opts {
-    bool full, dry_run;
+    struct roster_apply_opts apply;
     const char *columns, *mapping;
 };
 
 static int import_opt(struct cli *c, void *ctx, int opt, const char *arg)
 {
     struct import_opts *o = ctx;
-    (void)c;
     switch (opt) {
-    case 'f': o->full = true; break;
-    case 'n': o->dry_run = true; break;
+    case 'f': o->apply.full = true; break;
+    case 'n': o->apply.dry_run = true; break;
     case 'c': o->columns = arg; break;
     case 'm': o->mapping = arg; break;
+    case 'M': return cli_int_parse(c, "--max-terminations", arg, 0, INT64_MAX,
+                                   &o->apply.max_terminations);
     default: break;
     }
     return 0;
@@ -535,9 +557,10 @@ static int cmd_import_people(struct cli *c, int argc, char **argv)
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"columns", required_argument, NULL, 'c'},
                                          {"mapping", required_argument, NULL, 'm'},
+                                         {"max-terminations", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
-    struct import_opts o = {0};
+    struct import_opts o = {.apply = {.max_terminations = -1}};
     struct roster_mapping map;
     struct roster *ro = NULL;
     struct roster_summary sum;
@@ -584,21 +607,21 @@ static int cmd_import_people(struct cli *c, int argc, char **argv)
         status = cli_error(c, "%s: %zu errors; nothing was imported", file, ro->n_errors);
         goto out;
     }
-    if (o.dry_run) {
-        printf("%s: %zu rows are valid (dry run: nothing imported)\n", file, ro->n_rows);
-        goto out;
-    }
-    r = roster_apply(c->st, ro, o.full, gh_now_us(), &sum,
+    r = roster_apply(c->st, ro, &o.apply, gh_now_us(), &sum,
                      isatty(STDERR_FILENO) && ro->n_rows >= 5000 ? progress_bar : NULL, NULL,
                      &err);
     if (r < 0) {
-        status = cli_error(c, "%s:%s; nothing was imported", file, err.msg);
+        /* row errors start with line:column, so they read as file:line:column: ... */
+        bool located = err.msg[0] >= '0' && err.msg[0] <= '9';
+        status = cli_error(c, "%s:%s%s; nothing was imported", file, located ? "" : " ",
+                           err.msg);
         goto out;
     }
-    printf("imported %s: %zu rows: %zu created, %zu updated, %zu unchanged, %zu terminated, "
-           "%zu credentials revoked, %zu access reviews opened\n",
-           file, sum.rows, sum.created, sum.updated, sum.unchanged, sum.terminated,
-           sum.credentials_revoked, sum.reviews_opened);
+    printf("%s %s: %zu rows: %zu created, %zu updated, %zu unchanged, %zu terminated "
+           "(%zu absent from the file), %zu credentials revoked, %zu access reviews opened%s\n",
+           o.apply.dry_run ? "dry run of" : "imported", file, sum.rows, sum.created, sum.updated,
+           sum.unchanged, sum.terminated, sum.absent, sum.credentials_revoked,
+           sum.reviews_opened, o.apply.dry_run ? " (nothing was changed)" : "");
 out:
     roster_free(ro);
     roster_mapping_free(&map);
@@ -669,6 +692,10 @@ static int cmd_export_events(struct cli *c, int argc, char **argv)
         fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
             return cli_error(c, "--output: %s: %s", o.output, strerror(errno));
+        if (fchmod(fd, 0600) != 0) { /* an existing file keeps its mode otherwise */
+            close(fd);
+            return cli_error(c, "--output: %s: %s", o.output, strerror(errno));
+        }
     }
     fflush(stdout);
     if (export_events(c->st, &f, o.fmt, o.all, fd, &count, &err) < 0)
@@ -677,7 +704,8 @@ static int cmd_export_events(struct cli *c, int argc, char **argv)
         if (close(fd) != 0 && status == 0)
             status = cli_error(c, "--output: %s: %s", o.output, strerror(errno));
         if (status == 0)
-            fprintf(stderr, "exported %lld events to %s\n", (long long)count, o.output);
+            fprintf(stderr, "exported %lld event%s to %s\n", (long long)count,
+                    count == 1 ? "" : "s", o.output);
     }
     return status;
 }
@@ -703,10 +731,14 @@ const struct cli_command cli_people_commands[] = {
      "EMPLOYEE_ID LEVEL [--until TIME] | EMPLOYEE_ID LEVEL --remove"},
     {"import", "people", cmd_import_people,
      "Import an HR roster CSV: upsert by employee_id, all or nothing.",
-     "FILE.csv [--full] [--dry-run] [--columns 'employee_id=Employee ID,...' | --mapping FILE]\n"
+     "FILE.csv [--full [--max-terminations N]] [--dry-run]\n"
+     "  [--columns 'employee_id=Employee ID,...' | --mapping FILE]\n"
      "Columns: employee_id, first_name, last_name (required); email, department, title,\n"
-     "  manager_id, status, start_date, end_date, kind.\n"
-     "--full: people not in the file are terminated and their credentials revoked."},
+     "  manager_id, status, start_date, end_date, kind. Columns the file lacks are left\n"
+     "  as they are in gatehouse.\n"
+     "--full: people not in the file are terminated and their credentials revoked; refused\n"
+     "  when that is more than max(5, 10% of active people) unless --max-terminations allows.\n"
+     "--dry-run: do the whole import, print what it would do, change nothing."},
     {"export", "events", cmd_export_events, "Export the access log (CSV or JSON lines).",
      "[--from TIME] [--to TIME] [--person EMPLOYEE_ID] [--door DOOR] [--csv | --jsonl]\n"
      "  [--all (every event type)] [--output FILE]\n"

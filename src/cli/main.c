@@ -83,7 +83,18 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, c
             return 1;
         }
         if (opt == '?') {
-            *status = cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+            /* optopt is 0 for an unknown long option (optind is past it); a known option's
+             * letter for a long option given a value it does not take; else the unknown
+             * letter, whose argument optind may not have passed yet ("-2x"). */
+            if (optopt == 0)
+                *status = cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+            else if (optopt < 128 && optopt != ':' && strchr(shortopts + 1, optopt) != NULL)
+                *status = cli_usage_error(c, "option '%s' takes no value", argv[optind - 1]);
+            else if (optopt > ' ' && optopt < 127)
+                *status = cli_usage_error(c, "unknown option '-%c'", optopt);
+            else
+                *status = cli_usage_error(c, "unknown option (byte 0x%02x)",
+                                          (unsigned)optopt & 0xffu);
             return -1;
         }
         if (opt == ':') {
@@ -162,14 +173,25 @@ int cli_init_data_dir(const char *dir, struct gh_err *err)
     char path[4096];
     struct store *st = NULL;
     struct stat sb;
+    bool existed = false;
     int r;
 
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir, strerror(errno));
+    if (mkdir(dir, 0700) != 0) {
+        if (errno != EEXIST)
+            return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir,
+                           strerror(errno));
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return gh_fail(err, -ENOTDIR, "%s: not a directory", dir);
+        existed = true;
+    }
     if (gh_snprintf(path, sizeof(path), "%s/gatehouse.db", dir) < 0)
         return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
     if (stat(path, &sb) == 0)
         return gh_fail(err, -EEXIST, "%s is already initialized", dir);
+    /* A dir that was there already (made by hand, a mounted volume) is made private too. */
+    if (existed && chmod(dir, 0700) != 0)
+        return gh_fail(err, -errno, "%s: cannot make the data dir private (0700): %s", dir,
+                       strerror(errno));
     r = store_open(path, STORE_CREATE, &st, err);
     store_close(st);
     if (r < 0)
@@ -295,6 +317,26 @@ int cli_int_parse(struct cli *c, const char *opt, const char *s, int64_t min, in
     if (gh_parse_i64(s, min, max, out) < 0)
         return cli_usage_error(c, "%s: '%s' is not a whole number from %lld to %lld", opt, s,
                                (long long)min, (long long)max);
+    return 0;
+}
+
+int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_t cred_id,
+                  const char *fmt, ...)
+{
+    struct event ev;
+    va_list ap;
+    memset(&ev, 0, sizeof(ev));
+    ev.time_us = gh_now_us();
+    ev.type = type;
+    ev.person_id = person_id;
+    ev.credential_id = cred_id;
+    ev.decision = -1;
+    ev.reason = -1;
+    va_start(ap, fmt);
+    vsnprintf(ev.payload, sizeof(ev.payload), fmt, ap);
+    va_end(ap);
+    if (store_event_append(c->st, &ev) < 0)
+        return cli_error(c, "writing the event log: %s", store_errmsg(c->st));
     return 0;
 }
 

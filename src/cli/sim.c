@@ -661,7 +661,7 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
         ev.credential_id = res.credential_id;
         ev.decision = res.granted;
         ev.reason = (int)res.reason;
-        snprintf(ev.payload, sizeof(ev.payload), "{\"direction\":\"%s\"%s%s%s}",
+        snprintf(ev.payload, sizeof(ev.payload), "{\"direction\":\"%s\",\"source\":\"sim\"%s%s%s}",
                  direction_name(req.direction), s->scenario ? ",\"scenario\":\"" : "",
                  s->scenario ? scenario_names[s->scenario] : "", s->scenario ? "\"" : "");
         if (ingest_submit(ing, &ev) < 0)

@@ -44,6 +44,22 @@ static void csv_field(FILE *out, const char *s)
         fputc('"', out);
 }
 
+/* A read that matched no credential keeps what was read in its payload ("card" or
+ * "bits"): the badge_id column shows it. */
+static void badge_from_payload(const char *payload, char *badge, size_t len)
+{
+    json_t *p = json_loads(payload, 0, NULL);
+    const char *v = NULL;
+    if (p == NULL)
+        return;
+    v = json_string_value(json_object_get(p, "card"));
+    if (v == NULL)
+        v = json_string_value(json_object_get(p, "bits"));
+    if (v != NULL)
+        gh_strlcpy(badge, v, len);
+    json_decref(p);
+}
+
 static int on_event(void *ctx, const struct event *ev)
 {
     struct exporter *x = ctx;
@@ -67,6 +83,8 @@ static int on_event(void *ctx, const struct event *ev)
         if (x->cred.id == ev->credential_id)
             snprintf(badge, sizeof(badge), "%s:%u:%llu", cred_format_name(x->cred.format),
                      x->cred.facility, (unsigned long long)x->cred.number);
+    } else if (ev->payload[0] != '\0') {
+        badge_from_payload(ev->payload, badge, sizeof(badge));
     }
     if (ev->person_id != 0) {
         if (x->person.id != ev->person_id &&

@@ -38,7 +38,8 @@ static int cmp_i64(const void *a, const void *b)
 
 static bool idset_has(const struct idset *s, int64_t id)
 {
-    return bsearch(&id, s->v, s->n, sizeof(int64_t), cmp_i64) != NULL;
+    /* bsearch and qsort with a NULL array (no rows) are undefined even for n == 0 */
+    return s->n > 0 && bsearch(&id, s->v, s->n, sizeof(int64_t), cmp_i64) != NULL;
 }
 
 struct import {
@@ -48,6 +49,7 @@ struct import {
     struct roster_summary *sum;
     struct gh_err *err;
     struct idset seen;
+    int64_t max_terminations;
     /* a one-entry department cache: rosters are usually grouped by department */
     char last_dept[MODEL_NAME_MAX];
     int64_t last_dept_id;
@@ -60,10 +62,7 @@ static int row_fail(struct import *im, const struct roster_row *row, enum roster
     unsigned col = im->r->field_column[f];
     char text[sizeof(im->err->msg)];
     gh_strlcpy(text, what, sizeof(text)); /* `what` may be im->err->msg itself */
-    if (col)
-        return gh_fail(im->err, code, "line %u, column %u (%s): %s", row->line, col,
-                       roster_field_name(f), text);
-    return gh_fail(im->err, code, "line %u (%s): %s", row->line, roster_field_name(f), text);
+    return gh_fail(im->err, code, "%u:%u: %s: %s", row->line, col, roster_field_name(f), text);
 }
 
 static int append_event(struct import *im, enum event_type type, int64_t person_id,
@@ -136,6 +135,12 @@ static bool same_person(const struct person *a, const struct person *b)
            a->valid_until == b->valid_until;
 }
 
+/* Whether the file has a column for field f. */
+static bool has(const struct import *im, enum roster_field f)
+{
+    return im->r->field_column[f] != 0;
+}
+
 /* Upserts one row. *deferred is set when its manager comes later in the file. */
 static int apply_row(struct import *im, const struct roster_row *row, bool *deferred)
 {
@@ -149,22 +154,36 @@ static int apply_row(struct import *im, const struct roster_row *row, bool *defe
     if (r < 0 && r != -ENOENT)
         return row_fail(im, row, RF_EMPLOYEE_ID, r, store_errmsg(im->st));
     exists = r == 0;
-    if (exists)
+    if (exists) {
         p = old;
+    } else {
+        p.valid_from = GH_TIME_MIN;
+        p.valid_until = GH_TIME_MAX;
+    }
+    /* Only the columns the file has are written; the rest keep what the store has. */
     gh_strlcpy(p.employee_id, row->field[RF_EMPLOYEE_ID], sizeof(p.employee_id));
     gh_strlcpy(p.first_name, row->field[RF_FIRST_NAME], sizeof(p.first_name));
     gh_strlcpy(p.last_name, row->field[RF_LAST_NAME], sizeof(p.last_name));
-    gh_strlcpy(p.email, row->field[RF_EMAIL], sizeof(p.email));
-    gh_strlcpy(p.title, row->field[RF_TITLE], sizeof(p.title));
-    p.kind = row->kind;
-    p.status = row->status;
-    p.valid_from = row->valid_from;
-    p.valid_until = row->valid_until;
-    r = department_id(im, row->field[RF_DEPARTMENT], &p.department_id);
-    if (r < 0)
-        return row_fail(im, row, RF_DEPARTMENT, r, im->err->msg);
-    p.manager_id = 0;
-    if (row->field[RF_MANAGER_ID][0] != '\0') {
+    if (has(im, RF_EMAIL))
+        gh_strlcpy(p.email, row->field[RF_EMAIL], sizeof(p.email));
+    if (has(im, RF_TITLE))
+        gh_strlcpy(p.title, row->field[RF_TITLE], sizeof(p.title));
+    if (has(im, RF_KIND) || !exists)
+        p.kind = row->kind;
+    if (has(im, RF_STATUS) || !exists)
+        p.status = row->status;
+    if (has(im, RF_START_DATE))
+        p.valid_from = row->valid_from;
+    if (has(im, RF_END_DATE))
+        p.valid_until = row->valid_until;
+    if (has(im, RF_DEPARTMENT)) {
+        r = department_id(im, row->field[RF_DEPARTMENT], &p.department_id);
+        if (r < 0)
+            return row_fail(im, row, RF_DEPARTMENT, r, im->err->msg);
+    }
+    if (has(im, RF_MANAGER_ID))
+        p.manager_id = 0;
+    if (has(im, RF_MANAGER_ID) && row->field[RF_MANAGER_ID][0] != '\0') {
         struct person m;
         if (strcmp(row->field[RF_MANAGER_ID], p.employee_id) == 0)
             return row_fail(im, row, RF_MANAGER_ID, -EINVAL, "a person cannot manage themself");
@@ -175,8 +194,10 @@ static int apply_row(struct import *im, const struct roster_row *row, bool *defe
             *deferred = true;
         else
             return row_fail(im, row, RF_MANAGER_ID, r, store_errmsg(im->st));
+        /* Settled in the second pass. The row counts as updated: a manager not in the
+         * store yet is never the old one. */
         if (*deferred && exists)
-            p.manager_id = old.manager_id; /* settled in the second pass */
+            p.manager_id = old.manager_id;
     }
 
     if (!exists) {
@@ -184,7 +205,7 @@ static int apply_row(struct import *im, const struct roster_row *row, bool *defe
         if (r < 0)
             return row_fail(im, row, RF_EMPLOYEE_ID, r, im->err->msg);
         im->sum->created++;
-    } else if (same_person(&old, &p)) {
+    } else if (!*deferred && same_person(&old, &p)) {
         im->sum->unchanged++;
     } else {
         r = store_person_update(im->st, &p, im->err);
@@ -265,25 +286,51 @@ static int collect_absent(void *ctx, const struct person *p)
 static int apply_absent(struct import *im)
 {
     struct absent_ctx a = {im, NULL, 0, 0};
+    int64_t active = 0, limit;
     int r = store_person_list(im->st, collect_absent, &a);
+    if (r == 0 && a.n > 0) {
+        if (im->r->n_rows == 0) {
+            free(a.list);
+            return gh_fail(im->err, -EINVAL,
+                           "the roster has no rows: with --full it would terminate everyone "
+                           "(%zu people); nothing was changed",
+                           a.n);
+        }
+        active = (int64_t)(a.n + im->seen.n);
+        limit = im->max_terminations >= 0 ? im->max_terminations
+                                          : (active / 10 > 5 ? active / 10 : 5);
+        if ((int64_t)a.n > limit) {
+            free(a.list);
+            return gh_fail(im->err, -EINVAL,
+                           "--full would terminate %zu people absent from the file, more than "
+                           "the limit of %lld; if that is intended, pass --max-terminations %zu",
+                           a.n, (long long)limit, a.n);
+        }
+    }
     for (size_t i = 0; r == 0 && i < a.n; i++) {
         a.list[i].status = PERSON_TERMINATED;
         r = store_person_update(im->st, &a.list[i], im->err);
         if (r == 0)
             r = terminate(im, &a.list[i], "absent from a full HR feed");
+        im->sum->absent++;
     }
     free(a.list);
     return r;
 }
 
-int roster_apply(struct store *st, const struct roster *r, bool full, int64_t now_us,
-                 struct roster_summary *sum, roster_progress_cb progress, void *pctx,
-                 struct gh_err *err)
+int roster_apply(struct store *st, const struct roster *r, const struct roster_apply_opts *opt,
+                 int64_t now_us, struct roster_summary *sum, roster_progress_cb progress,
+                 void *pctx, struct gh_err *err)
 {
+    static const struct roster_apply_opts defaults = {false, false, -1};
     struct import im = {.st = st, .r = r, .now = now_us, .sum = sum, .err = err};
-    bool *deferred = NULL;
+    bool *deferred = NULL, full;
     int rc;
 
+    if (opt == NULL)
+        opt = &defaults;
+    full = opt->full;
+    im.max_terminations = opt->max_terminations;
     memset(sum, 0, sizeof(*sum));
     if (r->n_errors > 0)
         return gh_fail(err, -EINVAL, "the roster has %zu errors; nothing was imported",
@@ -303,7 +350,8 @@ int roster_apply(struct store *st, const struct roster *r, bool full, int64_t no
         if (deferred[i] && (rc = apply_manager(&im, &r->rows[i])) < 0)
             goto out;
     }
-    qsort(im.seen.v, im.seen.n, sizeof(int64_t), cmp_i64);
+    if (im.seen.n > 0)
+        qsort(im.seen.v, im.seen.n, sizeof(int64_t), cmp_i64);
     if (full && (rc = apply_absent(&im)) < 0)
         goto out;
     sum->rows = r->n_rows;
@@ -317,6 +365,10 @@ int roster_apply(struct store *st, const struct roster *r, bool full, int64_t no
                                 (json_int_t)sum->reviews_opened, "full", full));
     if (rc < 0)
         goto out;
+    if (opt->dry_run) {
+        store_rollback(st); /* a rehearsal: the summary says what would have happened */
+        goto out;
+    }
     rc = store_commit(st);
     if (rc < 0)
         rc = gh_fail(err, rc, "committing the import: %s", store_errmsg(st));

@@ -23,6 +23,7 @@
 #define ROSTER_MAX_FIELD   1024u
 #define ROSTER_MAX_COLUMNS 128u
 #define ROSTER_MAX_ERRORS  200u /* errors kept (all are counted) */
+#define ROSTER_MAX_COLUMN_NAME 256u /* a mapped column name, in a spec or a mapping file */
 
 /* The roster fields, in the canonical column order. */
 enum roster_field {
@@ -49,10 +50,11 @@ struct roster_mapping {
 void roster_mapping_init(struct roster_mapping *m);
 void roster_mapping_free(struct roster_mapping *m);
 /* "employee_id=Employee ID,first_name=Given Name" (fields by their canonical names;
- * a column name may be quoted with "..." to contain a comma). */
+ * a column name may be quoted with "..." to contain a comma). At most 16 KiB; errors say
+ * "mapping, position N: ...". On error the mapping is unchanged. */
 int roster_mapping_parse(const char *spec, struct roster_mapping *m, struct gh_err *err);
 /* A mapping file: one "field = Column Name" a line, '#' comments, blank lines ignored.
- * Errors say file:line. */
+ * At most 64 KiB. Errors say file:line. */
 int roster_mapping_load(const char *path, struct roster_mapping *m, struct gh_err *err);
 
 struct roster_row {
@@ -64,6 +66,8 @@ struct roster_row {
     int64_t valid_until; /* GH_TIME_MAX when no end date */
 };
 
+/* For a stray quote, line is the physical line of the quote (it can be after the line the
+ * record starts on when the record spans several lines). */
 struct roster_error {
     unsigned line;
     unsigned column; /* 1-based column (field index) of the record, 0 for the whole line */
@@ -71,7 +75,7 @@ struct roster_error {
 };
 
 struct roster {
-    struct roster_row *rows;
+    struct roster_row *rows; /* only rows without errors */
     size_t n_rows;
     struct roster_error *errors; /* at most ROSTER_MAX_ERRORS kept */
     size_t n_errors;             /* all errors counted */
@@ -89,7 +93,9 @@ struct roster {
  * fields, id syntax, name text, e-mail, status, kind, dates, end >= start, duplicate
  * employee ids within the file). Returns 0 with *out set when the file was read, even if
  * rows have errors (check out->n_errors); a negative code with err set when the file as a
- * whole cannot be used (too large, not CSV, a required column missing). */
+ * whole cannot be used: -EFBIG (over ROSTER_MAX_BYTES or ROSTER_MAX_ROWS), -EINVAL (not
+ * CSV, not UTF-8, a required column missing, a duplicate column). Records whose fields are
+ * all empty are skipped; header columns with an empty name are ignored. */
 int roster_parse(const char *data, size_t len, const struct roster_mapping *m,
                  struct roster **out, struct gh_err *err);
 void roster_free(struct roster *r);
@@ -104,19 +110,31 @@ struct roster_summary {
     size_t terminated; /* people newly terminated (status or absent from a full feed) */
     size_t credentials_revoked;
     size_t reviews_opened; /* department changes */
+    size_t absent;         /* --full: people terminated for being absent from the file */
 };
 
 /* Called every so often with rows done / total (for a progress bar); may be NULL. */
 typedef void (*roster_progress_cb)(void *ctx, size_t done, size_t total);
 
-/* Upserts every row by employee id in one write transaction. With `full`, people of kind
- * employee or contractor who are not in the file are terminated. Terminations revoke every
- * credential of the person in the same transaction; a department change opens an access
- * review. A manager id must name a person in the file or the store. All or nothing: on
- * any error the transaction is rolled back and err says line:column: what. */
-int roster_apply(struct store *st, const struct roster *r, bool full, int64_t now_us,
-                 struct roster_summary *sum, roster_progress_cb progress, void *pctx,
-                 struct gh_err *err);
+struct roster_apply_opts {
+    bool full;    /* people (employee, contractor) absent from the file are terminated */
+    bool dry_run; /* do everything and fill the summary, then roll back */
+    /* --full safety guard: refuse when more people would be terminated for being absent;
+     * < 0 means the default, max(5, 10% of the active people). */
+    int64_t max_terminations;
+};
+
+/* Upserts every row by employee id in one write transaction (opt NULL: defaults). Only
+ * the columns the file has are written: a file without an email column leaves e-mail
+ * addresses as they are. With `full`, people of kind employee or contractor who are not
+ * in the file are terminated (refused above the guard, and always for an empty file).
+ * Terminations revoke every credential of the person in the same transaction; a
+ * department change opens an access review. A manager id must name a person in the file
+ * or the store. All or nothing: on any error the transaction is rolled back and err says
+ * "line:column: field: what" for a row, or what went wrong. */
+int roster_apply(struct store *st, const struct roster *r, const struct roster_apply_opts *opt,
+                 int64_t now_us, struct roster_summary *sum, roster_progress_cb progress,
+                 void *pctx, struct gh_err *err);
 
 /* ---- access-log export (src/interop/export.c) --------------------------------------- */
 

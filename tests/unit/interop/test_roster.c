@@ -96,15 +96,24 @@ static int64_t day_us(int64_t y, unsigned m, unsigned d)
     return gh_days_from_civil(y, m, d) * DAY_US;
 }
 
-/* Writes text to a new file in /tmp; the caller unlinks path. */
-static void write_temp(char path[64], const char *text, size_t len)
+/* Writes text to a new file in /tmp, loads it as a mapping file and removes it again;
+ * returns what roster_mapping_load() returned. path gets the file's name. */
+static int load_temp(const char *text, size_t len, struct roster_mapping *m, struct gh_err *err,
+                     char path[64])
 {
-    int fd;
+    int fd, rc;
     snprintf(path, 64, "/tmp/gh_roster_map_XXXXXX");
     fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    if (write(fd, text, len) != (ssize_t)len) {
+        close(fd);
+        unlink(path);
+        fail_msg("cannot write %s", path);
+    }
     close(fd);
+    rc = roster_mapping_load(path, m, err);
+    unlink(path);
+    return rc;
 }
 
 /* Reads tests/data/roster/<name> into a malloc'ed buffer. */
@@ -570,10 +579,8 @@ static void test_mapping_file(void **state)
     (void)state;
 
     roster_mapping_init(&m);
-    write_temp(path, text, sizeof(text) - 1);
-    if (roster_mapping_load(path, &m, &err) != 0)
+    if (load_temp(text, sizeof(text) - 1, &m, &err, path) != 0)
         fail_msg("roster_mapping_load: %s", err.msg);
-    unlink(path);
     assert_string_equal(m.column[RF_EMPLOYEE_ID], "Employee ID");
     assert_string_equal(m.column[RF_FIRST_NAME], "Legal First Name");
     assert_string_equal(m.column[RF_LAST_NAME], "Legal Last Name");
@@ -590,34 +597,27 @@ static void test_mapping_file(void **state)
     roster_mapping_free(&m);
 
     /* errors say file:line */
-    write_temp(path, "employee_id=A\n# c\nbadge=B\n", 26);
-    assert_int_equal(roster_mapping_load(path, &m, &err), -EINVAL);
+    assert_int_equal(load_temp("employee_id=A\n# c\nbadge=B\n", 26, &m, &err, path), -EINVAL);
     snprintf(msg, sizeof(msg), "%s:3: unknown field 'badge'", path);
     assert_memory_equal(err.msg, msg, strlen(msg));
     assert_null(m.column[RF_EMPLOYEE_ID]);
-    unlink(path);
 
-    write_temp(path, "employee_id=A\n\nemployee_id=B\n", 29);
-    assert_int_equal(roster_mapping_load(path, &m, &err), -EINVAL);
+    assert_int_equal(load_temp("employee_id=A\n\nemployee_id=B\n", 29, &m, &err, path), -EINVAL);
     snprintf(msg, sizeof(msg), "%s:3: employee_id is mapped twice (first at line 1)", path);
     assert_string_equal(err.msg, msg);
-    unlink(path);
 
-    write_temp(path, "title\n", 6);
-    assert_int_equal(roster_mapping_load(path, &m, &err), -EINVAL);
+    assert_int_equal(load_temp("title\n", 6, &m, &err, path), -EINVAL);
     snprintf(msg, sizeof(msg), "%s:1: expected '=' after the field name", path);
     assert_string_equal(err.msg, msg);
-    unlink(path);
 
     {
         size_t n = 65 * 1024;
         char *big = malloc(n);
         memset(big, '#', n);
-        write_temp(path, big, n);
+        int rc = load_temp(big, n, &m, &err, path);
         free(big);
-        assert_int_equal(roster_mapping_load(path, &m, &err), -EINVAL);
+        assert_int_equal(rc, -EINVAL);
         assert_non_null(strstr(err.msg, "at most 65536 bytes"));
-        unlink(path);
     }
     assert_int_equal(roster_mapping_load("/nonexistent/gh.map", &m, &err), -ENOENT);
     assert_non_null(strstr(err.msg, "/nonexistent/gh.map: cannot open"));

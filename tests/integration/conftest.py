@@ -1,0 +1,205 @@
+"""Fixtures for the gatehouse integration tests.
+
+The tests drive the real binary: $GATEHOUSE_BIN, else build/gatehouse of this repository.
+Every test gets its own data dir under tmp_path.
+
+    gh(*args, rc=0, input=None, env=None, data=True, cwd=None) -> CompletedProcess
+        Runs `gatehouse --data DIR ARGS...` (text mode, stdin empty unless input is given).
+        Asserts the exit status is rc (pass rc=None to skip the check and look at
+        .returncode yourself). data=False leaves --data out (for GATEHOUSE_DATA tests).
+
+    site -> Site: an initialized data dir with a small site built by script (see
+        build_site below; built once per session, each test gets its own copy); its
+        attributes name the doors, cards, PIN and useful times.
+"""
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BIN = REPO / "build" / "gatehouse"
+ROSTER_DATA = REPO / "tests" / "data" / "roster"
+
+# The export header (src/interop/interop.h, EXPORT_CSV_HEADER).
+EXPORT_HEADER = "timestamp,badge_id,door_id,door_name,person_id,employee_id,decision,reason"
+
+
+def gatehouse_bin() -> Path:
+    return Path(os.environ.get("GATEHOUSE_BIN") or DEFAULT_BIN)
+
+
+def base_env(extra=None):
+    """The environment for a run: no GATEHOUSE_DATA leaking in from the caller."""
+    env = {k: v for k, v in os.environ.items() if k != "GATEHOUSE_DATA"}
+    env["LC_ALL"] = "C.UTF-8"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_gatehouse(args, *, rc=0, input=None, env=None, cwd=None, timeout=60):
+    """Runs the binary with exactly these arguments; asserts the exit status unless rc=None."""
+    exe = gatehouse_bin()
+    if not exe.exists():
+        pytest.fail(f"{exe} does not exist: build first, or set GATEHOUSE_BIN")
+    cmd = [str(exe)] + [str(a) for a in args]
+    p = subprocess.run(
+        cmd,
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        env=base_env(env),
+        cwd=cwd,
+        timeout=timeout,
+    )
+    if rc is not None:
+        assert p.returncode == rc, (
+            f"exit status {p.returncode}, expected {rc}\n$ {' '.join(cmd)}\n"
+            f"--- stdout\n{p.stdout}--- stderr\n{p.stderr}"
+        )
+    return p
+
+
+class GH:
+    """Runs gatehouse against one data dir."""
+
+    def __init__(self, data: Path):
+        self.data = data
+
+    def __call__(self, *args, rc=0, input=None, env=None, data=True, cwd=None):
+        pre = ["--data", self.data] if data else []
+        return run_gatehouse(pre + list(args), rc=rc, input=input, env=env, cwd=cwd)
+
+    def init(self):
+        return self("init")
+
+    def people(self):
+        """`person list` as a list of dicts (tab-separated with a header)."""
+        return parse_tsv(self("person", "list").stdout)
+
+    def credentials(self, person=None):
+        args = ["credential", "list"] + (["--person", person] if person else [])
+        return parse_tsv(self(*args).stdout)
+
+    def events(self):
+        """Every event line of `events` (all of them, not the latest 20)."""
+        return [l for l in self("events", "--limit", "1000000").stdout.splitlines() if l]
+
+
+def parse_tsv(text):
+    lines = [l for l in text.splitlines() if l]
+    header = lines[0].split("\t")
+    return [dict(zip(header, l.split("\t"))) for l in lines[1:]]
+
+
+@pytest.fixture
+def gh(tmp_path):
+    """A runner bound to tmp_path/data (not initialized: call gh.init() or gh('init'))."""
+    return GH(tmp_path / "data")
+
+
+# ---- Wiegand --------------------------------------------------------------------------
+
+
+def h10301_bits(facility: int, number: int) -> str:
+    """A 26-bit H10301 read with correct parity: even bit 1 over bits 2-13, odd bit 26
+    over bits 14-25."""
+    assert 0 <= facility < 256 and 0 <= number < 65536
+    body = f"{facility:08b}{number:016b}"
+    lead = str(body[:12].count("1") % 2)
+    trail = str(1 - body[12:].count("1") % 2)
+    return lead + body + trail
+
+
+def flip(bits: str, i: int) -> str:
+    return bits[:i] + ("1" if bits[i] == "0" else "0") + bits[i + 1 :]
+
+
+# ---- the site ------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    gh: GH
+    main: str = "Main Entrance"
+    lab: str = "Lab Door"
+    # Ann (E100, Engineering): levels Staff + Lab; card with PIN 4711.
+    ann: str = "E100"
+    ann_card: str = "h10301:12:3456"
+    ann_pin: str = "4711"
+    # Bob (E200, Facilities): level Staff; card without PIN.
+    bob: str = "E200"
+    bob_card: str = "h10301:12:4000"
+    # Cleo (E300, contractor): a card but no access level.
+    cleo: str = "E300"
+    cleo_card: str = "h10301:12:5000"
+    unknown_card: str = "h10301:12:9999"
+    # Site-local times (Europe/Berlin; --at without an offset is the door's local time).
+    weekday: str = "2026-11-23T10:00"  # Monday, CET (09:00Z)
+    weekday_utc: str = "2026-11-23T09:00:00"
+    early: str = "2026-11-23T06:30"  # Monday, before Office Hours
+    sunday: str = "2026-11-22T10:00"
+    christmas: str = "2026-12-25T10:00"  # Friday, a holiday of the Holidays calendar
+    night: str = "2026-11-22T23:30"  # Sunday night, inside Night Shift
+
+    def decide(self, door, card, *extra, at=None, rc=0):
+        """`decide` at `at` (default: the weekday morning); returns the CompletedProcess."""
+        return self.gh("decide", "--door", door, "--card", card, "--at", at or self.weekday,
+                       *extra, rc=rc)
+
+
+def build_site(gh: GH) -> Site:
+    s = Site(gh)
+    gh("init")
+    gh("site", "add", "HQ", "--tz", "Europe/Berlin")
+    gh("area", "add", "Outside", "--site", "HQ")
+    gh("area", "add", "Lobby", "--site", "HQ")
+    gh("area", "add", "Lab", "--site", "HQ", "--parent", "Lobby", "--apb", "hard")
+    gh("door", "add", s.main, "--site", "HQ", "--from", "Outside", "--to", "Lobby")
+    gh("door", "add", s.lab, "--site", "HQ", "--from", "Lobby", "--to", "Lab",
+       "--mode", "card_pin")
+    gh("calendar", "add", "Holidays")
+    gh("holiday", "add", "--calendar", "Holidays", "--date", "2026-12-25",
+       "--name", "Christmas Day")
+    gh("schedule", "add", "Office Hours", "--interval", "mon-fri 07:00-19:00",
+       "--holidays", "Holidays")
+    gh("schedule", "add", "Night Shift", "--interval", "daily 22:00-06:00")
+    gh("level", "add", "Staff")
+    gh("level", "door", "Staff", "--door", s.main, "--schedule", "Office Hours")
+    gh("level", "add", "Lab")
+    gh("level", "door", "Lab", "--door", s.lab, "--schedule", "Office Hours")
+    gh("level", "add", "Night")
+    gh("level", "door", "Night", "--door", s.main, "--schedule", "Night Shift")
+    gh("person", "add", s.ann, "--first", "Ann", "--last", "Berg",
+       "--department", "Engineering", "--email", "ann.berg@example.test")
+    gh("person", "add", s.bob, "--first", "Bob", "--last", "Chen",
+       "--department", "Facilities")
+    gh("person", "add", s.cleo, "--first", "Cleo", "--last", "Dietz", "--kind", "contractor")
+    gh("credential", "add", "--person", s.ann, "--card", s.ann_card, "--pin-stdin",
+       input=s.ann_pin + "\n")
+    gh("credential", "add", "--person", s.bob, "--card", s.bob_card)
+    gh("credential", "add", "--person", s.cleo, "--card", s.cleo_card)
+    gh("assign", s.ann, "Staff")
+    gh("assign", s.ann, "Lab")
+    gh("assign", s.bob, "Staff")
+    return s
+
+
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory):
+    """The site, built by script once per session; each test gets a copy."""
+    gh = GH(tmp_path_factory.mktemp("site-template") / "data")
+    build_site(gh)
+    return gh.data
+
+
+@pytest.fixture
+def site(gh, site_template):
+    """A private copy of the site (modes kept: the dir 0700, the key 0600)."""
+    shutil.copytree(site_template, gh.data)
+    return Site(gh)
