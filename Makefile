@@ -25,7 +25,7 @@ demo: build
 	@bash scripts/demo.sh $(BUILD)/gatehouse
 
 # Every test suite: warnings as errors under gcc, unit tests, fuzz corpora, integration
-# tests against the real binary, then the unit tests again under ASan+UBSan with clang.
+# tests against the real binary, then all of it again under ASan+UBSan with clang.
 check: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
@@ -38,6 +38,8 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  GATEHOUSE_BIN=$(CURDIR)/$(ASAN_BUILD)/gatehouse $(PYTEST) -q tests/integration
 
 test: check
 

@@ -183,24 +183,23 @@ static inline void bench_fmt(char *buf, size_t len, double v)
 }
 
 /* Prints one result line with an explicit ratio. higher_better picks ">=" or "<=". */
-static inline void bench_report_r(const char *name, double value, const char *unit,
-                                  double baseline, const char *base_unit, double ratio,
-                                  bool higher_better, double target)
+static inline void bench_report_r(const char *name, double value, const char *unit, double baseline,
+                                  const char *base_unit, double ratio, bool higher_better,
+                                  double target)
 {
     char v[48], b[48], r[48], t[48];
     bench_fmt(v, sizeof(v), value);
     bench_fmt(b, sizeof(b), baseline);
     bench_fmt(r, sizeof(r), ratio);
     bench_fmt(t, sizeof(t), target);
-    printf("bench: %s %s %s baseline %s %s ratio %s target %s%s\n", name, v, unit, b, base_unit,
-           r, higher_better ? ">=" : "<=", t);
+    printf("bench: %s %s %s baseline %s %s ratio %s target %s%s\n", name, v, unit, b, base_unit, r,
+           higher_better ? ">=" : "<=", t);
     fflush(stdout);
 }
 
 /* Prints one result line; the ratio is value / baseline. */
-static inline void bench_report(const char *name, double value, const char *unit,
-                                double baseline, const char *base_unit, bool higher_better,
-                                double target)
+static inline void bench_report(const char *name, double value, const char *unit, double baseline,
+                                const char *base_unit, bool higher_better, double target)
 {
     bench_report_r(name, value, unit, baseline, base_unit, baseline != 0 ? value / baseline : 0,
                    higher_better, target);

@@ -95,22 +95,21 @@ static uint32_t level_door_sched(uint32_t l, uint32_t k)
 
 /* ---- populating the store ------------------------------------------------------------ */
 
-#define CHECK(expr)                                                                         \
-    do {                                                                                    \
-        int rc_ = (expr);                                                                   \
-        if (rc_ < 0) {                                                                      \
-            fprintf(stderr, "bench_decide: %s failed (%d): %s\n", #expr, rc_,               \
-                    err.msg[0] ? err.msg : store_errmsg(st));                               \
-            goto fail;                                                                      \
-        }                                                                                   \
+#define CHECK(expr)                                                                                \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        if (rc_ < 0) {                                                                             \
+            fprintf(stderr, "bench_decide: %s failed (%d): %s\n", #expr, rc_,                      \
+                    err.msg[0] ? err.msg : store_errmsg(st));                                      \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 static int populate(const char *path, const char *version)
 {
-    static const char *const hol_dates[] = {"2026-01-01", "2026-04-03", "2026-04-06",
-                                            "2026-05-01", "2026-05-14", "2026-05-25",
-                                            "2026-10-03", "2026-12-25", "2026-12-26",
-                                            "2027-01-01", "2027-03-26", "2027-03-29"};
+    static const char *const hol_dates[] = {"2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01",
+                                            "2026-05-14", "2026-05-25", "2026-10-03", "2026-12-25",
+                                            "2026-12-26", "2027-01-01", "2027-03-26", "2027-03-29"};
     struct gh_err err = {{0}};
     struct store *st = NULL;
     struct site site = {0};
@@ -228,8 +227,10 @@ static int populate(const char *path, const char *version)
     }
     CHECK(store_meta_set(st, "bench_version", version));
     CHECK(store_commit(st));
-    fprintf(stderr, "bench_decide: populate: %u people with a card each and 1-3 levels: %.1f s "
-            "(commit included)\n", n_people, (double)(bench_ns() - t1) / 1e9);
+    fprintf(stderr,
+            "bench_decide: populate: %u people with a card each and 1-3 levels: %.1f s "
+            "(commit included)\n",
+            n_people, (double)(bench_ns() - t1) / 1e9);
     store_close(st);
     free(pp);
     free(level_ids);
@@ -259,10 +260,9 @@ static int open_policy(const char *dir, char *path, size_t path_len, struct stor
     struct store *st = NULL;
     uint32_t nd = 0;
 
-    snprintf(version, sizeof(version), "%s schema=%d people=%u doors=%u levels=%u",
-             CACHE_VERSION, store_schema_latest(), n_people, N_DOORS, N_LEVELS);
-    if (bench_mkdir(dir) < 0 ||
-        gh_snprintf(path, path_len, "%s/decide-%u.db", dir, n_people) < 0 ||
+    snprintf(version, sizeof(version), "%s schema=%d people=%u doors=%u levels=%u", CACHE_VERSION,
+             store_schema_latest(), n_people, N_DOORS, N_LEVELS);
+    if (bench_mkdir(dir) < 0 || gh_snprintf(path, path_len, "%s/decide-%u.db", dir, n_people) < 0 ||
         gh_snprintf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
         return -1;
     if (access(path, F_OK) == 0 && store_open(path, 0, &st, &err) == 0) {
@@ -303,8 +303,8 @@ static void gen_queries(struct query *q, size_t n, const struct gh_tz *tz)
     for (size_t i = 0; i < n; i++) {
         int64_t day = monday + (int64_t)bench_below(&rng, 5);
         unsigned sec = 8 * 3600 + (unsigned)bench_below(&rng, 10 * 3600);
-        q[i].time_us = tz_utc_from_local(tz, day, sec) * GH_USEC_PER_SEC +
-                       (int64_t)bench_below(&rng, 1000000);
+        q[i].time_us =
+            tz_utc_from_local(tz, day, sec) * GH_USEC_PER_SEC + (int64_t)bench_below(&rng, 1000000);
         if (bench_below(&rng, 10) == 0) {
             q[i].known = 0;
             q[i].person = NONE32;
@@ -463,8 +463,8 @@ static void decide_latency(const struct access_snapshot *snap, const struct quer
     percentiles(lat, n, p50, p99);
 }
 
-static void base_latency(const struct base_table *t, const struct query *q, size_t n,
-                         int64_t *lat, double *p50, double *p99)
+static void base_latency(const struct base_table *t, const struct query *q, size_t n, int64_t *lat,
+                         double *p50, double *p99)
 {
     volatile uint32_t sink = 0;
     for (size_t i = 0; i < n; i++) {
@@ -496,8 +496,7 @@ static int verify(const struct access_snapshot *snap, struct store *st, const st
                         : !res.granted && res.reason == REASON_UNKNOWN_CREDENTIAL;
         if (ok && q[i].known && i % 50 == 0) {
             struct credential c;
-            ok = store_credential_find(st, CRED_FMT_H10304, q[i].facility, q[i].number, &c) ==
-                     0 &&
+            ok = store_credential_find(st, CRED_FMT_H10304, q[i].facility, q[i].number, &c) == 0 &&
                  c.id == res.credential_id && c.person_id == res.person_id;
             checked_ids++;
         }
@@ -506,8 +505,10 @@ static int verify(const struct access_snapshot *snap, struct store *st, const st
                     res.granted ? "granted" : "denied", access_reason_name(res.reason),
                     q[i].known ? "granted" : "unknown_credential");
     }
-    fprintf(stderr, "bench_decide: verified %zu sampled decisions (%zu against the store): %zu "
-            "wrong\n", (n + 96) / 97, checked_ids, bad);
+    fprintf(stderr,
+            "bench_decide: verified %zu sampled decisions (%zu against the store): %zu "
+            "wrong\n",
+            (n + 96) / 97, checked_ids, bad);
     return bad == 0 ? 0 : -1;
 }
 
@@ -523,8 +524,8 @@ int main(void)
     struct query *q = NULL;
     struct base_table bt = {0};
     int64_t *lat = NULL, rss0, rss1, t0;
-    double rate[BENCH_RUNS], brate[BENCH_RUNS], p50[BENCH_RUNS], p99[BENCH_RUNS],
-        bp50[BENCH_RUNS], bp99[BENCH_RUNS], snap_mb, raw_mb;
+    double rate[BENCH_RUNS], brate[BENCH_RUNS], p50[BENCH_RUNS], p99[BENCH_RUNS], bp50[BENCH_RUNS],
+        bp99[BENCH_RUNS], snap_mb, raw_mb;
     uint64_t granted = 0, found = 0, want_granted = 0;
     int status = 1;
 
@@ -563,8 +564,10 @@ int main(void)
     rss1 = bench_rss_bytes();
     snap_mb = (double)(rss1 - rss0) / 1e6;
     raw_mb = (double)n_people * 16 / 1e6;
-    fprintf(stderr, "bench_decide: snapshot: VmRSS +%.1f MB, access_snapshot_bytes %.1f MB (MB = 10^6 bytes)\n",
-            snap_mb, (double)access_snapshot_bytes(snap) / 1e6);
+    fprintf(
+        stderr,
+        "bench_decide: snapshot: VmRSS +%.1f MB, access_snapshot_bytes %.1f MB (MB = 10^6 bytes)\n",
+        snap_mb, (double)access_snapshot_bytes(snap) / 1e6);
     if (access_snapshot_credentials(snap) != n_people) {
         fprintf(stderr, "bench_decide: snapshot has %zu credentials, expected %u\n",
                 access_snapshot_credentials(snap), n_people);
@@ -615,10 +618,10 @@ int main(void)
     }
     bench_report("decide_rate", bench_median(rate, BENCH_RUNS), "decisions/s",
                  bench_median(brate, BENCH_RUNS), "lookups/s", true, 2000000);
-    bench_report("decide_p50", bench_median(p50, BENCH_RUNS), "us",
-                 bench_median(bp50, BENCH_RUNS), "us", false, 5);
-    bench_report("decide_p99", bench_median(p99, BENCH_RUNS), "us",
-                 bench_median(bp99, BENCH_RUNS), "us", false, 5);
+    bench_report("decide_p50", bench_median(p50, BENCH_RUNS), "us", bench_median(bp50, BENCH_RUNS),
+                 "us", false, 5);
+    bench_report("decide_p99", bench_median(p99, BENCH_RUNS), "us", bench_median(bp99, BENCH_RUNS),
+                 "us", false, 5);
     bench_report("snapshot_mem", snap_mb, "MB", raw_mb, "MB", false, 150);
     status = 0;
 out:

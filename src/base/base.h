@@ -104,6 +104,13 @@ const char *gh_buf_cstr(struct gh_buf *b);
 void gh_buf_reset(struct gh_buf *b);
 void gh_buf_free(struct gh_buf *b);
 
+/* ---- files ------------------------------------------------------------------------ */
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated buffer the caller
+ * frees. -ENOENT (missing), -EINVAL (not a regular file), -EFBIG (over max), or the
+ * errno of a failed read; err names the path. */
+int gh_read_file(const char *path, size_t max, char **out, size_t *len, struct gh_err *err);
+
 /* ---- time --------------------------------------------------------------------------- */
 
 /* All times are int64 microseconds since the Unix epoch, UTC. */

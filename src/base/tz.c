@@ -490,10 +490,8 @@ int tz_load(const char *name, struct gh_tz **out, struct gh_err *err)
 {
     const char *dir = getenv("GATEHOUSE_ZONEINFO");
     char path[4096];
-    uint8_t *buf = NULL;
+    char *buf = NULL;
     size_t len = 0;
-    struct stat st;
-    int fd = -1;
     int r;
 
     *out = NULL;
@@ -508,42 +506,21 @@ int tz_load(const char *name, struct gh_tz **out, struct gh_err *err)
         r = gh_fail(err, -EINVAL, "time zone '%s': zoneinfo path is too long", name);
         goto out;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+    r = gh_read_file(path, TZ_MAX_FILE, &buf, &len, NULL);
+    if (r == -ENOENT || r == -EINVAL) {
         r = gh_fail(err, -ENOENT, "unknown time zone '%s'", name);
         goto out;
     }
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        r = -errno;
-        r = gh_fail(err, r, "cannot read time zone '%s': %s", name, gh_strerror(r));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        r = gh_fail(err, -ENOENT, "unknown time zone '%s'", name);
-        goto out;
-    }
-    buf = xmalloc(TZ_MAX_FILE + 1);
-    while (len < TZ_MAX_FILE + 1) {
-        ssize_t n = read(fd, buf + len, TZ_MAX_FILE + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = -errno;
-            r = gh_fail(err, r, "cannot read time zone '%s': %s", name, gh_strerror(r));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > TZ_MAX_FILE) {
+    if (r == -EFBIG) {
         r = gh_fail(err, -EINVAL, "time zone '%s': file is larger than 1 MiB", name);
         goto out;
     }
-    r = tz_parse(name, buf, len, out, err);
+    if (r < 0) {
+        r = gh_fail(err, r, "cannot read time zone '%s': %s", name, gh_strerror(r));
+        goto out;
+    }
+    r = tz_parse(name, (const uint8_t *)buf, len, out, err);
 out:
-    if (fd >= 0)
-        close(fd);
     free(buf);
     return r;
 }

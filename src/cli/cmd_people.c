@@ -230,7 +230,8 @@ static int print_person(void *ctx, const struct person *p)
 static int cmd_person_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, person_options + 10, no_opts, NULL, &status) != 0)
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    if (cli_parse(c, argc, argv, opts, no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -517,40 +518,6 @@ static void progress_bar(void *ctx, size_t done, size_t total)
         fputc('\n', stderr);
 }
 
-/* Reads a whole file, at most max bytes. */
-static int read_file(struct cli *c, const char *path, size_t max, char **data, size_t *len)
-{
-    struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    char *buf;
-    size_t got = 0;
-    if (fd < 0)
-        return cli_error(c, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return cli_error(c, "%s: not a regular file", path);
-    }
-    if ((uint64_t)sb.st_size > max) {
-        close(fd);
-        return cli_error(c, "%s: larger than the limit of %zu bytes", path, max);
-    }
-    buf = xmalloc((size_t)sb.st_size + 1);
-    while (got < (size_t)sb.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *data = buf;
-    *len = got;
-    return 0;
-}
-
 static int cmd_import_people(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"full", no_argument, NULL, 'f'},
@@ -588,8 +555,10 @@ static int cmd_import_people(struct cli *c, int argc, char **argv)
     }
     if ((status = cli_open_store(c)) != 0)
         goto out;
-    if ((status = read_file(c, file, ROSTER_MAX_BYTES, &data, &len)) != 0)
+    if (gh_read_file(file, ROSTER_MAX_BYTES, &data, &len, &err) < 0) {
+        status = cli_error(c, "%s", err.msg);
         goto out;
+    }
     r = roster_parse(data, len, &map, &ro, &err);
     if (r < 0) {
         status = cli_error(c, "%s: %s; nothing was imported", file, err.msg);

@@ -54,7 +54,7 @@ void roster_mapping_free(struct roster_mapping *m);
  * "mapping, position N: ...". On error the mapping is unchanged. */
 int roster_mapping_parse(const char *spec, struct roster_mapping *m, struct gh_err *err);
 /* A mapping file: one "field = Column Name" a line, '#' comments, blank lines ignored.
- * At most 64 KiB. Errors say file:line. */
+ * At most 64 KiB (-EFBIG beyond). Errors say file:line. */
 int roster_mapping_load(const char *path, struct roster_mapping *m, struct gh_err *err);
 
 struct roster_row {

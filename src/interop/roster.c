@@ -907,57 +907,6 @@ out:
     return rc;
 }
 
-/* Reads at most MAPFILE_MAX bytes of path into a NUL-terminated buffer. */
-static int read_small_file(const char *path, char **out, size_t *len, struct gh_err *err)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t used = 0;
-    int fd, rc = 0;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        return gh_fail(err, rc, "%s: cannot open: %s", path, gh_strerror(rc));
-    }
-    if (fstat(fd, &st) != 0) {
-        rc = -errno;
-        rc = gh_fail(err, rc, "%s: %s", path, gh_strerror(rc));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAPFILE_MAX) {
-        rc = gh_fail(err, -EINVAL, "%s: not a regular file of at most %u bytes", path, MAPFILE_MAX);
-        goto out;
-    }
-    buf = xmalloc(MAPFILE_MAX + 2);
-    for (;;) {
-        ssize_t got = read(fd, buf + used, MAPFILE_MAX + 1 - used);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = -errno;
-            rc = gh_fail(err, rc, "%s: cannot read: %s", path, gh_strerror(rc));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        used += (size_t)got;
-        if (used > MAPFILE_MAX) {
-            rc = gh_fail(err, -EINVAL, "%s: larger than %u bytes", path, MAPFILE_MAX);
-            goto out;
-        }
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *len = used;
-    buf = NULL;
-
-out:
-    free(buf);
-    close(fd);
-    return rc;
-}
-
 int roster_mapping_load(const char *path, struct roster_mapping *m, struct gh_err *err)
 {
     char *tmp[ROSTER_FIELD_COUNT] = {0};
@@ -967,7 +916,7 @@ int roster_mapping_load(const char *path, struct roster_mapping *m, struct gh_er
     size_t len = 0, pos = 0, line = 0;
     int rc;
 
-    rc = read_small_file(path, &text, &len, err);
+    rc = gh_read_file(path, MAPFILE_MAX, &text, &len, err);
     if (rc < 0)
         return rc;
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
