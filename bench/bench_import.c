@@ -182,35 +182,6 @@ static int write_sql(const char *path)
     return 0;
 }
 
-static int read_all(const char *path, char **data, size_t *len)
-{
-    struct stat sb;
-    size_t got = 0;
-    char *buf;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        fprintf(stderr, "bench_import: %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    buf = xmalloc((size_t)sb.st_size + 1);
-    while (got < (size_t)sb.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *data = buf;
-    *len = got;
-    return 0;
-}
-
 static int64_t people_in(const char *path)
 {
     struct gh_err err = {{0}};
@@ -246,8 +217,10 @@ static double import_run(const char *csv, const char *db)
     }
     roster_mapping_init(&map);
     t0 = bench_ns();
-    if (read_all(csv, &data, &len) < 0)
+    if (gh_read_file(csv, ROSTER_MAX_BYTES, &data, &len, &err) < 0) { /* as the CLI reads */
+        fprintf(stderr, "bench_import: %s\n", err.msg);
         goto out;
+    }
     if (roster_parse(data, len, &map, &ro, &err) < 0 || ro->n_errors > 0) {
         fprintf(stderr, "bench_import: parse: %s (%zu row errors%s%s)\n", err.msg,
                 ro ? ro->n_errors : 0, ro && ro->n_errors ? ", first: " : "",

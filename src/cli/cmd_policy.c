@@ -548,6 +548,11 @@ static int sched_opt(struct cli *c, void *ctx, int opt, const char *arg)
     return 0;
 }
 
+static const struct option sched_options[] = {{"interval", required_argument, NULL, 'i'},
+                                              {"holidays", required_argument, NULL, 'c'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {0}};
+
 static int sched_add_body(struct cli *c, void *ctx)
 {
     struct sched_opts *o = ctx;
@@ -595,14 +600,10 @@ static int sched_set_body(struct cli *c, void *ctx)
 
 static int cmd_schedule_set(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"interval", required_argument, NULL, 'i'},
-                                         {"holidays", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
     struct sched_opts o;
     int status;
     memset(&o, 0, sizeof(o));
-    if (cli_parse(c, argc, argv, opts, sched_opt, &o, &status) != 0)
+    if (cli_parse(c, argc, argv, sched_options, sched_opt, &o, &status) != 0)
         return status;
     if (optind != argc - 1)
         return cli_usage_error(c, "expected exactly one schedule NAME");
@@ -616,14 +617,10 @@ static int cmd_schedule_set(struct cli *c, int argc, char **argv)
 
 static int cmd_schedule_add(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"interval", required_argument, NULL, 'i'},
-                                         {"holidays", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
     struct sched_opts o;
     int status;
     memset(&o, 0, sizeof(o));
-    if (cli_parse(c, argc, argv, opts, sched_opt, &o, &status) != 0)
+    if (cli_parse(c, argc, argv, sched_options, sched_opt, &o, &status) != 0)
         return status;
     if ((status = positional_name(c, argc, argv, &o.name)) != 0)
         return status;
