@@ -492,6 +492,51 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
     return 0;
 }
 
+/* The hash slot of a request's card (NULL for raw reads, decoded only in the decision). */
+static const struct snap_slot *request_slot(const struct access_snapshot *s,
+                                            const struct access_request *req)
+{
+    if (req->cred.raw)
+        return NULL;
+    return access_cred_slot(s, access_card_key(req->cred.card.format, req->cred.card.facility,
+                                               req->cred.card.number));
+}
+
+/* How far ahead each stage of access_decide_batch loads. */
+#define BATCH_AHEAD_SLOT   16
+#define BATCH_AHEAD_HOLDER 8
+#define BATCH_AHEAD_ASG    4
+
+int access_decide_batch(const struct access_snapshot *s, struct access_state *state,
+                        const struct access_request *reqs, size_t n,
+                        struct access_result *res)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct snap_slot *slot;
+        int r;
+        if (i + BATCH_AHEAD_SLOT < n && !reqs[i + BATCH_AHEAD_SLOT].cred.raw) {
+            const struct access_request *q = &reqs[i + BATCH_AHEAD_SLOT];
+            access_cred_prefetch(s, access_card_key(q->cred.card.format, q->cred.card.facility,
+                                                    q->cred.card.number));
+        }
+        if (i + BATCH_AHEAD_HOLDER < n &&
+            (slot = request_slot(s, &reqs[i + BATCH_AHEAD_HOLDER])) != NULL) {
+            ACCESS_PREFETCH(&s->creds[slot->cred]);
+            ACCESS_PREFETCH(&s->persons[slot->person]);
+        }
+        if (i + BATCH_AHEAD_ASG < n &&
+            (slot = request_slot(s, &reqs[i + BATCH_AHEAD_ASG])) != NULL &&
+            s->creds[slot->cred].asg_n > 0)
+            ACCESS_PREFETCH(&s->asg[s->creds[slot->cred].asg_off]);
+        r = access_decide(s, state, &reqs[i], &res[i], NULL);
+        if (r < 0)
+            return r;
+        if (state != NULL)
+            access_state_commit(state, s, &res[i]);
+    }
+    return 0;
+}
+
 void access_state_commit(struct access_state *state, const struct access_snapshot *s,
                          const struct access_result *res)
 {

@@ -5,7 +5,9 @@
  * hazard slot of its own (claimed once per thread), re-checks that it is still current,
  * and then uses it without any lock. Publishing swaps the pointer and puts the old
  * snapshot on a retired list; a retired snapshot is freed as soon as no hazard slot holds
- * it (checked at every publish and at engine_free). Only publishers take the mutex.
+ * it (checked at every publish and at engine_free). Only publishers take the mutex. A
+ * thread's slot is given back when the thread exits (a pthread key destructor), so
+ * ENGINE_SLOTS bounds the reader threads alive at once, not the threads ever started.
  */
 #include "access/access_int.h"
 
@@ -21,6 +23,7 @@ struct retired {
 };
 
 struct access_engine {
+    pthread_key_t slot_key; /* a reader thread's slot, released when the thread exits */
     _Atomic(struct access_snapshot *) current;
     _Atomic(const struct access_snapshot *) hazard[ENGINE_SLOTS];
     atomic_bool slot_used[ENGINE_SLOTS];
@@ -32,9 +35,18 @@ struct access_engine {
 static _Thread_local const struct access_engine *tls_engine;
 static _Thread_local int tls_slot = -1;
 
+/* Thread-exit destructor of slot_key: gives the thread's slot back. */
+static void release_slot(void *p)
+{
+    atomic_bool *used = p;
+    atomic_store(used, false);
+}
+
 struct access_engine *access_engine_new(void)
 {
     struct access_engine *eng = xcalloc(1, sizeof(*eng));
+    if (pthread_key_create(&eng->slot_key, release_slot) != 0)
+        gh_oom(); /* only fails when the process is out of keys or memory */
     atomic_init(&eng->current, NULL);
     for (int i = 0; i < ENGINE_SLOTS; i++) {
         atomic_init(&eng->hazard[i], NULL);
@@ -51,6 +63,8 @@ static int claim_slot(struct access_engine *eng)
     for (int i = 0; i < ENGINE_SLOTS; i++) {
         bool expected = false;
         if (atomic_compare_exchange_strong(&eng->slot_used[i], &expected, true)) {
+            atomic_store(&eng->hazard[i], NULL);
+            pthread_setspecific(eng->slot_key, &eng->slot_used[i]);
             tls_engine = eng;
             tls_slot = i;
             return i;
@@ -131,6 +145,8 @@ void access_engine_free(struct access_engine *eng)
     pthread_mutex_unlock(&eng->mu);
     access_snapshot_free(atomic_load(&eng->current));
     pthread_mutex_destroy(&eng->mu);
+    pthread_setspecific(eng->slot_key, NULL);
+    pthread_key_delete(eng->slot_key);
     if (tls_engine == eng) {
         tls_engine = NULL;
         tls_slot = -1;

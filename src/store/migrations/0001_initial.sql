@@ -107,6 +107,10 @@ CREATE TABLE people (
     CHECK (manager_id IS NULL OR manager_id <> id)
 );
 
+-- The deferred manager key is checked on every insert: without this index each check
+-- scans the whole table.
+CREATE INDEX people_manager ON people (manager_id) WHERE manager_id IS NOT NULL;
+
 CREATE TABLE credentials (
     id          INTEGER PRIMARY KEY,
     person_id   INTEGER NOT NULL REFERENCES people (id),

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "access/access.h"
+#include "../support.h"
 
 #define US       INT64_C(1000000)
 #define MINUTE   (60 * US)
@@ -60,22 +61,6 @@ struct fx {
     int64_t alice, alice_card;
 };
 
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char p[512];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (gh_snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) == 0)
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 #define OK(expr)                                                                                   \
     do {                                                                                           \
@@ -1292,9 +1277,87 @@ static void test_engine_concurrent(void **state)
     free(c);
 }
 
+/* access_decide_batch gives exactly what one access_decide (and commit) per request
+ * gives, in order, for a mix of grants, unknown cards, raw reads, doors and directions,
+ * with anti-passback state (so a commit in the batch changes a later decision). */
+static void test_decide_batch_matches_single(void **state)
+{
+    struct fx *f = *state;
+    int64_t t = workday(f);
+    enum { N = 61 };
+    struct access_request reqs[N];
+    struct access_result batch[N], one;
+    struct access_snapshot *snap;
+    struct access_state *sb, *ss;
+    struct gh_err err = {{0}};
+    int granted = 0, apb = 0;
+
+    set_apb(f, f->lobby, APB_HARD);
+    snap = compile(f);
+    for (int i = 0; i < N; i++) {
+        uint64_t number = i % 7 == 3 ? 999u : ALICE_NUM; /* 999: not enrolled */
+        reqs[i] = card_req(i % 5 == 4 ? f->lab_door : f->main_door,
+                           i % 2 ? DIR_EXIT : DIR_ENTRY, number, t + i * MINUTE);
+        if (i % 3 == 0)
+            reqs[i].direction = DIR_ENTRY; /* entering twice in a row: passback */
+        if (i % 11 == 5)
+            raw_bits(number, &reqs[i].cred);
+    }
+    sb = access_state_new(snap);
+    ss = access_state_new(snap);
+    assert_int_equal(access_decide_batch(snap, sb, reqs, N, batch), 0);
+    for (int i = 0; i < N; i++) {
+        OK(access_decide(snap, ss, &reqs[i], &one, NULL));
+        access_state_commit(ss, snap, &one);
+        assert_int_equal(batch[i].granted, one.granted);
+        assert_int_equal(batch[i].reason, one.reason);
+        assert_int_equal(batch[i].credential_id, one.credential_id);
+        assert_int_equal(batch[i].person_id, one.person_id);
+        assert_int_equal(batch[i].level_id, one.level_id);
+        assert_int_equal(batch[i].flags, one.flags);
+        granted += one.granted;
+        apb += one.reason == REASON_ANTIPASSBACK;
+    }
+    assert_true(granted > 0 && granted < N && apb > 0); /* the mix really is mixed */
+    /* a malformed request stops the batch with -EINVAL; earlier results are filled */
+    memset(batch, 0, sizeof(batch));
+    reqs[10].direction = (enum direction)7;
+    assert_int_equal(access_decide_batch(snap, NULL, reqs, N, batch), -EINVAL);
+    assert_int_equal(batch[9].policy_version, access_snapshot_version(snap));
+    assert_int_equal(batch[11].policy_version, 0);
+    access_state_free(sb);
+    access_state_free(ss);
+    access_snapshot_free(snap);
+}
+
+/* A reader thread that pins and unpins once, then exits. */
+static void *short_reader(void *arg)
+{
+    struct access_engine *eng = arg;
+    const struct access_snapshot *snap = access_engine_acquire(eng);
+    access_engine_release(eng, snap);
+    return NULL;
+}
+
+/* More threads than reader slots, one after another: exiting threads give their slot back
+ * (without that the 257th acquire aborts). */
+static void test_engine_slots_return_on_thread_exit(void **state)
+{
+    struct access_engine *eng = access_engine_new();
+    (void)state;
+    for (int i = 0; i < 300; i++) {
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, short_reader, eng), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+    }
+    access_engine_free(eng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_slots_return_on_thread_exit),
+        cmocka_unit_test_setup_teardown(test_decide_batch_matches_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_granted_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_door, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_credential_and_raw_reads, setup, teardown),

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "ingest/ingest.h"
+#include "../support.h"
 
 /* ---- fixture: a temp dir --------------------------------------------------------------- */
 
@@ -33,22 +34,6 @@ struct fx {
     char path[128];
 };
 
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char p[512];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (gh_snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) == 0)
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int setup(void **state)
 {

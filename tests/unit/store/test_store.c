@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "access/access.h"
+#include "../support.h"
 #include "store/store.h"
 
 #define US INT64_C(1000000)
@@ -39,22 +40,6 @@ struct fx {
     struct store *st;
 };
 
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char p[512];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (gh_snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) == 0)
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int setup(void **state)
 {
