@@ -80,6 +80,8 @@ enum sql_id {
     Q_REVIEW_COUNT,
     Q_EVENT_APPEND,
     Q_EVENT_QUERY,
+    Q_EVENT_QUERY_PERSON,
+    Q_EVENT_QUERY_DOOR,
     Q_EVENT_LAST,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
@@ -191,9 +193,19 @@ static const char *const sql_text[Q_COUNT] = {
                        "decision, reason, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 "
                       "AND time_us >= ?2 AND time_us < ?3 "
-                      "AND (?4 = 0 OR person_id = ?4) AND (?5 = 0 OR door_id = ?5) "
                       "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
                       "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
+    /* one bucket of offsets (see STORE_EVENT_BUCKET_BITS) for a person or a door */
+    [Q_EVENT_QUERY_PERSON] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
+                             "AND person_id = ?4 AND seq > ?1 AND time_us >= ?2 "
+                             "AND time_us < ?3 AND (?5 = 0 OR door_id = ?5) "
+                             "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
+                             "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
+    [Q_EVENT_QUERY_DOOR] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
+                           "AND door_id = ?5 AND seq > ?1 AND time_us >= ?2 "
+                           "AND time_us < ?3 AND (?6 = 0 OR credential_id = ?6) "
+                           "AND (?7 < 0 OR type = ?7) AND (?8 < 0 OR decision = ?8) "
+                           "ORDER BY seq LIMIT ?9",
     [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
@@ -1475,25 +1487,71 @@ static void read_event(struct store *st, sqlite3_stmt *s, void *row)
     x->reason = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 7);
     col_text(s, 8, x->payload, sizeof(x->payload));
 }
-LIST_ADAPTER(event, store_event_cb)
+
+/* The events_person / events_door indexes are keyed by seq >> STORE_EVENT_BUCKET_BITS
+ * (the migration's literal 14 must match). */
+#define STORE_EVENT_BUCKET_BITS 14
+
+static void bind_event_filter(sqlite3_stmt *s, const struct store_event_filter *f,
+                              int64_t limit)
+{
+    sqlite3_bind_int64(s, 1, f->after_offset);
+    sqlite3_bind_int64(s, 2, f->from_us);
+    sqlite3_bind_int64(s, 3, f->to_us);
+    sqlite3_bind_int64(s, 4, f->person_id);
+    sqlite3_bind_int64(s, 5, f->door_id);
+    sqlite3_bind_int64(s, 6, f->credential_id);
+    sqlite3_bind_int(s, 7, f->type);
+    sqlite3_bind_int(s, 8, f->decision);
+    sqlite3_bind_int64(s, 9, limit);
+}
+
+/* Passes rows to the caller's callback and counts them (for the limit across buckets). */
+struct event_query_ctx {
+    store_event_cb cb;
+    void *ctx;
+    int64_t rows;
+};
+
+static int event_query_call(void *c, const void *row)
+{
+    struct event_query_ctx *q = c;
+    q->rows++;
+    return q->cb(q->ctx, row);
+}
 
 int store_event_query(struct store *st, const struct store_event_filter *f, store_event_cb cb,
                       void *ctx)
 {
-    struct event_list_ctx lc = {cb, ctx};
-    sqlite3_stmt *s = stmt(st, Q_EVENT_QUERY);
-    if (s) {
-        sqlite3_bind_int64(s, 1, f->after_offset);
-        sqlite3_bind_int64(s, 2, f->from_us);
-        sqlite3_bind_int64(s, 3, f->to_us);
-        sqlite3_bind_int64(s, 4, f->person_id);
-        sqlite3_bind_int64(s, 5, f->door_id);
-        sqlite3_bind_int64(s, 6, f->credential_id);
-        sqlite3_bind_int(s, 7, f->type);
-        sqlite3_bind_int(s, 8, f->decision);
-        sqlite3_bind_int64(s, 9, f->limit > 0 ? f->limit : -1);
+    struct event_query_ctx qc = {cb, ctx, 0};
+    int64_t first, last;
+    sqlite3_stmt *s;
+    int r = 0;
+
+    if (f->person_id == 0 && f->door_id == 0) {
+        s = stmt(st, Q_EVENT_QUERY);
+        if (s)
+            bind_event_filter(s, f, f->limit > 0 ? f->limit : -1);
+        return list_rows(st, s, read_event, sizeof(struct event), event_query_call, &qc);
     }
-    return list_rows(st, s, read_event, sizeof(struct event), event_list_call, &lc);
+    /* A person or a door: one indexed lookup per bucket of offsets, in offset order. */
+    last = store_event_last_offset(st);
+    if (last < 0)
+        return -EIO;
+    first = f->after_offset > 0 ? f->after_offset + 1 : 0;
+    for (int64_t b = first >> STORE_EVENT_BUCKET_BITS;
+         r == 0 && b <= last >> STORE_EVENT_BUCKET_BITS; b++) {
+        int64_t left = f->limit > 0 ? f->limit - qc.rows : -1;
+        if (f->limit > 0 && left <= 0)
+            break;
+        s = stmt(st, f->person_id != 0 ? Q_EVENT_QUERY_PERSON : Q_EVENT_QUERY_DOOR);
+        if (s) {
+            bind_event_filter(s, f, left);
+            sqlite3_bind_int64(s, 10, b);
+        }
+        r = list_rows(st, s, read_event, sizeof(struct event), event_query_call, &qc);
+    }
+    return r;
 }
 
 int64_t store_event_last_offset(struct store *st)
