@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential make cmake pkg-config clang libclang-rt-14-dev
   # libraries (see docs/dependencies.md)
   libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
   # tests and benchmarks
