@@ -16,6 +16,7 @@
 #define EXIT_USAGE 2
 
 struct cli {
+    const char *prog;     /* argv[0], for commands printed back to the user */
     const char *data_dir; /* --data, $GATEHOUSE_DATA, or ./gatehouse-data */
     const char *cmd_name; /* "door add", for messages */
     struct store *st;     /* opened by cli_open_store() */

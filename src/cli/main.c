@@ -397,6 +397,7 @@ int main(int argc, char **argv)
         fputs("gatehouse: libsodium failed to initialize\n", stderr);
         return EXIT_FAILURE;
     }
+    c.prog = argv[0];
     c.data_dir = getenv("GATEHOUSE_DATA");
     if (c.data_dir == NULL || c.data_dir[0] == '\0')
         c.data_dir = "./gatehouse-data";

@@ -799,14 +799,19 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
     gh_civil_from_days(o.day, &y, &m, &dd);
     snprintf(day, sizeof(day), "%04lld-%02u-%02u", (long long)y, m, dd);
     printf("\nThe simulated day was %s (%s). Where to look:\n"
-           "  gatehouse --data %s events --limit 30        the latest events\n"
-           "  gatehouse --data %s export events --csv       the access log as CSV\n"
-           "  gatehouse --data %s decide --door 'B1 Main Entrance' --card h10301:42:10001 "
-           "--at %sT10:15:00Z\n"
-           "                                                 why was the lost card denied?\n"
-           "  gatehouse --data %s person list | head        the people\n"
-           "  gatehouse --help                              every command\n",
-           day, o.timezone, c->data_dir, c->data_dir, c->data_dir, day, c->data_dir);
+           "  %s --data %s events --limit 30\n"
+           "      the latest events\n"
+           "  %s --data %s export events --csv\n"
+           "      the access log as CSV\n"
+           "  %s --data %s decide --door 'B1 Main Entrance' --card h10301:42:10001 "
+           "--at %sT10:15\n"
+           "      why was the lost card denied? (--at is local time at the door)\n"
+           "  %s --data %s person list\n"
+           "      the people\n"
+           "  %s --help\n"
+           "      every command\n",
+           day, o.timezone, c->prog, c->data_dir, c->prog, c->data_dir, c->prog, c->data_dir,
+           day, c->prog, c->data_dir, c->prog);
     return 0;
 }
 

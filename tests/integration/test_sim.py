@@ -4,6 +4,9 @@ with the reasons an operator would expect, and the demo prints where to look."""
 import csv
 import io
 import json
+import shlex
+
+from conftest import gatehouse_bin, run_gatehouse
 
 
 def export(gh, *args):
@@ -60,10 +63,13 @@ def test_demo_initializes_and_points_the_way(gh):
     p = gh("demo", "--people", "40", "--seed", "2")
     assert "built a campus" in p.stdout and "Where to look:" in p.stdout
     assert str(gh.data) in p.stdout
-    # the suggested decide command works as printed
+    # the suggested decide command works as printed and explains the lost card
     line = next(l for l in p.stdout.splitlines() if " decide " in l)
-    args = line.split("gatehouse", 1)[1].split()
-    assert "--card" in args
+    argv = shlex.split(line.strip())
+    assert argv[0] == str(gatehouse_bin())
+    out = run_gatehouse(argv[1:]).stdout
+    assert out.startswith("DENIED: credential_inactive"), out
+    assert "is lost" in out
     # a second demo on the same dir simulates another day on the same campus
     p2 = gh("demo", "--people", "40", "--seed", "2", "--day", "2026-11-19")
     assert "built a campus" not in p2.stdout
