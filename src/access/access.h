@@ -150,7 +150,7 @@ int64_t access_snapshot_version(const struct access_snapshot *snap);
 size_t access_snapshot_credentials(const struct access_snapshot *snap);
 /* Bytes of heap the snapshot holds. */
 size_t access_snapshot_bytes(const struct access_snapshot *snap);
-/* Door row id for a name, or 0. */
+/* Door row id for a name (ASCII case ignored, as in the store), or 0. */
 int64_t access_snapshot_door_by_name(const struct access_snapshot *snap, const char *name);
 
 /* Runtime state: anti-passback locations. Sized for a snapshot; NULL in access_decide

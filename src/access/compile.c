@@ -580,7 +580,7 @@ size_t access_snapshot_bytes(const struct access_snapshot *s)
 int64_t access_snapshot_door_by_name(const struct access_snapshot *s, const char *name)
 {
     for (uint32_t i = 0; i < s->n_doors; i++)
-        if (strcmp(s->doors[i].name, name) == 0)
+        if (gh_streq_nocase(s->doors[i].name, name)) /* as the store compares names */
             return s->doors[i].id;
     return 0;
 }

@@ -407,3 +407,11 @@ def test_export_output_over_an_existing_file_is_private(site, tmp_path):
     site.gh("export", "events", "--output", out)
     assert (out.stat().st_mode & 0o777) == 0o600
     assert out.read_text().startswith("timestamp,")
+
+
+def test_names_are_unique_and_found_ignoring_case(site):
+    gh = site.gh
+    p = gh("site", "add", "hq", "--tz", "UTC", rc=1)
+    assert "already exists" in p.stderr
+    p = gh("decide", "--door", site.main.lower(), "--card", site.ann_card, "--at", site.weekday)
+    assert p.stdout.startswith("GRANTED")

@@ -1,6 +1,7 @@
 -- 0001_initial: the access-control model, the policy version and the event log.
 -- Enumerations are stored as the numbers of the enums in src/model/model.h.
 -- Times are UTC microseconds; NULL validity bounds mean "open".
+-- Names are unique and looked up ignoring ASCII case ("Main Entrance" = "main entrance").
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -15,7 +16,7 @@ INSERT INTO policy_version (id, version) VALUES (1, 1);
 
 CREATE TABLE sites (
     id       INTEGER PRIMARY KEY,
-    name     TEXT NOT NULL UNIQUE,
+    name     TEXT NOT NULL UNIQUE COLLATE NOCASE,
     timezone TEXT NOT NULL
 );
 
@@ -23,7 +24,7 @@ CREATE TABLE areas (
     id          INTEGER PRIMARY KEY,
     site_id     INTEGER NOT NULL REFERENCES sites (id),
     parent_id   INTEGER REFERENCES areas (id),
-    name        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
     apb         INTEGER NOT NULL DEFAULT 0 CHECK (apb BETWEEN 0 AND 2),
     locked_down INTEGER NOT NULL DEFAULT 0 CHECK (locked_down IN (0, 1)),
     CHECK (parent_id IS NULL OR parent_id <> id)
@@ -31,7 +32,7 @@ CREATE TABLE areas (
 
 CREATE TABLE holiday_calendars (
     id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
 CREATE TABLE holidays (
@@ -43,7 +44,7 @@ CREATE TABLE holidays (
 
 CREATE TABLE schedules (
     id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
     calendar_id INTEGER REFERENCES holiday_calendars (id)
 );
 
@@ -59,7 +60,7 @@ CREATE TABLE schedule_intervals (
 CREATE TABLE doors (
     id                 INTEGER PRIMARY KEY,
     site_id            INTEGER NOT NULL REFERENCES sites (id),
-    name               TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL UNIQUE COLLATE NOCASE,
     from_area_id       INTEGER NOT NULL REFERENCES areas (id),
     to_area_id         INTEGER NOT NULL REFERENCES areas (id),
     mode               INTEGER NOT NULL CHECK (mode BETWEEN 0 AND 3),
@@ -76,7 +77,7 @@ CREATE TABLE doors (
 
 CREATE TABLE access_levels (
     id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
 CREATE TABLE level_doors (
@@ -88,7 +89,7 @@ CREATE TABLE level_doors (
 
 CREATE TABLE departments (
     id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
 CREATE TABLE people (
