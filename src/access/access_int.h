@@ -24,6 +24,7 @@ struct snap_area {
     uint32_t parent;
     uint8_t apb;         /* enum apb_mode */
     bool locked;         /* this area or an ancestor is locked down */
+    uint32_t locked_by;  /* the area whose lockdown applies (itself or an ancestor) */
     char name[MODEL_NAME_MAX];
 };
 

@@ -227,6 +227,7 @@ static int resolve_areas(struct compiler *c)
         a->id = raw[i].id;
         a->apb = (uint8_t)raw[i].apb;
         a->locked = raw[i].locked_down;
+        a->locked_by = raw[i].locked_down ? i : NONE;
         gh_strlcpy(a->name, raw[i].name, sizeof(a->name));
         a->site = access_find_id(s->sites, s->n_sites, sizeof(struct snap_site), raw[i].site_id);
         a->parent = raw[i].parent_id ? access_find_id(raw, s->n_areas, sizeof(struct area),
@@ -242,8 +243,10 @@ static int resolve_areas(struct compiler *c)
             if (depth > s->n_areas)
                 return gh_fail(c->err, -EINVAL, "area '%s': parent chain has a cycle",
                                s->areas[i].name);
-            if (raw[p].locked_down)
+            if (raw[p].locked_down) {
                 s->areas[i].locked = true;
+                s->areas[i].locked_by = p;
+            }
             p = s->areas[p].parent;
         }
     }

@@ -439,10 +439,17 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
     }
 
     if (door->mode == DOOR_LOCKED_DOWN || s->areas[src].locked || s->areas[dst].locked) {
-        EXPLAIN(ex, "lockdown", false, "%s is locked down",
-                door->mode == DOOR_LOCKED_DOWN ? "the door"
-                : s->areas[dst].locked         ? s->areas[dst].name
-                                               : s->areas[src].name);
+        if (door->mode == DOOR_LOCKED_DOWN) {
+            EXPLAIN(ex, "lockdown", false, "the door is in locked_down mode");
+        } else if (ex != NULL) {
+            const struct snap_area *a = s->areas[dst].locked ? &s->areas[dst] : &s->areas[src];
+            const struct snap_area *by = &s->areas[a->locked_by];
+            if (by == a)
+                explain(ex, "lockdown", false, "'%s' is locked down", a->name);
+            else
+                explain(ex, "lockdown", false, "'%s' is locked down (lockdown of '%s')",
+                        a->name, by->name);
+        }
         finish(res, REASON_DOOR_LOCKED_DOWN);
         return 0;
     }

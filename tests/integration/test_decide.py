@@ -185,6 +185,10 @@ def test_lockdown_and_release(site):
     # the Lab is inside the Lobby: its door is locked down too
     d = decide(site, site.lab, site.ann_card, "--pin", site.ann_pin)
     assert_denied(d, "door_locked_down", "lockdown", "locked down")
+    # the explanation names the lockdown to release
+    out = gh("decide", "--door", site.lab, "--card", site.ann_card, "--pin", site.ann_pin,
+             "--at", site.weekday).stdout
+    assert "'Lab' is locked down (lockdown of 'Lobby')" in out, out
     assert "locked" in gh("area", "list").stdout
     p = gh("area", "release", "Lobby")
     assert "released" in p.stdout
