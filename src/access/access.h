@@ -153,8 +153,12 @@ size_t access_snapshot_bytes(const struct access_snapshot *snap);
 /* Door row id for a name (ASCII case ignored, as in the store), or 0. */
 int64_t access_snapshot_door_by_name(const struct access_snapshot *snap, const char *name);
 
-/* Runtime state: anti-passback locations. Sized for a snapshot; NULL in access_decide
- * means "no state" (anti-passback is then not checked: what-if questions). */
+/* Runtime state: anti-passback locations. Sized for one snapshot: access_decide ignores a
+ * state made for another snapshot version (as if NULL) and access_state_commit does not
+ * record into it; carrying locations across a republish is the server's job. NULL in
+ * access_decide means "no state" (anti-passback not checked: what-if questions).
+ * Anti-passback follows nesting: a person recorded in an area inside the destination is
+ * already in the destination. */
 struct access_state *access_state_new(const struct access_snapshot *snap);
 void access_state_free(struct access_state *state);
 /* Records the passage of a granted decision (moves the person for anti-passback). */
@@ -191,7 +195,8 @@ int access_pin_check_format(const char *pin, struct gh_err *err);
 
 struct access_engine;
 struct access_engine *access_engine_new(void);
-/* Frees the engine and its current snapshot. No reader may hold a snapshot. */
+/* Frees the engine and its current snapshot. No reader may hold a snapshot, and every
+ * other thread that read from it must have exited. */
 void access_engine_free(struct access_engine *eng);
 /* Publishes snap (takes ownership); the previous snapshot is freed once unpinned. */
 void access_engine_publish(struct access_engine *eng, struct access_snapshot *snap);

@@ -75,6 +75,7 @@ static void *vec_push(struct vec *v)
 struct compiler {
     struct access_snapshot *s;
     struct vec sites, scheds, intervals, cals, levels, persons, creds, pins, keys;
+    struct vec sched_cal_ids; /* each schedule's calendar row id, until resolved */
     struct vec raw_areas, raw_doors, raw_level_doors, raw_holidays, raw_asg;
     struct gh_err *err;
 };
@@ -106,7 +107,8 @@ static int on_schedule(void *ctx, const struct schedule *row)
     struct snap_sched *x = vec_push(&c->scheds);
     memset(x, 0, sizeof(*x));
     x->id = row->id;
-    x->calendar = (uint32_t)(row->calendar_id); /* resolved later (row id for now) */
+    x->calendar = NONE; /* resolved in resolve_schedules from c->sched_cal_ids */
+    *(int64_t *)vec_push(&c->sched_cal_ids) = row->calendar_id;
     x->iv_off = c->intervals.n;
     x->iv_n = (uint32_t)row->n_intervals;
     gh_strlcpy(x->name, row->name, sizeof(x->name));
@@ -306,7 +308,7 @@ static int resolve_schedules(struct compiler *c)
         s->holiday_days[i] = hol[i].day;
     }
     for (uint32_t i = 0; i < s->n_scheds; i++) {
-        int64_t cal_id = (int64_t)s->scheds[i].calendar;
+        int64_t cal_id = ((const int64_t *)c->sched_cal_ids.data)[i];
         s->scheds[i].calendar =
             cal_id ? access_find_id(s->cals, s->n_cals, sizeof(struct snap_calendar), cal_id)
                    : NONE;
@@ -414,6 +416,7 @@ static void compiler_free(struct compiler *c)
     free(c->creds.data);
     free(c->pins.data);
     free(c->keys.data);
+    free(c->sched_cal_ids.data);
     free(c->raw_areas.data);
     free(c->raw_doors.data);
     free(c->raw_level_doors.data);
@@ -448,6 +451,7 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
         .creds = {.size = sizeof(struct snap_cred)},
         .pins = {.size = 32},
         .keys = {.size = sizeof(uint64_t)},
+        .sched_cal_ids = {.size = sizeof(int64_t)},
         .raw_areas = {.size = sizeof(struct area)},
         .raw_doors = {.size = sizeof(struct door)},
         .raw_level_doors = {.size = sizeof(struct level_door)},
@@ -473,6 +477,10 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
         in_tx = true;
     }
     s->version = store_policy_version(st);
+    if (s->version < 0) {
+        r = gh_fail(err, -EIO, "compile: cannot read the policy version: %s", store_errmsg(st));
+        goto out;
+    }
 
     if ((r = store_site_list(st, on_site, &c)) != 0)
         goto listfail;

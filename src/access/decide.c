@@ -324,8 +324,19 @@ static enum access_reason check_escort(const struct access_snapshot *s,
     return REASON_GRANTED;
 }
 
-/* Anti-passback: entering an area the person is already in, or leaving one they are known
- * to be outside of. */
+/* Whether area a is area `outer` or lies inside it (parents walked, depth bounded). */
+static bool area_within(const struct access_snapshot *s, uint32_t a, uint32_t outer)
+{
+    for (uint32_t depth = 0; a != NONE && depth <= s->n_areas; depth++) {
+        if (a == outer)
+            return true;
+        a = s->areas[a].parent;
+    }
+    return false;
+}
+
+/* Anti-passback: entering an area the person is already in (recorded there or in an area
+ * inside it), or leaving one they are known to be outside of. */
 static bool apb_violation(const struct access_snapshot *s, const struct access_state *state,
                           uint32_t person, uint32_t src, uint32_t dst, uint8_t *mode)
 {
@@ -333,11 +344,11 @@ static bool apb_violation(const struct access_snapshot *s, const struct access_s
     *mode = APB_NONE;
     if (state == NULL || loc == 0)
         return false;
-    if (s->areas[dst].apb != APB_NONE && loc == dst + 1) {
+    if (s->areas[dst].apb != APB_NONE && area_within(s, loc - 1, dst)) {
         *mode = s->areas[dst].apb;
         return true;
     }
-    if (s->areas[src].apb != APB_NONE && loc != src + 1) {
+    if (s->areas[src].apb != APB_NONE && !area_within(s, loc - 1, src)) {
         *mode = s->areas[src].apb;
         return true;
     }
@@ -399,6 +410,8 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
         return -EINVAL;
     if (req->cred.raw && req->cred.nbits > WIEGAND_MAX_BITS)
         return -EINVAL;
+    if (state != NULL && state->version != s->version)
+        state = NULL; /* made for another snapshot: its indexes mean other people */
 
     /* the card's hash slot is far away in memory: start loading it now, while the door is
      * looked up */

@@ -31,15 +31,20 @@ struct access_engine {
     struct retired *retired;
 };
 
-/* This thread's slot per engine: threads normally use one engine, so one cache entry. */
-static _Thread_local const struct access_engine *tls_engine;
-static _Thread_local int tls_slot = -1;
 
-/* Thread-exit destructor of slot_key: gives the thread's slot back. */
+/* A claimed slot, as stored in the engine's thread key. */
+struct slot_ref {
+    struct access_engine *eng;
+    int slot;
+};
+
+/* Thread-exit destructor of slot_key: unpins and gives the thread's slot back. */
 static void release_slot(void *p)
 {
-    atomic_bool *used = p;
-    atomic_store(used, false);
+    struct slot_ref *ref = p;
+    atomic_store(&ref->eng->hazard[ref->slot], NULL);
+    atomic_store(&ref->eng->slot_used[ref->slot], false);
+    free(ref);
 }
 
 struct access_engine *access_engine_new(void)
@@ -56,17 +61,21 @@ struct access_engine *access_engine_new(void)
     return eng;
 }
 
+/* This thread's slot in eng (per thread and per engine, through the engine's key),
+ * claiming a free one on first use. -1 when all are taken. */
 static int claim_slot(struct access_engine *eng)
 {
-    if (tls_engine == eng && tls_slot >= 0)
-        return tls_slot;
+    struct slot_ref *ref = pthread_getspecific(eng->slot_key);
+    if (ref != NULL)
+        return ref->slot;
     for (int i = 0; i < ENGINE_SLOTS; i++) {
         bool expected = false;
         if (atomic_compare_exchange_strong(&eng->slot_used[i], &expected, true)) {
             atomic_store(&eng->hazard[i], NULL);
-            pthread_setspecific(eng->slot_key, &eng->slot_used[i]);
-            tls_engine = eng;
-            tls_slot = i;
+            ref = xmalloc(sizeof(*ref));
+            ref->eng = eng;
+            ref->slot = i;
+            pthread_setspecific(eng->slot_key, ref);
             return i;
         }
     }
@@ -129,9 +138,10 @@ const struct access_snapshot *access_engine_acquire(struct access_engine *eng)
 
 void access_engine_release(struct access_engine *eng, const struct access_snapshot *snap)
 {
+    struct slot_ref *ref = pthread_getspecific(eng->slot_key);
     (void)snap;
-    if (tls_engine == eng && tls_slot >= 0)
-        atomic_store(&eng->hazard[tls_slot], NULL);
+    if (ref != NULL)
+        atomic_store(&eng->hazard[ref->slot], NULL);
 }
 
 void access_engine_free(struct access_engine *eng)
@@ -145,11 +155,10 @@ void access_engine_free(struct access_engine *eng)
     pthread_mutex_unlock(&eng->mu);
     access_snapshot_free(atomic_load(&eng->current));
     pthread_mutex_destroy(&eng->mu);
+    /* this thread's slot record; other reader threads must have exited (see access.h),
+     * and their records went with them */
+    free(pthread_getspecific(eng->slot_key));
     pthread_setspecific(eng->slot_key, NULL);
     pthread_key_delete(eng->slot_key);
-    if (tls_engine == eng) {
-        tls_engine = NULL;
-        tls_slot = -1;
-    }
     free(eng);
 }

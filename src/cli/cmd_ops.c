@@ -9,7 +9,7 @@
 
 struct decide_opts {
     const char *door, *card, *bits, *pin, *at, *escort;
-    bool exit, record, json;
+    bool exit, record, pin_stdin;
 };
 
 static int decide_opt(struct cli *c, void *ctx, int opt, const char *arg)
@@ -25,6 +25,7 @@ static int decide_opt(struct cli *c, void *ctx, int opt, const char *arg)
     case 'e': o->escort = arg; break;
     case 'x': o->exit = true; break;
     case 'r': o->record = true; break;
+    case 'I': o->pin_stdin = true; break;
     default: break;
     }
     return 0;
@@ -110,9 +111,11 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
                                          {"escort", required_argument, NULL, 'e'},
                                          {"exit", no_argument, NULL, 'x'},
                                          {"record", no_argument, NULL, 'r'},
+                                         {"pin-stdin", no_argument, NULL, 'I'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     struct decide_opts o = {0};
+    char pin[32] = "";
     struct access_request req;
     struct access_result res;
     struct access_explain ex;
@@ -130,6 +133,14 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
     if (o.door == NULL || (o.card == NULL) == (o.bits == NULL))
         return cli_usage_error(c, "--door and one of --card or --bits are required");
+    if (o.pin != NULL && o.pin_stdin)
+        return cli_usage_error(c, "use --pin or --pin-stdin, not both");
+    if (o.pin_stdin) {
+        if (fgets(pin, sizeof(pin), stdin) == NULL)
+            return cli_error(c, "--pin-stdin: no PIN on standard input");
+        pin[strcspn(pin, "\r\n")] = '\0';
+        o.pin = pin;
+    }
     memset(&req, 0, sizeof(req));
     req.direction = o.exit ? DIR_EXIT : DIR_ENTRY;
     req.pin = o.pin;
@@ -193,7 +204,17 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         ev.credential_id = res.credential_id;
         ev.decision = res.granted;
         ev.reason = (int)res.reason;
-        event_read_payload(&req, &res, "cli", ev.payload, sizeof(ev.payload));
+        event_read_payload(&req, &res, o.at ? "cli-manual" : "cli", ev.payload,
+                           sizeof(ev.payload));
+        if (o.at != NULL) {
+            /* an entry for another time than now says when it was made, in the open */
+            char now[GH_ISO_LEN];
+            size_t len = strlen(ev.payload);
+            gh_format_iso(gh_now_us(), now);
+            if (len > 0 && len + GH_ISO_LEN + 20 < sizeof(ev.payload))
+                snprintf(ev.payload + len - 1, sizeof(ev.payload) - len + 1,
+                         ",\"recorded_at\":\"%s\"}", now);
+        }
         if (store_begin_write(c->st) < 0 || store_event_append(c->st, &ev) < 0 ||
             store_commit(c->st) < 0) {
             store_rollback(c->st);
@@ -203,6 +224,7 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         }
     }
     access_snapshot_free(snap);
+    sodium_memzero(pin, sizeof(pin));
     return status;
 }
 
@@ -264,7 +286,8 @@ static int cmd_card_bits(struct cli *c, int argc, char **argv)
     struct gh_err err = {{0}};
     char bits[WIEGAND_MAX_BITS + 1];
     int status;
-    if (cli_parse(c, argc, argv, opts, decide_opt, NULL, &status) != 0)
+    struct decide_opts unused = {0};
+    if (cli_parse(c, argc, argv, opts, decide_opt, &unused, &status) != 0)
         return status;
     if (optind != argc - 1)
         return cli_usage_error(c, "expected exactly one card FORMAT:FACILITY:NUMBER");
@@ -283,7 +306,9 @@ const struct cli_command cli_ops_commands[] = {
     {"decide", NULL, cmd_decide,
      "What-if: decide a card read at a door and explain why (optionally record it).",
      "--door DOOR (--card FORMAT:FACILITY:NUMBER | --bits 0101...) [--exit] [--pin PIN]\n"
-     "  [--at TIME (default now)] [--escort FORMAT:FACILITY:NUMBER] [--record]\n"
+     "  [--pin-stdin] [--at TIME (default now)] [--escort FORMAT:FACILITY:NUMBER]\n"
+     "  [--record (store the decision in the event log; with --at, the event says when\n"
+     "  it was recorded and that it was entered by hand)]\n"
      "--at without an offset (2026-11-22T07:55) is local time at the door's site;\n"
      "with Z or +HH:MM it is that instant."},
     {"events", NULL, cmd_events, "Show the latest events.", "[--limit N (20)]"},

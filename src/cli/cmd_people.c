@@ -179,7 +179,9 @@ static int cmd_person_set(struct cli *c, int argc, char **argv)
         return status;
     if ((status = cli_person_ref(c, "EMPLOYEE_ID", argv[optind], &id)) != 0)
         return commit_or_fail(c, status);
-    store_person_get(c->st, id, &p);
+    if (store_person_get(c->st, id, &p) < 0)
+        return commit_or_fail(c, cli_error(c, "reading person '%s': %s", argv[optind],
+                                           store_errmsg(c->st)));
     before = p.status;
     status = person_apply(c, &o, &p);
     if (status == 0 && store_person_update(c->st, &p, &err) < 0)

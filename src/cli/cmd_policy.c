@@ -362,7 +362,8 @@ static int door_body(struct cli *c, void *ctx)
         int64_t id;
         if ((status = cli_door_ref(c, "DOOR", o->name, &id)) != 0)
             return status;
-        store_door_get(c->st, id, &d);
+        if (store_door_get(c->st, id, &d) < 0)
+            return cli_error(c, "DOOR: reading door '%s': %s", o->name, store_errmsg(c->st));
     } else {
         gh_strlcpy(d.name, o->name, sizeof(d.name));
         d.mode = DOOR_CARD;
@@ -578,7 +579,8 @@ static int sched_set_body(struct cli *c, void *ctx)
     int status;
     if ((status = cli_schedule_ref(c, "NAME", o->name, &id)) != 0)
         return status;
-    store_schedule_get(c->st, id, &old);
+    if (store_schedule_get(c->st, id, &old) < 0)
+        return cli_error(c, "NAME: reading schedule '%s': %s", o->name, store_errmsg(c->st));
     o->s.id = id;
     gh_strlcpy(o->s.name, old.name, sizeof(o->s.name));
     o->s.calendar_id = old.calendar_id;

@@ -8,6 +8,7 @@
  */
 #include "cli/cli.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -168,42 +169,65 @@ static int write_key_file(const char *path, struct gh_err *err)
     return r;
 }
 
+/* Whether dir has entries other than . and .. (-1 if it cannot be read). */
+static int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            found = 1;
+    closedir(d);
+    return found;
+}
+
 int cli_init_data_dir(const char *dir, struct gh_err *err)
 {
-    char path[4096];
+    char path[4096], keys[4096], key[4096];
     struct store *st = NULL;
     struct stat sb;
-    bool existed = false;
     int r;
 
+    if (gh_snprintf(path, sizeof(path), "%s/gatehouse.db", dir) < 0 ||
+        gh_snprintf(keys, sizeof(keys), "%s/keys", dir) < 0 ||
+        gh_snprintf(key, sizeof(key), "%s/keys/site.key", dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+    if (stat(path, &sb) == 0)
+        return gh_fail(err, -EEXIST, "%s is already initialized", dir);
     if (mkdir(dir, 0700) != 0) {
         if (errno != EEXIST)
             return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir,
                            strerror(errno));
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return gh_fail(err, -ENOTDIR, "%s: not a directory", dir);
-        existed = true;
+            return gh_fail(err, -ENOTDIR, "%s: exists and is not a directory", dir);
+        /* An existing directory is used only when empty: never chmod or fill a directory
+         * that holds other things (think --data /tmp). */
+        r = dir_has_entries(dir);
+        if (r != 0)
+            return gh_fail(err, -EEXIST, "%s: exists and is not empty; use a new directory",
+                           dir);
+        if (chmod(dir, 0700) != 0)
+            return gh_fail(err, -errno, "%s: cannot make it private: %s", dir, strerror(errno));
     }
-    if (gh_snprintf(path, sizeof(path), "%s/gatehouse.db", dir) < 0)
-        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
-    if (stat(path, &sb) == 0)
-        return gh_fail(err, -EEXIST, "%s is already initialized", dir);
-    /* A dir that was there already (made by hand, a mounted volume) is made private too. */
-    if (existed && chmod(dir, 0700) != 0)
-        return gh_fail(err, -errno, "%s: cannot make the data dir private (0700): %s", dir,
-                       strerror(errno));
-    r = store_open(path, STORE_CREATE, &st, err);
-    store_close(st);
-    if (r < 0)
+    /* The key first: a data dir with a database always has its key. */
+    if (mkdir(keys, 0700) != 0)
+        return gh_fail(err, -errno, "%s: cannot create: %s", keys, strerror(errno));
+    r = write_key_file(key, err);
+    if (r == 0) {
+        r = store_open(path, STORE_CREATE, &st, err);
+        store_close(st);
+    }
+    if (r < 0) { /* leave nothing half made behind */
+        unlink(path);
+        unlink(key);
+        rmdir(keys);
         return r;
+    }
     (void)chmod(path, 0600);
-    if (gh_snprintf(path, sizeof(path), "%s/keys", dir) < 0)
-        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return gh_fail(err, -errno, "%s: cannot create: %s", path, strerror(errno));
-    if (gh_snprintf(path, sizeof(path), "%s/keys/site.key", dir) < 0)
-        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
-    return write_key_file(path, err);
+    return 0;
 }
 
 static bool all_digits(const char *s)
@@ -216,20 +240,19 @@ static bool all_digits(const char *s)
     return true;
 }
 
-/* Shared shape of the *_ref helpers: a numeric id is checked with get, a name with find. */
+/* Shared shape of the *_ref helpers: the text is a name first (names may be all digits,
+ * like room numbers); only when no row has that name is an all-digit text a row id. */
 #define REF_FUNC(fname, type, get, find, what)                                              \
     int fname(struct cli *c, const char *opt, const char *s, int64_t *id)                   \
     {                                                                                       \
         type row;                                                                           \
-        int r;                                                                              \
-        if (all_digits(s)) {                                                                \
+        int r = find(c->st, s, &row);                                                       \
+        if (r == -ENOENT && all_digits(s)) {                                                \
             int64_t v;                                                                      \
             r = gh_parse_i64(s, 1, INT64_MAX, &v);                                          \
-            r = r == 0 ? get(c->st, v, &row) : r;                                           \
-        } else {                                                                            \
-            r = find(c->st, s, &row);                                                       \
+            r = r == 0 ? get(c->st, v, &row) : -ENOENT;                                     \
         }                                                                                   \
-        if (r == -ENOENT || r == -EINVAL || r == -ERANGE)                                   \
+        if (r == -ENOENT)                                                                   \
             return cli_error(c, "%s: no %s '%s'", opt, what, s);                            \
         if (r < 0)                                                                          \
             return cli_error(c, "%s: %s", opt, store_errmsg(c->st));                        \

@@ -16,6 +16,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- deterministic randomness ---------------------------------------------------------- */
 
@@ -791,8 +792,15 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
         return status;
     if (optind != argc)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
-    if (cli_init_data_dir(c->data_dir, &err) < 0 && err.msg[0] && strstr(err.msg, "already") == NULL)
-        return cli_error(c, "%s", err.msg);
+    {
+        char db[4096];
+        struct stat sb;
+        /* a data dir that is already initialized is used as it is */
+        if (cli_db_path(c, db, sizeof(db)) < 0 || stat(db, &sb) != 0) {
+            if (cli_init_data_dir(c->data_dir, &err) < 0)
+                return cli_error(c, "%s", err.msg);
+        }
+    }
     if ((status = cli_open_store(c)) != 0 || (status = ensure_org(c, &o)) != 0 ||
         (status = sim_run_day(c, &o)) != 0)
         return status;

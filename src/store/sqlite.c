@@ -1,9 +1,10 @@
 /*
  * sqlite.c: the SQLite backend of store.h.
  *
- * The design is simple: every SQL statement gatehouse runs is in one table (sql_text[]),
- * prepared on first use and cached on the connection, so there is no SQL text built from
- * data anywhere. Rows are read by one reader function per entity. Constraint failures
+ * The design is simple: every SQL statement that reads or writes data is in one table
+ * (sql_text[]), prepared on first use and cached on the connection; transaction control,
+ * PRAGMAs and the migrations are fixed text in the functions below. No SQL text is ever
+ * built from data. Rows are read by one reader function per entity. Constraint failures
  * are turned into -EEXIST / -EINVAL with a sentence naming the field.
  *
  * Open: WAL, foreign keys on, a busy timeout, then the schema version (PRAGMA
@@ -375,6 +376,11 @@ static int migrate(struct store *st, struct gh_err *err)
         r = exec_sql(st, "BEGIN IMMEDIATE", err);
         if (r < 0)
             return r;
+        /* another process may have migrated while we waited for the write lock */
+        if (store_schema_version(st) >= m->version) {
+            exec_sql(st, "ROLLBACK", NULL);
+            continue;
+        }
         r = exec_sql(st, m->sql, err);
         if (r == 0) {
             snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
@@ -1398,9 +1404,9 @@ int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err
         "site", "area", "door", "schedule", "holiday calendar", "access level", "department",
         "person", "credential"};
     static const char *const users[ST_TABLE_COUNT] = {
-        "areas or doors", "doors or other areas", "events", "doors or access levels",
-        "schedules", "assignments", "people", "credentials, access reviews or reports",
-        "events"};
+        "areas or doors", "doors or other areas", "other rows", "doors or access levels",
+        "schedules", "other rows", "people", "credentials, access reviews or reports",
+        "other rows"};
     sqlite3_stmt *s;
     int rc;
     if ((unsigned)t >= ST_TABLE_COUNT)

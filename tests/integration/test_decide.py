@@ -352,7 +352,10 @@ def test_record_writes_an_event_visible_in_events_and_export(site):
 
     lines = [json.loads(l) for l in gh("export", "events", "--jsonl").stdout.splitlines()]
     assert [l["offset"] for l in lines] == [d.recorded, d2.recorded, d3.recorded]
-    assert lines[0]["payload"] == {"direction": "entry", "source": "cli"}
+    # recorded for another time than now: marked as a manual entry with its recording time
+    payload = lines[0]["payload"]
+    assert payload["direction"] == "entry" and payload["source"] == "cli-manual"
+    assert payload["recorded_at"].endswith("Z") and payload["recorded_at"] > lines[0]["timestamp"]
 
 
 def test_record_of_an_exit(site):

@@ -1,6 +1,8 @@
 -- 0001_initial: the access-control model, the policy version and the event log.
 -- Enumerations are stored as the numbers of the enums in src/model/model.h.
 -- Times are UTC microseconds; NULL validity bounds mean "open".
+-- Row ids are AUTOINCREMENT: an id is never reused after a delete, so the event log (which
+-- keeps ids, not foreign keys) can never point at a different row than it recorded.
 -- Names are unique and looked up ignoring ASCII case ("Main Entrance" = "main entrance").
 
 CREATE TABLE meta (
@@ -15,13 +17,13 @@ CREATE TABLE policy_version (
 INSERT INTO policy_version (id, version) VALUES (1, 1);
 
 CREATE TABLE sites (
-    id       INTEGER PRIMARY KEY,
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
     name     TEXT NOT NULL UNIQUE COLLATE NOCASE,
     timezone TEXT NOT NULL
 );
 
 CREATE TABLE areas (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     site_id     INTEGER NOT NULL REFERENCES sites (id),
     parent_id   INTEGER REFERENCES areas (id),
     name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -31,7 +33,7 @@ CREATE TABLE areas (
 );
 
 CREATE TABLE holiday_calendars (
-    id   INTEGER PRIMARY KEY,
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
@@ -43,7 +45,7 @@ CREATE TABLE holidays (
 ) WITHOUT ROWID;
 
 CREATE TABLE schedules (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
     calendar_id INTEGER REFERENCES holiday_calendars (id)
 );
@@ -58,7 +60,7 @@ CREATE TABLE schedule_intervals (
 ) WITHOUT ROWID;
 
 CREATE TABLE doors (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     site_id            INTEGER NOT NULL REFERENCES sites (id),
     name               TEXT NOT NULL UNIQUE COLLATE NOCASE,
     from_area_id       INTEGER NOT NULL REFERENCES areas (id),
@@ -76,7 +78,7 @@ CREATE TABLE doors (
 );
 
 CREATE TABLE access_levels (
-    id   INTEGER PRIMARY KEY,
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
@@ -88,12 +90,12 @@ CREATE TABLE level_doors (
 ) WITHOUT ROWID;
 
 CREATE TABLE departments (
-    id   INTEGER PRIMARY KEY,
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
 
 CREATE TABLE people (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     employee_id   TEXT NOT NULL UNIQUE,
     first_name    TEXT NOT NULL,
     last_name     TEXT NOT NULL,
@@ -113,7 +115,7 @@ CREATE TABLE people (
 CREATE INDEX people_manager ON people (manager_id) WHERE manager_id IS NOT NULL;
 
 CREATE TABLE credentials (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     person_id   INTEGER NOT NULL REFERENCES people (id),
     format      INTEGER NOT NULL CHECK (format BETWEEN 0 AND 3),
     facility    INTEGER NOT NULL CHECK (facility >= 0),
@@ -127,7 +129,7 @@ CREATE TABLE credentials (
 CREATE INDEX credentials_person ON credentials (person_id);
 
 CREATE TABLE assignments (
-    id        INTEGER PRIMARY KEY,
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
     person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
     level_id  INTEGER NOT NULL REFERENCES access_levels (id) ON DELETE CASCADE,
     expires   INTEGER,
@@ -136,7 +138,7 @@ CREATE TABLE assignments (
 CREATE INDEX assignments_level ON assignments (level_id);
 
 CREATE TABLE access_reviews (
-    id        INTEGER PRIMARY KEY,
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
     person_id INTEGER NOT NULL REFERENCES people (id),
     reason    TEXT NOT NULL,
     opened_us INTEGER NOT NULL,
