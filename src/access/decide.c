@@ -103,6 +103,13 @@ static void explain(struct access_explain *ex, const char *check, bool ok, const
     va_list ap;
     if (ex->n >= ACCESS_EXPLAIN_MAX_STEPS)
         return;
+    if (ex->n == ACCESS_EXPLAIN_MAX_STEPS - 1) { /* the last place says steps were cut */
+        s = &ex->steps[ex->n++];
+        s->check = "more";
+        s->ok = ok;
+        gh_strlcpy(s->detail, "(further checks not shown)", sizeof(s->detail));
+        return;
+    }
     s = &ex->steps[ex->n++];
     s->check = check;
     s->ok = ok;
@@ -288,7 +295,7 @@ static enum access_reason check_levels(const struct access_snapshot *s, uint32_t
                 lv->name, s->scheds[s->level_door_sched[pos]].name,
                 sr == SCHED_HOLIDAY ? "closed for a holiday" : "not active", loc->minute / 60,
                 loc->minute % 60,
-                (const char *[]){"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}[loc->weekday]);
+                gh_weekday_name(loc->weekday));
         if (sr == SCHED_HOLIDAY)
             best = REASON_HOLIDAY;
         else if (best != REASON_HOLIDAY)

@@ -126,6 +126,8 @@ int64_t gh_days_from_civil(int64_t y, unsigned m, unsigned d);
 void gh_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 /* 0 = Monday ... 6 = Sunday (ISO). */
 unsigned gh_weekday_from_days(int64_t days);
+/* "Mon" ... "Sun" for 0..6, "?" otherwise. */
+const char *gh_weekday_name(unsigned weekday);
 
 /* "2026-03-08T07:55:00.000000Z". buf at least 32 bytes. */
 #define GH_ISO_LEN 32

@@ -59,6 +59,12 @@ unsigned gh_weekday_from_days(int64_t days)
     return (unsigned)(w < 0 ? w + 7 : w);
 }
 
+const char *gh_weekday_name(unsigned weekday)
+{
+    static const char *const names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    return weekday < 7 ? names[weekday] : "?";
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;

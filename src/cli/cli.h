@@ -48,6 +48,9 @@ typedef int (*cli_opt_fn)(struct cli *c, void *ctx, int opt, const char *arg);
 int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, cli_opt_fn fn,
               void *ctx, int *status);
 
+/* The option callback of commands that take no options (help aside). */
+int cli_no_opts(struct cli *c, void *ctx, int opt, const char *arg);
+
 /* Data dir paths. */
 int cli_db_path(struct cli *c, char *buf, size_t len);
 /* Opens the store of an initialized data dir (message and exit status on failure). */

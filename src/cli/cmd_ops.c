@@ -91,13 +91,12 @@ static int door_zone(struct cli *c, int64_t door_id, struct gh_tz **tz)
 /* "Sun 2026-11-22 07:55:00" in the zone. */
 static void format_local(const struct gh_tz *tz, int64_t t, char *buf, size_t len)
 {
-    static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     struct gh_local loc;
     int64_t y;
     unsigned m, d;
     tz_local(tz, t, &loc);
     gh_civil_from_days(loc.days, &y, &m, &d);
-    snprintf(buf, len, "%s %04lld-%02u-%02u %02u:%02u:%02u", days[loc.weekday], (long long)y, m,
+    snprintf(buf, len, "%s %04lld-%02u-%02u %02u:%02u:%02u", gh_weekday_name(loc.weekday), (long long)y, m,
              d, loc.second / 3600, loc.second / 60 % 60, loc.second % 60);
 }
 

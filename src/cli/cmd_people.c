@@ -15,14 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int no_opts(struct cli *c, void *ctx, int opt, const char *arg)
-{
-    (void)ctx;
-    (void)opt;
-    (void)arg;
-    return cli_usage_error(c, "this command takes no options");
-}
-
 static int commit_or_fail(struct cli *c, int status)
 {
     if (status == 0)
@@ -233,7 +225,7 @@ static int cmd_person_list(struct cli *c, int argc, char **argv)
 {
     int status;
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-    if (cli_parse(c, argc, argv, opts, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, opts, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;

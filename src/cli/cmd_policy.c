@@ -38,14 +38,6 @@ static int positional_name(struct cli *c, int argc, char **argv, const char **na
     return 0;
 }
 
-static int no_opts(struct cli *c, void *ctx, int opt, const char *arg)
-{
-    (void)ctx;
-    (void)opt;
-    (void)arg;
-    return cli_usage_error(c, "this command takes no options");
-}
-
 static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 
 /* ---- init ------------------------------------------------------------------------------ */
@@ -54,7 +46,7 @@ static int cmd_init(struct cli *c, int argc, char **argv)
 {
     struct gh_err err = {{0}};
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if (optind != argc)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
@@ -124,7 +116,7 @@ static int print_site(void *ctx, const struct site *s)
 static int cmd_site_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -206,7 +198,7 @@ static int print_area(void *ctx, const struct area *a)
 static int cmd_area_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -250,7 +242,7 @@ static int area_lock_cmd(struct cli *c, int argc, char **argv, bool lock)
 {
     struct lock_ctx l = {NULL, lock};
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = positional_name(c, argc, argv, &l.name)) != 0)
         return status;
@@ -437,7 +429,7 @@ static int print_door(void *ctx, const struct door *d)
 static int cmd_door_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -480,7 +472,7 @@ static int cmd_calendar_add(struct cli *c, int argc, char **argv)
 {
     struct holiday_opts o = {0};
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = positional_name(c, argc, argv, &o.name)) != 0)
         return status;
@@ -649,7 +641,7 @@ static int print_schedule(void *ctx, const struct schedule *s)
 static int cmd_schedule_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -694,7 +686,7 @@ static int cmd_level_add(struct cli *c, int argc, char **argv)
 {
     struct level_opts o = {0};
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = positional_name(c, argc, argv, &o.name)) != 0)
         return status;
@@ -765,7 +757,7 @@ static int print_level_door(void *ctx, const struct level_door *l)
 static int cmd_level_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -795,7 +787,7 @@ static int cmd_department_add(struct cli *c, int argc, char **argv)
 {
     const char *name;
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = positional_name(c, argc, argv, &name)) != 0)
         return status;
@@ -814,7 +806,7 @@ static int print_department(void *ctx, const struct department *d)
 static int cmd_department_list(struct cli *c, int argc, char **argv)
 {
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
@@ -877,7 +869,7 @@ static int remove_cmd(struct cli *c, int argc, char **argv, enum store_table t)
 {
     struct remove_ctx rc = {t, NULL};
     int status;
-    if (cli_parse(c, argc, argv, help_only, no_opts, NULL, &status) != 0)
+    if (cli_parse(c, argc, argv, help_only, cli_no_opts, NULL, &status) != 0)
         return status;
     if (optind != argc - 1)
         return cli_usage_error(c, "expected exactly one name");

@@ -112,6 +112,14 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, c
     return 0;
 }
 
+int cli_no_opts(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    (void)ctx;
+    (void)opt;
+    (void)arg;
+    return cli_usage_error(c, "this command takes no options");
+}
+
 int cli_db_path(struct cli *c, char *buf, size_t len)
 {
     return gh_snprintf(buf, len, "%s/gatehouse.db", c->data_dir);
