@@ -76,9 +76,10 @@ int cli_time_parse(struct cli *c, const char *opt, const char *s, int64_t *out);
 int cli_int_parse(struct cli *c, const char *opt, const char *s, int64_t min, int64_t max,
                   int64_t *out);
 
-/* Appends an event (payload: printf-style JSON object) in the caller's transaction. */
+/* Appends an event in the caller's transaction; payload is a jansson object whose
+ * reference it takes (e.g. straight from json_pack). */
 int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_t cred_id,
-                  const char *fmt, ...) GH_PRINTF(5, 6);
+                  json_t *payload);
 
 /* Recompiles the snapshot to check the policy still compiles (after a change). */
 int cli_check_policy(struct cli *c);

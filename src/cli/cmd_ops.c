@@ -53,26 +53,34 @@ static int presented(struct cli *c, const char *opt, const char *card, const cha
 }
 
 /* The payload of a decision event: direction, source, and for a card that is not
- * enrolled (or a read that does not decode) what was read, so the log keeps it. */
-static void event_read_payload(const struct access_request *req, const struct access_result *res,
-                               const char *source, char *buf, size_t len)
+ * enrolled (or a read that does not decode) what was read, so the log keeps it. A read
+ * entered for another time than now also says when it was recorded. */
+static json_t *decision_payload(const struct access_request *req,
+                                const struct access_result *res, bool manual)
 {
-    char read[96] = "";
+    json_t *p = json_pack("{s:s, s:s}", "direction", direction_name(req->direction), "source",
+                          manual ? "cli-manual" : "cli");
+    if (p == NULL)
+        return NULL;
     if (res->credential_id == 0) {
+        char read[WIEGAND_MAX_BITS + 64];
         if (req->cred.raw) {
-            char bits[WIEGAND_MAX_BITS + 1];
             for (size_t i = 0; i < req->cred.nbits; i++)
-                bits[i] = req->cred.bits[i] ? '1' : '0';
-            bits[req->cred.nbits] = '\0';
-            snprintf(read, sizeof(read), ",\"bits\":\"%s\"", bits);
+                read[i] = req->cred.bits[i] ? '1' : '0';
+            read[req->cred.nbits] = '\0';
+            json_object_set_new(p, "bits", json_string(read));
         } else {
-            snprintf(read, sizeof(read), ",\"card\":\"%s:%u:%llu\"",
-                     cred_format_name(req->cred.card.format), req->cred.card.facility,
-                     (unsigned long long)req->cred.card.number);
+            snprintf(read, sizeof(read), "%s:%u:%llu", cred_format_name(req->cred.card.format),
+                     req->cred.card.facility, (unsigned long long)req->cred.card.number);
+            json_object_set_new(p, "card", json_string(read));
         }
     }
-    snprintf(buf, len, "{\"direction\":\"%s\",\"source\":\"%s\"%s}",
-             direction_name(req->direction), source, read);
+    if (manual) {
+        char now[GH_ISO_LEN];
+        gh_format_iso(gh_now_us(), now);
+        json_object_set_new(p, "recorded_at", json_string(now));
+    }
+    return p;
 }
 
 /* The time zone of a door's site: --at without an offset is the site's local time. */
@@ -203,16 +211,9 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
         ev.credential_id = res.credential_id;
         ev.decision = res.granted;
         ev.reason = (int)res.reason;
-        event_read_payload(&req, &res, o.at ? "cli-manual" : "cli", ev.payload,
-                           sizeof(ev.payload));
-        if (o.at != NULL) {
-            /* an entry for another time than now says when it was made, in the open */
-            char now[GH_ISO_LEN];
-            size_t len = strlen(ev.payload);
-            gh_format_iso(gh_now_us(), now);
-            if (len > 0 && len + GH_ISO_LEN + 20 < sizeof(ev.payload))
-                snprintf(ev.payload + len - 1, sizeof(ev.payload) - len + 1,
-                         ",\"recorded_at\":\"%s\"}", now);
+        if (event_payload_set(&ev, decision_payload(&req, &res, o.at != NULL)) < 0) {
+            access_snapshot_free(snap);
+            return cli_error(c, "recording the decision: the event payload cannot be built");
         }
         if (store_begin_write(c->st) < 0 || store_event_append(c->st, &ev) < 0 ||
             store_commit(c->st) < 0) {

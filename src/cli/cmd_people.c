@@ -180,10 +180,10 @@ static int cmd_person_set(struct cli *c, int argc, char **argv)
         status = cli_error(c, "%s", err.msg);
     if (status == 0 && p.status != before)
         status = cli_log_event(c, EV_OPERATOR_ACTION, p.id, 0,
-                               "{\"action\":\"person.status\",\"employee_id\":\"%s\","
-                               "\"from\":\"%s\",\"to\":\"%s\"}",
-                               p.employee_id, person_status_name(before),
-                               person_status_name(p.status));
+                               json_pack("{s:s, s:s, s:s, s:s}", "action", "person.status",
+                                         "employee_id", p.employee_id, "from",
+                                         person_status_name(before), "to",
+                                         person_status_name(p.status)));
     if (status == 0 && p.status == PERSON_TERMINATED && before != PERSON_TERMINATED) {
         int changed = 0;
         if (store_credential_revoke_person(c->st, p.id, CRED_REVOKED, &changed) < 0)
@@ -192,9 +192,9 @@ static int cmd_person_set(struct cli *c, int argc, char **argv)
             printf("terminated: %d credential%s revoked\n", changed, changed == 1 ? "" : "s");
         if (status == 0 && changed > 0)
             status = cli_log_event(c, EV_CREDENTIAL_REVOKED, p.id, 0,
-                                   "{\"employee_id\":\"%s\",\"why\":\"terminated by an "
-                                   "operator\",\"credentials\":%d}",
-                                   p.employee_id, changed);
+                                   json_pack("{s:s, s:s, s:i}", "employee_id", p.employee_id,
+                                             "why", "terminated by an operator",
+                                             "credentials", changed));
     }
     if (status == 0)
         printf("person %s updated\n", p.employee_id);
@@ -380,10 +380,10 @@ static int cmd_credential_set(struct cli *c, int argc, char **argv)
         status = cli_log_event(c, cr.status == CRED_REVOKED ? EV_CREDENTIAL_REVOKED
                                                             : EV_OPERATOR_ACTION,
                                cr.person_id, cr.id,
-                               "{\"action\":\"credential.status\",\"card\":\"%s\","
-                               "\"from\":\"%s\",\"to\":\"%s\"}",
-                               argv[optind], cred_status_name(before),
-                               cred_status_name(cr.status));
+                               json_pack("{s:s, s:s, s:s, s:s}", "action",
+                                         "credential.status", "card", argv[optind], "from",
+                                         cred_status_name(before),
+                                         "to", cred_status_name(cr.status)));
     if (status == 0 && store_credential_update(c->st, &cr, &err) < 0)
         status = cli_error(c, "%s", err.msg);
     if (status == 0)

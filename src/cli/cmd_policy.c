@@ -215,7 +215,6 @@ static int area_lock_body(struct cli *c, void *ctx)
 {
     struct lock_ctx *l = ctx;
     struct area a;
-    struct event ev = {0};
     struct gh_err err = {{0}};
     int64_t id;
     int status;
@@ -226,14 +225,11 @@ static int area_lock_body(struct cli *c, void *ctx)
     a.locked_down = l->lock;
     if (store_area_update(c->st, &a, &err) < 0)
         return cli_error(c, "%s", err.msg);
-    ev.time_us = gh_now_us();
-    ev.type = EV_OPERATOR_ACTION;
-    ev.decision = -1;
-    ev.reason = -1;
-    snprintf(ev.payload, sizeof(ev.payload), "{\"action\":\"%s\",\"area_id\":%lld}",
-             l->lock ? "lockdown" : "release", (long long)a.id);
-    if (store_event_append(c->st, &ev) < 0)
-        return cli_error(c, "writing the event log: %s", store_errmsg(c->st));
+    status = cli_log_event(c, EV_OPERATOR_ACTION, 0, 0,
+                           json_pack("{s:s, s:I, s:s}", "action", l->lock ? "lockdown" : "release",
+                                     "area_id", (json_int_t)a.id, "area", a.name));
+    if (status != 0)
+        return status;
     printf("area %s %s\n", a.name, l->lock ? "locked down" : "released");
     return 0;
 }

@@ -352,10 +352,10 @@ int cli_int_parse(struct cli *c, const char *opt, const char *s, int64_t min, in
 }
 
 int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_t cred_id,
-                  const char *fmt, ...)
+                  json_t *payload)
 {
     struct event ev;
-    va_list ap;
+    int r;
     memset(&ev, 0, sizeof(ev));
     ev.time_us = gh_now_us();
     ev.type = type;
@@ -363,9 +363,10 @@ int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_
     ev.credential_id = cred_id;
     ev.decision = -1;
     ev.reason = -1;
-    va_start(ap, fmt);
-    vsnprintf(ev.payload, sizeof(ev.payload), fmt, ap);
-    va_end(ap);
+    r = event_payload_set(&ev, payload);
+    if (r < 0)
+        return cli_error(c, "building the %s event: %s", event_type_name(type),
+                         gh_strerror(r));
     if (store_event_append(c->st, &ev) < 0)
         return cli_error(c, "writing the event log: %s", store_errmsg(c->st));
     return 0;

@@ -662,9 +662,14 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
         ev.credential_id = res.credential_id;
         ev.decision = res.granted;
         ev.reason = (int)res.reason;
-        snprintf(ev.payload, sizeof(ev.payload), "{\"direction\":\"%s\",\"source\":\"sim\"%s%s%s}",
-                 direction_name(req.direction), s->scenario ? ",\"scenario\":\"" : "",
-                 s->scenario ? scenario_names[s->scenario] : "", s->scenario ? "\"" : "");
+        if (event_payload_set(&ev, s->scenario ? json_pack("{s:s, s:s, s:s}", "direction",
+                                                           direction_name(req.direction),
+                                                           "source", "sim", "scenario",
+                                                           scenario_names[s->scenario])
+                                               : json_pack("{s:s, s:s}", "direction",
+                                                           direction_name(req.direction),
+                                                           "source", "sim")) < 0)
+            break;
         if (ingest_submit(ing, &ev) < 0)
             break;
         if (res.granted)
@@ -682,8 +687,7 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
         ev.door_id = d.ids.dock_door[0];
         ev.decision = -1;
         ev.reason = -1;
-        snprintf(ev.payload, sizeof(ev.payload), "{\"scenario\":\"%s\"}",
-                 scenario_names[SC_FORCED]);
+        event_payload_set(&ev, json_pack("{s:s}", "scenario", scenario_names[SC_FORCED]));
         ingest_submit(ing, &ev);
     }
     r = ingest_flush(ing);

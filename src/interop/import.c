@@ -11,7 +11,6 @@
  */
 #include "interop/interop.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +68,6 @@ static int append_event(struct import *im, enum event_type type, int64_t person_
                         json_t *payload)
 {
     struct event ev;
-    char *text = NULL;
     int r;
     memset(&ev, 0, sizeof(ev));
     ev.time_us = im->now;
@@ -77,13 +75,10 @@ static int append_event(struct import *im, enum event_type type, int64_t person_
     ev.person_id = person_id;
     ev.decision = -1;
     ev.reason = -1;
-    if (payload != NULL) {
-        text = json_dumps(payload, JSON_COMPACT);
-        json_decref(payload);
-        if (text != NULL)
-            gh_strlcpy(ev.payload, text, sizeof(ev.payload));
-        free(text);
-    }
+    r = event_payload_set(&ev, payload);
+    if (r < 0)
+        return gh_fail(im->err, r, "building the %s event: %s", event_type_name(type),
+                       gh_strerror(r));
     r = store_event_append(im->st, &ev);
     if (r < 0)
         return gh_fail(im->err, r, "writing the event log: %s", store_errmsg(im->st));

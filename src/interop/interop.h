@@ -15,6 +15,8 @@
 
 #include "ingest/ingest.h"
 
+#include <jansson.h>
+
 /* ---- HR roster CSV (src/interop/roster.c) ------------------------------------------- */
 
 /* Hard limits on untrusted roster input. */
@@ -135,6 +137,13 @@ struct roster_apply_opts {
 int roster_apply(struct store *st, const struct roster *r, const struct roster_apply_opts *opt,
                  int64_t now_us, struct roster_summary *sum, roster_progress_cb progress,
                  void *pctx, struct gh_err *err);
+
+/* ---- event payloads (src/interop/payload.c) ------------------------------------------ */
+
+/* Sets ev->payload to the compact JSON of payload (taking the reference; NULL, as from a
+ * failed json_pack, is -ENOMEM). -ENOSPC, payload unchanged, if it does not fit
+ * EVENT_PAYLOAD_MAX. */
+int event_payload_set(struct event *ev, json_t *payload);
 
 /* ---- access-log export (src/interop/export.c) --------------------------------------- */
 
