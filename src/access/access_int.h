@@ -156,9 +156,6 @@ static inline uint64_t access_hash64(uint64_t x)
 /* Index of a row id in an array of structs sorted by an int64 `id` first member. */
 uint32_t access_find_id(const void *base, uint32_t n, size_t size, int64_t id);
 
-/* Credential index for a card, or NONE. */
-uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key);
-
 /* The hash slot of a card, or NULL. */
 const struct snap_slot *access_cred_slot(const struct access_snapshot *s, uint64_t key);
 

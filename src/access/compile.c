@@ -48,12 +48,6 @@ const struct snap_slot *access_cred_slot(const struct access_snapshot *s, uint64
     }
 }
 
-uint32_t access_cred_lookup(const struct access_snapshot *s, uint64_t key)
-{
-    const struct snap_slot *x = access_cred_slot(s, key);
-    return x != NULL ? x->cred : NONE;
-}
-
 /* A growable array used while compiling. */
 struct vec {
     void *data;

@@ -58,21 +58,3 @@ char *xstrndup(const char *s, size_t n)
     p[len] = '\0';
     return p;
 }
-
-char *xasprintf(const char *fmt, ...)
-{
-    va_list ap, ap2;
-    int n;
-    char *p;
-
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        gh_oom();
-    p = xmalloc((size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    return p;
-}

@@ -69,7 +69,6 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t count, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) GH_PRINTF(1, 2);
 GH_NORETURN void gh_oom(void);
 
 /* ---- strings ------------------------------------------------------------------------ */
@@ -78,12 +77,13 @@ GH_NORETURN void gh_oom(void);
 size_t gh_strlcpy(char *dst, const char *src, size_t dstsize);
 /* snprintf that reports truncation: returns 0, or -ENOSPC if it did not fit. */
 int gh_snprintf(char *dst, size_t size, const char *fmt, ...) GH_PRINTF(3, 4);
+/* Length (1..4) of the well-formed UTF-8 sequence at s within len bytes; 0 if there is
+ * none (bad lead byte, truncated, overlong, surrogate, past U+10FFFF). */
+size_t gh_utf8_seq(const char *s, size_t len);
 /* True if s is valid UTF-8 with no control characters other than tab (for names etc.). */
 bool gh_utf8_valid_text(const char *s, size_t len);
 /* Case-insensitive ASCII equality. */
 bool gh_streq_nocase(const char *a, const char *b);
-/* Trims ASCII white space in place at both ends; returns s. */
-char *gh_trim(char *s);
 
 /* Parses a whole decimal integer in [min, max]; -EINVAL if not a number, -ERANGE outside. */
 int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

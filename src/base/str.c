@@ -32,42 +32,45 @@ int gh_snprintf(char *dst, size_t size, const char *fmt, ...)
     return 0;
 }
 
-bool gh_utf8_valid_text(const char *s, size_t len)
+size_t gh_utf8_seq(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp, min;
+    size_t n;
+    if (len == 0)
+        return 0;
+    if (p[0] < 0x80)
+        return 1;
+    if ((p[0] & 0xe0) == 0xc0) {
+        n = 2, cp = p[0] & 0x1fu, min = 0x80;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        n = 3, cp = p[0] & 0x0fu, min = 0x800;
+    } else if ((p[0] & 0xf8) == 0xf0) {
+        n = 4, cp = p[0] & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n > len)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+bool gh_utf8_valid_text(const char *s, size_t len)
+{
     size_t i = 0;
     while (i < len) {
-        unsigned char c = p[i];
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return false;
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = gh_utf8_seq(s + i, len - i);
+        if (n == 0 || (n == 1 && ((c < 0x20 && c != '\t') || c == 0x7f)))
             return false;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        /* reject overlong forms, surrogates and values past U+10FFFF */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        i += n + 1;
+        i += n;
     }
     return true;
 }
@@ -79,20 +82,6 @@ bool gh_streq_nocase(const char *a, const char *b)
             return false;
     }
     return *a == *b;
-}
-
-char *gh_trim(char *s)
-{
-    char *start = s;
-    size_t len;
-    while (*start && isspace((unsigned char)*start))
-        start++;
-    len = strlen(start);
-    while (len > 0 && isspace((unsigned char)start[len - 1]))
-        len--;
-    memmove(s, start, len);
-    s[len] = '\0';
-    return s;
 }
 
 int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)

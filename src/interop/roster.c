@@ -74,43 +74,18 @@ static void trim_range(const char *s, size_t *a, size_t *b)
         (*b)--;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (NUL-terminated), 0 if there is none. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    uint32_t cp, min;
-    size_t n;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2, cp = s[0] & 0x1fu, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3, cp = s[0] & 0x0fu, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4, cp = s[0] & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Copies src into dst[size] as valid UTF-8 without control characters (each bad byte
  * becomes '?'), never splitting a character: messages quote untrusted text. */
 static void copy_clean(char *dst, size_t size, const char *src)
 {
     const unsigned char *s = (const unsigned char *)src;
-    size_t o = 0;
+    size_t o = 0, left = strlen(src);
     while (*s != '\0' && o + 1 < size) {
-        size_t k = utf8_seq(s);
+        size_t k = gh_utf8_seq((const char *)s, left);
         if (k == 0 || (k == 1 && (*s < 0x20 || *s == 0x7f))) {
             dst[o++] = '?';
             s++;
+            left--;
             continue;
         }
         if (o + k >= size)
@@ -118,6 +93,7 @@ static void copy_clean(char *dst, size_t size, const char *src)
         memcpy(dst + o, s, k);
         o += k;
         s += k;
+        left -= k;
     }
     dst[o] = '\0';
 }
