@@ -1,5 +1,6 @@
 # Turns the numbered SQL migrations into a C source: an array of {version, name, sql}.
-# Invoked by CMakeLists.txt with -DOUT=<file.c> -DFILES=<list of .sql>.
+# Invoked by CMakeLists.txt with -DOUT=<file.c> -DFILES=<.sql files separated by ','>.
+string(REPLACE "," ";" FILES "${FILES}")
 set(body "/* Generated from the SQL files in src/store/migrations by cmake/embed_migrations.cmake. */\n")
 string(APPEND body "#include \"store/store_int.h\"\n\nconst struct store_migration store_migrations[] = {\n")
 set(count 0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: a throw-away data dir, a simulated campus and a working day of badge traffic.
+# make demo: a throw-away data dir, a simulated campus and a working day of badge traffic,
+# then the server fed by the simulator until Ctrl-C.
 # Usage: scripts/demo.sh path/to/gatehouse
 set -euo pipefail
 bin=${1:-build/gatehouse}

@@ -9,9 +9,14 @@ packages=(
   build-essential make cmake pkg-config clang libclang-rt-14-dev
   # libraries (see docs/dependencies.md)
   libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
-  # tests and benchmarks
-  libcmocka-dev python3 python3-pytest sqlite3
+  libmicrohttpd-dev libgnutls28-dev libinih-dev
+  # tests
+  libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema sqlite3
 )
+# `scripts/deps.sh bench` adds what the benchmarks compare against.
+if [ "${1:-}" = "bench" ]; then
+  packages+=(wrk nginx-light)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,6 +38,15 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# nginx (bench only) must not start as a system service: the benchmark runs its own on
+# 127.0.0.1. policy-rc.d exit 101 tells Debian's maintainer scripts not to start services.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  guard=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null
+  $sudo chmod 755 "$guard"
+  trap '$sudo rm -f "$guard"' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done" >&2

@@ -41,7 +41,9 @@ struct wiegand_card {
  * unknown length, a bad parity bit, or a bit value other than 0/1; -EINVAL for NULL. */
 int wiegand_decode(const uint8_t *bits, size_t nbits, struct wiegand_card *out,
                    struct gh_err *err);
-/* Same, from a string of '0'/'1' characters (at most WIEGAND_MAX_BITS). */
+/* Parses "FORMAT:FACILITY:NUMBER" (e.g. h10301:12:3456) with the format's ranges checked. */
+int wiegand_card_parse(const char *s, struct wiegand_card *out, struct gh_err *err);
+/* Same as wiegand_decode, from a string of '0'/'1' characters (at most WIEGAND_MAX_BITS). */
 int wiegand_decode_str(const char *bitstr, struct wiegand_card *out, struct gh_err *err);
 /* Encodes a card with correct parity. -ERANGE if facility/number do not fit the format. */
 int wiegand_encode(const struct wiegand_card *card, uint8_t bits[WIEGAND_MAX_BITS],
@@ -186,6 +188,8 @@ int access_explain_format(const struct access_explain *ex, struct gh_buf *out);
 
 /* PIN hashing: keyed BLAKE2b-256 of (credential id, PIN) with the site key. */
 #define ACCESS_SITE_KEY_LEN 32
+/* Reads the site key file (exactly ACCESS_SITE_KEY_LEN bytes, see `gatehouse init`). */
+int access_site_key_load(const char *path, uint8_t key[ACCESS_SITE_KEY_LEN], struct gh_err *err);
 void access_pin_hash(const uint8_t key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
                      const char *pin, uint8_t out[32]);
 /* Checks a PIN: 4 to 12 digits. */

@@ -20,10 +20,12 @@
  */
 #include "access/access_int.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const reason_names[REASON_COUNT] = {
     [REASON_GRANTED] = "granted",
@@ -579,6 +581,22 @@ void access_state_commit(struct access_state *state, const struct access_snapsho
     door = &s->doors[door_i];
     dst = res->direction == DIR_ENTRY ? door->to_area : door->from_area;
     atomic_store_explicit(&state->location[person_i], dst + 1, memory_order_relaxed);
+}
+
+int access_site_key_load(const char *path, uint8_t key[ACCESS_SITE_KEY_LEN], struct gh_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0)
+        return gh_fail(err, -errno, "%s: cannot open the site key: %s", path, strerror(errno));
+    n = read(fd, key, ACCESS_SITE_KEY_LEN);
+    close(fd);
+    if (n != ACCESS_SITE_KEY_LEN) {
+        sodium_memzero(key, ACCESS_SITE_KEY_LEN);
+        return gh_fail(err, -EINVAL, "%s: the site key must be %d bytes", path,
+                       ACCESS_SITE_KEY_LEN);
+    }
+    return 0;
 }
 
 void access_pin_hash(const uint8_t key[ACCESS_SITE_KEY_LEN], int64_t credential_id,

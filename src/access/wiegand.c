@@ -295,3 +295,30 @@ int wiegand_encode_str(const struct wiegand_card *card, char *buf, size_t len, s
     buf[fmt->nbits] = '\0';
     return 0;
 }
+
+int wiegand_card_parse(const char *s, struct wiegand_card *out, struct gh_err *err)
+{
+    char buf[96];
+    char *fac, *num;
+    uint64_t f, n;
+    if (gh_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+        goto bad;
+    fac = strchr(buf, ':');
+    if (fac == NULL)
+        goto bad;
+    *fac++ = '\0';
+    num = strchr(fac, ':');
+    if (num == NULL)
+        goto bad;
+    *num++ = '\0';
+    if (cred_format_parse(buf, &out->format, err) < 0)
+        return -EINVAL;
+    if (gh_parse_u64(fac, UINT32_MAX, &f) < 0 || gh_parse_u64(num, UINT64_MAX >> 1, &n) < 0)
+        goto bad;
+    out->facility = (uint32_t)f;
+    out->number = n;
+    return model_check_card(out->format, out->facility, out->number, err);
+bad:
+    return gh_fail(err, -EINVAL, "'%.64s' is not FORMAT:FACILITY:NUMBER (e.g. h10301:12:3456)",
+                   s);
+}

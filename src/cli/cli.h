@@ -8,9 +8,10 @@
 #ifndef GH_CLI_H
 #define GH_CLI_H
 
-#include "interop/interop.h"
+#include "http/http.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #define EXIT_USAGE 2
@@ -18,6 +19,7 @@
 struct cli {
     const char *prog;     /* argv[0], for commands printed back to the user */
     const char *data_dir; /* --data, $GATEHOUSE_DATA, or ./gatehouse-data */
+    bool data_explicit;   /* data_dir came from --data or $GATEHOUSE_DATA */
     const char *cmd_name; /* "door add", for messages */
     struct store *st;     /* opened by cli_open_store() */
 };
@@ -34,6 +36,7 @@ extern const struct cli_command cli_policy_commands[];
 extern const struct cli_command cli_people_commands[];
 extern const struct cli_command cli_ops_commands[];
 extern const struct cli_command cli_sim_commands[];
+extern const struct cli_command cli_serve_commands[];
 
 /* Messages: "gatehouse: door add: <msg>" on stderr. Return the exit status to use. */
 int cli_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);
@@ -93,6 +96,10 @@ struct sim_options {
     const char *timezone;
     bool scenarios;     /* inject the incident scenarios */
     bool quiet;
+    /* live mode: replay the planned reads at this many per second, stamped now, until a
+     * signal of live_stop arrives (taken with sigtimedwait; block them first) */
+    double live_rate;
+    const sigset_t *live_stop;
 };
 void sim_options_init(struct sim_options *o);
 /* Builds an organization into an empty store. */

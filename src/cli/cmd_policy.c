@@ -52,7 +52,9 @@ static int cmd_init(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
     if (cli_init_data_dir(c->data_dir, &err) < 0)
         return cli_error(c, "%s", err.msg);
-    printf("initialized %s (database gatehouse.db, site key keys/site.key)\n", c->data_dir);
+    printf("initialized %s (database gatehouse.db, site key keys/site.key, TLS certificate "
+           "tls/cert.pem)\n",
+           c->data_dir);
     return 0;
 }
 

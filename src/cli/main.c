@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 static const struct cli_command *const command_tables[] = {
-    cli_policy_commands, cli_people_commands, cli_ops_commands, cli_sim_commands};
+    cli_policy_commands, cli_people_commands, cli_ops_commands, cli_sim_commands,
+    cli_serve_commands};
 
 static const struct cli_command *current_cmd;
 
@@ -145,19 +146,11 @@ int cli_open_store(struct cli *c)
 int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN])
 {
     char path[4096];
-    int fd;
-    ssize_t n;
+    struct gh_err err = {{0}};
     if (gh_snprintf(path, sizeof(path), "%s/keys/site.key", c->data_dir) < 0)
         return cli_error(c, "data dir path too long");
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cli_error(c, "%s: cannot open the site key: %s", path, strerror(errno));
-    n = read(fd, key, ACCESS_SITE_KEY_LEN);
-    close(fd);
-    if (n != ACCESS_SITE_KEY_LEN) {
-        sodium_memzero(key, ACCESS_SITE_KEY_LEN);
-        return cli_error(c, "%s: the site key must be %d bytes", path, ACCESS_SITE_KEY_LEN);
-    }
+    if (access_site_key_load(path, key, &err) < 0)
+        return cli_error(c, "%s", err.msg);
     return 0;
 }
 
@@ -190,6 +183,26 @@ static int dir_has_entries(const char *dir)
             found = 1;
     closedir(d);
     return found;
+}
+
+/* DATA/tls/{cert,key}.pem: a self-signed certificate for this host (see http_tls_generate). */
+static int make_tls_files(const char *dir, struct gh_err *err)
+{
+    char tls[4096], cert[4200], key[4200], host[256];
+    if (gh_snprintf(tls, sizeof(tls), "%s/tls", dir) < 0 ||
+        gh_snprintf(cert, sizeof(cert), "%s/cert.pem", tls) < 0 ||
+        gh_snprintf(key, sizeof(key), "%s/key.pem", tls) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+    if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+        gh_strlcpy(host, "localhost", sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    if (mkdir(tls, 0700) != 0)
+        return gh_fail(err, -errno, "%s: cannot create: %s", tls, strerror(errno));
+    if (http_tls_generate(cert, key, host, err) < 0) {
+        rmdir(tls);
+        return -EIO;
+    }
+    return 0;
 }
 
 int cli_init_data_dir(const char *dir, struct gh_err *err)
@@ -228,6 +241,8 @@ int cli_init_data_dir(const char *dir, struct gh_err *err)
         r = store_open(path, STORE_CREATE, &st, err);
         store_close(st);
     }
+    if (r == 0)
+        r = make_tls_files(dir, err);
     if (r < 0) { /* leave nothing half made behind */
         unlink(path);
         unlink(key);
@@ -302,32 +317,10 @@ int cli_calendar_ref(struct cli *c, const char *opt, const char *s, int64_t *id)
 
 int cli_card_parse(struct cli *c, const char *opt, const char *s, struct wiegand_card *out)
 {
-    char buf[96];
-    char *fac, *num;
-    uint64_t f, n;
     struct gh_err err = {{0}};
-    if (gh_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
-        goto bad;
-    fac = strchr(buf, ':');
-    if (fac == NULL)
-        goto bad;
-    *fac++ = '\0';
-    num = strchr(fac, ':');
-    if (num == NULL)
-        goto bad;
-    *num++ = '\0';
-    if (cred_format_parse(buf, &out->format, &err) < 0)
-        return cli_usage_error(c, "%s: %s", opt, err.msg);
-    if (gh_parse_u64(fac, UINT32_MAX, &f) < 0 || gh_parse_u64(num, UINT64_MAX >> 1, &n) < 0)
-        goto bad;
-    out->facility = (uint32_t)f;
-    out->number = n;
-    if (model_check_card(out->format, out->facility, out->number, &err) < 0)
+    if (wiegand_card_parse(s, out, &err) < 0)
         return cli_usage_error(c, "%s: %s", opt, err.msg);
     return 0;
-bad:
-    return cli_usage_error(c, "%s: '%s' is not FORMAT:FACILITY:NUMBER (e.g. h10301:12:3456)",
-                           opt, s);
 }
 
 int cli_time_parse(struct cli *c, const char *opt, const char *s, int64_t *out)
@@ -355,15 +348,7 @@ int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_
                   json_t *payload)
 {
     struct event ev;
-    int r;
-    memset(&ev, 0, sizeof(ev));
-    ev.time_us = gh_now_us();
-    ev.type = type;
-    ev.person_id = person_id;
-    ev.credential_id = cred_id;
-    ev.decision = -1;
-    ev.reason = -1;
-    r = event_payload_set(&ev, payload);
+    int r = event_make(&ev, type, 0, person_id, cred_id, payload);
     if (r < 0)
         return cli_error(c, "building the %s event: %s", event_type_name(type),
                          gh_strerror(r));
@@ -431,15 +416,18 @@ int main(int argc, char **argv)
     }
     c.prog = argv[0];
     c.data_dir = getenv("GATEHOUSE_DATA");
-    if (c.data_dir == NULL || c.data_dir[0] == '\0')
+    c.data_explicit = c.data_dir != NULL && c.data_dir[0] != '\0';
+    if (!c.data_explicit)
         c.data_dir = "./gatehouse-data";
     /* --data may come first; commands also accept it anywhere (filtered below). */
     while (i < argc && argv[i][0] == '-') {
         if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "-d") == 0) && i + 1 < argc) {
             c.data_dir = argv[i + 1];
+            c.data_explicit = true;
             i += 2;
         } else if (strncmp(argv[i], "--data=", 7) == 0) {
             c.data_dir = argv[i] + 7;
+            c.data_explicit = true;
             i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_overview();
@@ -483,10 +471,12 @@ int main(int argc, char **argv)
     for (int k = i + (cmd->verb ? 2 : 1); k < argc; k++) {
         if (strcmp(argv[k], "--data") == 0 && k + 1 < argc) {
             c.data_dir = argv[++k];
+            c.data_explicit = true;
             continue;
         }
         if (strncmp(argv[k], "--data=", 7) == 0) {
             c.data_dir = argv[k] + 7;
+            c.data_explicit = true;
             continue;
         }
         sub_argv[sub_argc++] = argv[k];

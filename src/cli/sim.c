@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* ---- deterministic randomness ---------------------------------------------------------- */
 
@@ -581,6 +582,86 @@ static void print_summary(struct cli *c, const struct tally *t)
     }
 }
 
+/* Decides one planned read at time t (with its state) into an event. */
+static int decide_swipe(const struct access_snapshot *snap, struct access_state *state,
+                        const struct swipe *s, int64_t t, struct event *ev,
+                        struct access_result *res)
+{
+    struct access_request req;
+    char pin[8];
+    memset(&req, 0, sizeof(req));
+    req.door_id = s->door;
+    req.direction = (enum direction)s->dir;
+    req.time_us = t;
+    req.cred.card.format = (enum cred_format)s->format;
+    req.cred.card.facility = s->format == CRED_FMT_H10301 ? 42 : 1042;
+    req.cred.card.number = s->cred_number;
+    if (s->with_pin) {
+        /* sim people know their PIN (see build_people), unless they mistype it */
+        snprintf(pin, sizeof(pin), "%04u",
+                 (unsigned)(1000 + (s->cred_number - 10000) % 9000) + (s->wrong_pin ? 1 : 0));
+        req.pin = pin;
+    }
+    if (access_decide(snap, state, &req, res, NULL) < 0)
+        return -EINVAL;
+    access_state_commit(state, snap, res);
+    memset(ev, 0, sizeof(*ev));
+    ev->time_us = t;
+    ev->type = EV_ACCESS_DECISION;
+    ev->door_id = s->door;
+    ev->person_id = res->person_id;
+    ev->credential_id = res->credential_id;
+    ev->decision = res->granted;
+    ev->reason = (int)res->reason;
+    return event_payload_set(ev, s->scenario ? json_pack("{s:s, s:s, s:s}", "direction",
+                                                         direction_name(req.direction),
+                                                         "source", "sim", "scenario",
+                                                         scenario_names[s->scenario])
+                                             : json_pack("{s:s, s:s}", "direction",
+                                                         direction_name(req.direction),
+                                                         "source", "sim"));
+}
+
+/* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
+ * until a stop signal. The policy is recompiled when it changes (a lockdown made through
+ * the API shows in the next reads). */
+static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing,
+                    const uint8_t *key, struct access_snapshot **snap,
+                    struct access_state **state)
+{
+    struct timespec pace;
+    int64_t ns = (int64_t)(1e9 / d->o->live_rate);
+    int64_t version = access_snapshot_version(*snap), next_check = 0;
+    struct gh_err err = {{0}};
+    pace.tv_sec = (time_t)(ns / 1000000000);
+    pace.tv_nsec = (long)(ns % 1000000000);
+    for (size_t i = 0; d->plan.n > 0; i = (i + 1) % d->plan.n) {
+        struct access_result res;
+        struct event ev;
+        if (sigtimedwait(d->o->live_stop, NULL, &pace) >= 0)
+            return 0;
+        if (gh_monotonic_us() >= next_check) {
+            int64_t v = store_policy_version(c->st);
+            next_check = gh_monotonic_us() + GH_USEC_PER_SEC;
+            if (v != version) {
+                struct access_snapshot *fresh = NULL;
+                if (access_compile(c->st, key, &fresh, &err) == 0) {
+                    access_state_free(*state);
+                    access_snapshot_free(*snap);
+                    *snap = fresh;
+                    *state = access_state_new(fresh);
+                    version = v;
+                }
+            }
+        }
+        if (decide_swipe(*snap, *state, &d->plan.v[i], gh_now_us(), &ev, &res) < 0)
+            continue;
+        if (ingest_submit(ing, &ev) < 0)
+            return cli_error(c, "the event pipeline stopped");
+    }
+    return 0;
+}
+
 int sim_run_day(struct cli *c, const struct sim_options *o)
 {
     struct day_ctx d;
@@ -622,7 +703,6 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
     if ((status = cli_load_site_key(c, key)) != 0)
         goto out;
     r = access_compile(c->st, key, &snap, &err);
-    sodium_memzero(key, sizeof(key));
     if (r < 0) {
         status = cli_error(c, "%s", err.msg);
         goto out;
@@ -632,44 +712,16 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
         status = cli_error(c, "starting the event pipeline: %s", err.msg);
         goto out;
     }
+    if (o->live_rate > 0) {
+        status = run_live(c, &d, ing, key, &snap, &state);
+        goto out;
+    }
     for (size_t i = 0; i < d.plan.n; i++) {
         const struct swipe *s = &d.plan.v[i];
-        struct access_request req;
         struct access_result res;
         struct event ev;
-        char pin[8];
-        memset(&req, 0, sizeof(req));
-        req.door_id = s->door;
-        req.direction = (enum direction)s->dir;
-        req.time_us = s->t;
-        req.cred.card.format = (enum cred_format)s->format;
-        req.cred.card.facility = s->format == CRED_FMT_H10301 ? 42 : 1042;
-        req.cred.card.number = s->cred_number;
-        if (s->with_pin) {
-            /* sim people know their PIN (see build_people), unless they mistype it */
-            snprintf(pin, sizeof(pin), "%04u",
-                     (unsigned)(1000 + (s->cred_number - 10000) % 9000) + (s->wrong_pin ? 1 : 0));
-            req.pin = pin;
-        }
-        if (access_decide(snap, state, &req, &res, NULL) < 0)
+        if (decide_swipe(snap, state, s, s->t, &ev, &res) < 0)
             continue;
-        access_state_commit(state, snap, &res);
-        memset(&ev, 0, sizeof(ev));
-        ev.time_us = s->t;
-        ev.type = EV_ACCESS_DECISION;
-        ev.door_id = s->door;
-        ev.person_id = res.person_id;
-        ev.credential_id = res.credential_id;
-        ev.decision = res.granted;
-        ev.reason = (int)res.reason;
-        if (event_payload_set(&ev, s->scenario ? json_pack("{s:s, s:s, s:s}", "direction",
-                                                           direction_name(req.direction),
-                                                           "source", "sim", "scenario",
-                                                           scenario_names[s->scenario])
-                                               : json_pack("{s:s, s:s}", "direction",
-                                                           direction_name(req.direction),
-                                                           "source", "sim")) < 0)
-            break;
         if (ingest_submit(ing, &ev) < 0)
             break;
         if (res.granted)
@@ -703,6 +755,7 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
     if (!o->quiet)
         print_summary(c, &t);
 out:
+    sodium_memzero(key, sizeof(key));
     ingest_stop(ing);
     access_state_free(state);
     access_snapshot_free(snap);
@@ -783,16 +836,111 @@ static int cmd_sim(struct cli *c, int argc, char **argv)
     return sim_run_day(c, &o);
 }
 
+struct demo_opts {
+    struct sim_options sim;
+    bool serve;
+    const char *listen;
+};
+
+static int demo_opt(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    struct demo_opts *o = ctx;
+    int64_t v;
+    int status;
+    switch (opt) {
+    case 'S':
+        o->serve = false;
+        return 0;
+    case 'l':
+        o->listen = arg;
+        return 0;
+    case 'r':
+        if ((status = cli_int_parse(c, "--rate", arg, 1, 1000, &v)) != 0)
+            return status;
+        o->sim.live_rate = (double)v;
+        return 0;
+    default:
+        return sim_opt(c, &o->sim, opt, arg);
+    }
+}
+
+static const struct option demo_options_table[] = {{"seed", required_argument, NULL, 's'},
+                                                   {"people", required_argument, NULL, 'p'},
+                                                   {"buildings", required_argument, NULL, 'b'},
+                                                   {"day", required_argument, NULL, 'D'},
+                                                   {"tz", required_argument, NULL, 'z'},
+                                                   {"no-scenarios", no_argument, NULL, 'n'},
+                                                   {"no-serve", no_argument, NULL, 'S'},
+                                                   {"listen", required_argument, NULL, 'l'},
+                                                   {"rate", required_argument, NULL, 'r'},
+                                                   {"help", no_argument, NULL, 'h'},
+                                                   {0}};
+
+/* The server with the simulator feeding it live reads, until SIGINT or SIGTERM. */
+static int demo_serve(struct cli *c, struct demo_opts *o)
+{
+    struct http_config cfg;
+    struct http_server *srv = NULL;
+    struct gh_err err = {{0}};
+    char token[IDENTITY_TOKEN_LEN], name[64];
+    sigset_t stop;
+    int status;
+
+    http_config_init(&cfg);
+    gh_strlcpy(cfg.data_dir, c->data_dir, sizeof(cfg.data_dir));
+    if (http_config_set(&cfg, "server", "listen", o->listen, &err) < 0)
+        return cli_usage_error(c, "--listen: %s", err.msg);
+    if (http_config_check(&cfg, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    snprintf(name, sizeof(name), "demo-%lld", (long long)(gh_now_us() / GH_USEC_PER_SEC));
+    if (identity_token_create(c->st, name, "*", GH_TIME_MAX, token, sizeof(token), NULL, &err) <
+        0)
+        return cli_error(c, "creating the demo token: %s", err.msg);
+
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    log_set_level(LOG_WARN); /* the request log would drown the demo's output */
+    if (http_server_start(&cfg, &srv, &err) < 0) {
+        sodium_memzero(token, sizeof(token));
+        return cli_error(c, "%s", err.msg);
+    }
+    printf("\nThe server is running, fed by the simulator (%.0f reads per second):\n"
+           "  URL    https://%s:%u\n"
+           "  token  %s   (scope *, stored hashed; revoke: %s --data %s token revoke %s)\n"
+           "  cert   %s (self-signed: pass it to curl --cacert)\n\n"
+           "Try:\n"
+           "  curl --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/doors\n"
+           "  curl -N --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/events/stream\n\n"
+           "Ctrl-C stops it.\n",
+           o->sim.live_rate, cfg.listen_addr, http_server_port(srv), token, c->prog,
+           c->data_dir, name, cfg.tls_cert, cfg.tls_cert, token, cfg.listen_addr,
+           http_server_port(srv), cfg.tls_cert, token, cfg.listen_addr, http_server_port(srv));
+    fflush(stdout);
+    sodium_memzero(token, sizeof(token));
+    o->sim.live_stop = &stop;
+    o->sim.quiet = true;
+    o->sim.scenarios = false; /* staged once, with the day */
+    status = sim_run_day(c, &o->sim);
+    http_server_stop(srv);
+    printf("demo stopped\n");
+    return status;
+}
+
 static int cmd_demo(struct cli *c, int argc, char **argv)
 {
-    struct sim_options o;
+    struct demo_opts o;
     struct gh_err err = {{0}};
     char day[16];
     int64_t y;
     unsigned m, dd;
     int status;
-    sim_options_init(&o);
-    if (cli_parse(c, argc, argv, sim_options_table, sim_opt, &o, &status) != 0)
+    memset(&o, 0, sizeof(o));
+    sim_options_init(&o.sim);
+    o.serve = true;
+    o.listen = "127.0.0.1:8443";
+    if (cli_parse(c, argc, argv, demo_options_table, demo_opt, &o, &status) != 0)
         return status;
     if (optind != argc)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
@@ -805,10 +953,16 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
                 return cli_error(c, "%s", err.msg);
         }
     }
-    if ((status = cli_open_store(c)) != 0 || (status = ensure_org(c, &o)) != 0 ||
-        (status = sim_run_day(c, &o)) != 0)
+    if ((status = cli_open_store(c)) != 0 || (status = ensure_org(c, &o.sim)) != 0)
         return status;
-    gh_civil_from_days(o.day, &y, &m, &dd);
+    {
+        double rate = o.sim.live_rate;
+        o.sim.live_rate = 0; /* first the day, as history */
+        if ((status = sim_run_day(c, &o.sim)) != 0)
+            return status;
+        o.sim.live_rate = rate > 0 ? rate : 2;
+    }
+    gh_civil_from_days(o.sim.day, &y, &m, &dd);
     snprintf(day, sizeof(day), "%04lld-%02u-%02u", (long long)y, m, dd);
     printf("\nThe simulated day was %s (%s). Where to look:\n"
            "  %s --data %s events --limit 30\n"
@@ -822,9 +976,10 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
            "      the people\n"
            "  %s --help\n"
            "      every command\n",
-           day, o.timezone, c->prog, c->data_dir, c->prog, c->data_dir, c->prog, c->data_dir,
-           day, c->prog, c->data_dir, c->prog);
-    return 0;
+           day, o.sim.timezone, c->prog, c->data_dir, c->prog, c->data_dir, c->prog,
+           c->data_dir, day, c->prog, c->data_dir, c->prog);
+    fflush(stdout);
+    return o.serve ? demo_serve(c, &o) : 0;
 }
 
 const struct cli_command cli_sim_commands[] = {
@@ -835,6 +990,8 @@ const struct cli_command cli_sim_commands[] = {
      "Scenarios: a lost card used, a terminated employee at a door, a cloned badge at two\n"
      "buildings within minutes, a door forced open at night."},
     {"demo", NULL, cmd_demo,
-     "Initialize the data dir if needed, build a campus, simulate a day, print a summary.",
-     "[sim options]"},
+     "Initialize the data dir if needed, build a campus, simulate a day, then serve the API\n"
+     "with the simulator feeding it live reads (prints the URL and a token).",
+     "[sim options] [--listen ADDR:PORT (127.0.0.1:8443)] [--rate N (reads/s, 2)]\n"
+     "[--no-serve (stop after the simulated day)]"},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -180,3 +180,94 @@ int export_events(struct store *st, const struct store_event_filter *f, enum exp
         *count = x.count;
     return 0;
 }
+
+/* ---- export by pages (for the HTTP server: no thread, no file) ------------------------ */
+
+struct export_cursor {
+    struct exporter x;
+    struct store_event_filter filter; /* after_offset moves; until_offset fixed at start */
+    bool header_done;
+    bool done;
+};
+
+int export_cursor_new(struct store *st, const struct store_event_filter *f,
+                      enum export_format fmt, bool all_types, struct export_cursor **out)
+{
+    struct export_cursor *c = xcalloc(1, sizeof(*c));
+    int64_t last = store_event_last_offset(st);
+    if (last < 0) {
+        free(c);
+        return -EIO;
+    }
+    c->x.fmt = fmt;
+    c->x.all_types = all_types;
+    c->filter = *f;
+    if (!all_types)
+        c->filter.type = EV_ACCESS_DECISION;
+    /* what was committed when the export began, and nothing after: a fixed extent */
+    if (c->filter.until_offset == 0 || c->filter.until_offset > last)
+        c->filter.until_offset = last;
+    if (last == 0 || c->filter.after_offset >= c->filter.until_offset)
+        c->done = true;
+    *out = c;
+    return 0;
+}
+
+static int track_offset(void *ctx, const struct event *ev)
+{
+    struct export_cursor *c = ctx;
+    int r = on_event(&c->x, ev);
+    c->filter.after_offset = ev->offset;
+    return r;
+}
+
+int export_cursor_next(struct export_cursor *c, struct store *st, size_t max_rows,
+                       struct gh_buf *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct store_event_filter f;
+    int64_t before;
+    int r = 0;
+
+    c->x.st = st;
+    c->x.out = open_memstream(&text, &len);
+    if (c->x.out == NULL)
+        return -ENOMEM;
+    if (!c->header_done) {
+        if (c->x.fmt == EXPORT_CSV)
+            fputs(EXPORT_CSV_HEADER "\n", c->x.out);
+        c->header_done = true;
+    }
+    if (!c->done) {
+        f = c->filter;
+        f.limit = (int64_t)max_rows;
+        before = c->x.count;
+        r = store_event_query(st, &f, track_offset, c);
+        /* a short page means the extent is exhausted */
+        if (r == 0 && c->x.count - before < (int64_t)max_rows)
+            c->done = true;
+    }
+    if (fclose(c->x.out) != 0 && r == 0)
+        r = -EIO;
+    c->x.out = NULL;
+    if (r == 0 && len > 0)
+        r = gh_buf_append(out, text, len);
+    free(text);
+    return r;
+}
+
+bool export_cursor_done(const struct export_cursor *c)
+{
+    return c->done;
+}
+
+int64_t export_cursor_count(const struct export_cursor *c)
+{
+    return c->x.count;
+}
+
+void export_cursor_free(struct export_cursor *c)
+{
+    free(c);
+}

@@ -144,6 +144,10 @@ int roster_apply(struct store *st, const struct roster *r, const struct roster_a
  * failed json_pack, is -ENOMEM). -ENOSPC, payload unchanged, if it does not fit
  * EVENT_PAYLOAD_MAX. */
 int event_payload_set(struct event *ev, json_t *payload);
+/* A non-decision event stamped now (an operator action, a revocation ...) with its payload
+ * (reference taken; NULL, as from a failed json_pack, is -ENOMEM): as event_payload_set. */
+int event_make(struct event *ev, enum event_type type, int64_t door_id, int64_t person_id,
+               int64_t credential_id, json_t *payload);
 
 /* ---- access-log export (src/interop/export.c) --------------------------------------- */
 
@@ -155,5 +159,18 @@ enum export_format { EXPORT_CSV = 0, EXPORT_JSONL };
  * offset order, in constant memory. *count gets the rows written. */
 int export_events(struct store *st, const struct store_event_filter *f, enum export_format fmt,
                   bool all_types, int fd, int64_t *count, struct gh_err *err);
+
+/* The same export a page at a time, for a caller that streams (the HTTP server): the
+ * extent is fixed when the cursor is made (events committed by then); each call appends the
+ * next rows (the CSV header first) to out. Not thread-safe; the store may differ from call
+ * to call. Caller frees with export_cursor_free(). */
+struct export_cursor;
+int export_cursor_new(struct store *st, const struct store_event_filter *f,
+                      enum export_format fmt, bool all_types, struct export_cursor **out);
+int export_cursor_next(struct export_cursor *c, struct store *st, size_t max_rows,
+                       struct gh_buf *out);
+bool export_cursor_done(const struct export_cursor *c);
+int64_t export_cursor_count(const struct export_cursor *c);
+void export_cursor_free(struct export_cursor *c);
 
 #endif

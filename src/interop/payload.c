@@ -26,3 +26,17 @@ int event_payload_set(struct event *ev, json_t *payload)
     free(text);
     return 0;
 }
+
+int event_make(struct event *ev, enum event_type type, int64_t door_id, int64_t person_id,
+               int64_t credential_id, json_t *payload)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->time_us = gh_now_us();
+    ev->type = type;
+    ev->door_id = door_id;
+    ev->person_id = person_id;
+    ev->credential_id = credential_id;
+    ev->decision = -1;
+    ev->reason = -1;
+    return event_payload_set(ev, payload);
+}

@@ -87,7 +87,8 @@ static int parse_name(const char *what, const char *const *names, int count, con
         if (r == 0)                                                                         \
             *out = (enum type)v;                                                            \
         return r;                                                                           \
-    }
+    }                                                                                       \
+    const struct model_enum model_enum_##prefix = {what, names, count};
 
 ENUM_FUNCS(person_kind, person_kind, person_kind_names, PERSON_KIND_COUNT, "kind")
 ENUM_FUNCS(person_status, person_status, person_status_names, PERSON_STATUS_COUNT, "status")
@@ -98,6 +99,16 @@ ENUM_FUNCS(door_fail, door_fail, door_fail_names, DOOR_FAIL_COUNT, "fail mode")
 ENUM_FUNCS(apb_mode, apb_mode, apb_mode_names, APB_MODE_COUNT, "anti-passback mode")
 ENUM_FUNCS(direction, direction, direction_names, DIR_COUNT, "direction")
 ENUM_FUNCS(event_type, event_type, event_type_names, EV_TYPE_COUNT, "event type")
+
+int model_enum_parse(const struct model_enum *e, const char *s, int *out, struct gh_err *err)
+{
+    return parse_name(e->what, e->names, e->count, s, out, err);
+}
+
+const char *model_enum_name(const struct model_enum *e, int v)
+{
+    return name_of(e->names, e->count, v);
+}
 
 /* One row per format: total bits, facility bits, card bits. */
 static const struct {

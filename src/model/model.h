@@ -79,6 +79,19 @@ int door_fail_parse(const char *s, enum door_fail *out, struct gh_err *err);
 int apb_mode_parse(const char *s, enum apb_mode *out, struct gh_err *err);
 int direction_parse(const char *s, enum direction *out, struct gh_err *err);
 
+/* The same tables, generically (for code that handles any enum by its table, such as the
+ * HTTP form reader): what the values are called in messages, their names, their count. */
+struct model_enum {
+    const char *what;
+    const char *const *names;
+    int count;
+};
+extern const struct model_enum model_enum_person_kind, model_enum_person_status,
+    model_enum_cred_status, model_enum_cred_format, model_enum_door_mode, model_enum_door_fail,
+    model_enum_apb_mode, model_enum_direction, model_enum_event_type;
+int model_enum_parse(const struct model_enum *e, const char *s, int *out, struct gh_err *err);
+const char *model_enum_name(const struct model_enum *e, int v);
+
 /* Facility-code and card-number ranges of each format (max inclusive). */
 uint32_t cred_format_facility_max(enum cred_format f);
 uint64_t cred_format_number_max(enum cred_format f);

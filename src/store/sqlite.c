@@ -27,6 +27,7 @@ enum sql_id {
     Q_SITE_GET,
     Q_SITE_FIND,
     Q_SITE_LIST,
+    Q_SITE_UPDATE,
     Q_AREA_INSERT,
     Q_AREA_UPDATE,
     Q_AREA_GET,
@@ -40,8 +41,11 @@ enum sql_id {
     Q_CAL_INSERT,
     Q_CAL_FIND,
     Q_CAL_LIST,
+    Q_CAL_GET,
+    Q_CAL_UPDATE,
     Q_HOLIDAY_INSERT,
     Q_HOLIDAY_LIST,
+    Q_HOLIDAY_REMOVE,
     Q_SCHED_INSERT,
     Q_SCHED_UPDATE,
     Q_SCHED_GET,
@@ -54,6 +58,7 @@ enum sql_id {
     Q_LEVEL_GET,
     Q_LEVEL_FIND,
     Q_LEVEL_LIST,
+    Q_LEVEL_UPDATE,
     Q_LEVEL_DOOR_SET,
     Q_LEVEL_DOOR_REMOVE,
     Q_LEVEL_DOOR_LIST,
@@ -61,6 +66,7 @@ enum sql_id {
     Q_DEPT_GET,
     Q_DEPT_FIND,
     Q_DEPT_LIST,
+    Q_DEPT_UPDATE,
     Q_PERSON_INSERT,
     Q_PERSON_UPDATE,
     Q_PERSON_GET,
@@ -84,6 +90,12 @@ enum sql_id {
     Q_EVENT_QUERY_PERSON,
     Q_EVENT_QUERY_DOOR,
     Q_EVENT_LAST,
+    Q_DATA_VERSION,
+    Q_TOKEN_INSERT,
+    Q_TOKEN_BY_HASH,
+    Q_TOKEN_FIND,
+    Q_TOKEN_LIST,
+    Q_TOKEN_REVOKE,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -98,6 +110,7 @@ enum sql_id {
     "kind, status, valid_from, valid_until"
 #define CRED_COLS                                                                          \
     "id, person_id, format, facility, number, status, valid_from, valid_until, pin_hash"
+#define TOKEN_COLS "id, name, token_hash, scopes, created_us, expires_us, revoked_us"
 #define EVENT_COLS                                                                         \
     "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
 
@@ -110,6 +123,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SITE_GET] = "SELECT id, name, timezone FROM sites WHERE id = ?1",
     [Q_SITE_FIND] = "SELECT id, name, timezone FROM sites WHERE name = ?1",
     [Q_SITE_LIST] = "SELECT id, name, timezone FROM sites ORDER BY id",
+    [Q_SITE_UPDATE] = "UPDATE sites SET name = ?2, timezone = ?3 WHERE id = ?1",
     [Q_AREA_INSERT] = "INSERT INTO areas (site_id, parent_id, name, apb, locked_down) "
                       "VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_AREA_UPDATE] = "UPDATE areas SET site_id = ?2, parent_id = ?3, name = ?4, apb = ?5, "
@@ -131,8 +145,11 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_CAL_INSERT] = "INSERT INTO holiday_calendars (name) VALUES (?1)",
     [Q_CAL_FIND] = "SELECT id, name FROM holiday_calendars WHERE name = ?1",
     [Q_CAL_LIST] = "SELECT id, name FROM holiday_calendars ORDER BY id",
+    [Q_CAL_GET] = "SELECT id, name FROM holiday_calendars WHERE id = ?1",
+    [Q_CAL_UPDATE] = "UPDATE holiday_calendars SET name = ?2 WHERE id = ?1",
     [Q_HOLIDAY_INSERT] = "INSERT INTO holidays (calendar_id, day, name) VALUES (?1, ?2, ?3)",
     [Q_HOLIDAY_LIST] = "SELECT calendar_id, day, name FROM holidays ORDER BY calendar_id, day",
+    [Q_HOLIDAY_REMOVE] = "DELETE FROM holidays WHERE calendar_id = ?1 AND day = ?2",
     [Q_SCHED_INSERT] = "INSERT INTO schedules (name, calendar_id) VALUES (?1, ?2)",
     [Q_SCHED_UPDATE] = "UPDATE schedules SET name = ?2, calendar_id = ?3 WHERE id = ?1",
     [Q_SCHED_GET] = "SELECT id, name, calendar_id FROM schedules WHERE id = ?1",
@@ -147,6 +164,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_LEVEL_GET] = "SELECT id, name FROM access_levels WHERE id = ?1",
     [Q_LEVEL_FIND] = "SELECT id, name FROM access_levels WHERE name = ?1",
     [Q_LEVEL_LIST] = "SELECT id, name FROM access_levels ORDER BY id",
+    [Q_LEVEL_UPDATE] = "UPDATE access_levels SET name = ?2 WHERE id = ?1",
     [Q_LEVEL_DOOR_SET] = "INSERT INTO level_doors (level_id, door_id, schedule_id) "
                          "VALUES (?1, ?2, ?3) ON CONFLICT (level_id, door_id) "
                          "DO UPDATE SET schedule_id = excluded.schedule_id",
@@ -157,6 +175,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_DEPT_GET] = "SELECT id, name FROM departments WHERE id = ?1",
     [Q_DEPT_FIND] = "SELECT id, name FROM departments WHERE name = ?1",
     [Q_DEPT_LIST] = "SELECT id, name FROM departments ORDER BY id",
+    [Q_DEPT_UPDATE] = "UPDATE departments SET name = ?2 WHERE id = ?1",
     [Q_PERSON_INSERT] = "INSERT INTO people (employee_id, first_name, last_name, email, "
                         "department_id, title, manager_id, kind, status, valid_from, "
                         "valid_until) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -192,22 +211,29 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_REVIEW_COUNT] = "SELECT count(*) FROM access_reviews WHERE closed_us IS NULL",
     [Q_EVENT_APPEND] = "INSERT INTO events (time_us, type, door_id, person_id, credential_id, "
                        "decision, reason, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 "
+    [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?11 "
                       "AND time_us >= ?2 AND time_us < ?3 "
                       "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
                       "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
     /* one bucket of offsets (see STORE_EVENT_BUCKET_BITS) for a person or a door */
     [Q_EVENT_QUERY_PERSON] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
-                             "AND person_id = ?4 AND seq > ?1 AND time_us >= ?2 "
+                             "AND person_id = ?4 AND seq > ?1 AND seq <= ?11 AND time_us >= ?2 "
                              "AND time_us < ?3 AND (?5 = 0 OR door_id = ?5) "
                              "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
                              "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
     [Q_EVENT_QUERY_DOOR] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
-                           "AND door_id = ?5 AND seq > ?1 AND time_us >= ?2 "
+                           "AND door_id = ?5 AND seq > ?1 AND seq <= ?11 AND time_us >= ?2 "
                            "AND time_us < ?3 AND (?6 = 0 OR credential_id = ?6) "
                            "AND (?7 < 0 OR type = ?7) AND (?8 < 0 OR decision = ?8) "
                            "ORDER BY seq LIMIT ?9",
     [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
+    [Q_TOKEN_INSERT] = "INSERT INTO api_tokens (name, token_hash, scopes, created_us, expires_us) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash = ?1",
+    [Q_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE name = ?1",
+    [Q_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
+    [Q_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -619,6 +645,20 @@ static int update_row(struct store *st, sqlite3_stmt *s, struct gh_err *err, con
     return r;
 }
 
+/* Renames a row of a table whose only field is its name (calendar, level, department). */
+static int rename_row(struct store *st, enum sql_id q, int64_t id, const char *name,
+                      struct gh_err *err, const char *kind)
+{
+    sqlite3_stmt *s = stmt(st, q);
+    char what[MODEL_NAME_MAX + 32];
+    snprintf(what, sizeof(what), "%s '%s'", kind, name);
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        bind_text(s, 2, name);
+    }
+    return update_row(st, s, err, what);
+}
+
 /* ---- sites ------------------------------------------------------------------------------ */
 
 static void read_site(struct store *st, sqlite3_stmt *s, void *row)
@@ -657,6 +697,19 @@ int store_site_find(struct store *st, const char *name, struct site *out)
     if (s)
         bind_text(s, 1, name);
     return get_one(st, s, read_site, out);
+}
+
+int store_site_update(struct store *st, const struct site *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_SITE_UPDATE);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "site '%s'", row->name);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        bind_text(s, 2, row->name);
+        bind_text(s, 3, row->timezone);
+    }
+    return update_row(st, s, err, what);
 }
 
 int store_site_list(struct store *st, store_site_cb cb, void *ctx)
@@ -847,6 +900,20 @@ int store_calendar_find(struct store *st, const char *name, struct holiday_calen
     return get_one(st, s, read_calendar, out);
 }
 
+int store_calendar_get(struct store *st, int64_t id, struct holiday_calendar *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CAL_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_calendar, out);
+}
+
+int store_calendar_update(struct store *st, const struct holiday_calendar *row,
+                          struct gh_err *err)
+{
+    return rename_row(st, Q_CAL_UPDATE, row->id, row->name, err, "holiday calendar");
+}
+
 int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx)
 {
     struct calendar_list_ctx lc = {cb, ctx};
@@ -882,6 +949,20 @@ int store_holiday_list(struct store *st, store_holiday_cb cb, void *ctx)
     struct holiday_list_ctx lc = {cb, ctx};
     return list_rows(st, stmt(st, Q_HOLIDAY_LIST), read_holiday, sizeof(struct holiday),
                      holiday_list_call, &lc);
+}
+
+int store_holiday_remove(struct store *st, int64_t calendar_id, int64_t day)
+{
+    sqlite3_stmt *s = stmt(st, Q_HOLIDAY_REMOVE);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, calendar_id);
+        sqlite3_bind_int64(s, 2, day);
+    }
+    r = exec_stmt(st, s, NULL, "holiday");
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return r;
 }
 
 /* ---- schedules --------------------------------------------------------------------------- */
@@ -1021,6 +1102,11 @@ int store_level_get(struct store *st, int64_t id, struct access_level *out)
     return get_one(st, s, read_level, out);
 }
 
+int store_level_update(struct store *st, const struct access_level *row, struct gh_err *err)
+{
+    return rename_row(st, Q_LEVEL_UPDATE, row->id, row->name, err, "access level");
+}
+
 int store_level_find(struct store *st, const char *name, struct access_level *out)
 {
     sqlite3_stmt *s = stmt(st, Q_LEVEL_FIND);
@@ -1105,6 +1191,12 @@ int store_department_get(struct store *st, int64_t id, struct department *out)
     if (s)
         sqlite3_bind_int64(s, 1, id);
     return get_one(st, s, read_department, out);
+}
+
+int store_department_update(struct store *st, const struct department *row,
+                            struct gh_err *err)
+{
+    return rename_row(st, Q_DEPT_UPDATE, row->id, row->name, err, "department");
 }
 
 int store_department_find(struct store *st, const char *name, struct department *out)
@@ -1510,6 +1602,7 @@ static void bind_event_filter(sqlite3_stmt *s, const struct store_event_filter *
     sqlite3_bind_int(s, 7, f->type);
     sqlite3_bind_int(s, 8, f->decision);
     sqlite3_bind_int64(s, 9, limit);
+    sqlite3_bind_int64(s, 11, f->until_offset > 0 ? f->until_offset : INT64_MAX);
 }
 
 /* Passes rows to the caller's callback and counts them (for the limit across buckets). */
@@ -1544,6 +1637,8 @@ int store_event_query(struct store *st, const struct store_event_filter *f, stor
     last = store_event_last_offset(st);
     if (last < 0)
         return -EIO;
+    if (f->until_offset > 0 && f->until_offset < last)
+        last = f->until_offset;
     first = f->after_offset > 0 ? f->after_offset + 1 : 0;
     for (int64_t b = first >> STORE_EVENT_BUCKET_BITS;
          r == 0 && b <= last >> STORE_EVENT_BUCKET_BITS; b++) {
@@ -1566,4 +1661,82 @@ int64_t store_event_last_offset(struct store *st)
     if (query_int(st, stmt(st, Q_EVENT_LAST), &v) < 0)
         return -1;
     return v;
+}
+
+int64_t store_data_version(struct store *st)
+{
+    int64_t v = 0;
+    if (query_int(st, stmt(st, Q_DATA_VERSION), &v) < 0)
+        return -1;
+    return v;
+}
+
+/* ---- API tokens ------------------------------------------------------------------------- */
+
+static void read_token(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct api_token *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+    col_text(s, 2, x->hash_hex, sizeof(x->hash_hex));
+    col_text(s, 3, x->scopes, sizeof(x->scopes));
+    x->created_us = sqlite3_column_int64(s, 4);
+    x->expires_us = sqlite3_column_type(s, 5) == SQLITE_NULL ? GH_TIME_MAX
+                                                              : sqlite3_column_int64(s, 5);
+    x->revoked_us = sqlite3_column_type(s, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 6);
+}
+LIST_ADAPTER(token, store_token_cb)
+
+int store_token_insert(struct store *st, struct api_token *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_TOKEN_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "token '%s'", row->name);
+    if (s) {
+        bind_text(s, 1, row->name);
+        bind_text(s, 2, row->hash_hex);
+        bind_text(s, 3, row->scopes);
+        sqlite3_bind_int64(s, 4, row->created_us);
+        if (row->expires_us != GH_TIME_MAX)
+            sqlite3_bind_int64(s, 5, row->expires_us);
+    }
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_token_by_hash(struct store *st, const char *hash_hex, struct api_token *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_TOKEN_BY_HASH);
+    if (s)
+        bind_text(s, 1, hash_hex);
+    return get_one(st, s, read_token, out);
+}
+
+int store_token_find(struct store *st, const char *name, struct api_token *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_TOKEN_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_token, out);
+}
+
+int store_token_list(struct store *st, store_token_cb cb, void *ctx)
+{
+    struct token_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_TOKEN_LIST), read_token, sizeof(struct api_token),
+                     token_list_call, &lc);
+}
+
+int store_token_revoke(struct store *st, int64_t id, int64_t time_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_TOKEN_REVOKE);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, time_us);
+    }
+    r = exec_stmt(st, s, NULL, "token");
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return r;
 }

@@ -58,6 +58,7 @@ int store_site_insert(struct store *st, struct site *row, struct gh_err *err);
 int store_site_get(struct store *st, int64_t id, struct site *out);
 int store_site_find(struct store *st, const char *name, struct site *out);
 int store_site_list(struct store *st, store_site_cb cb, void *ctx);
+int store_site_update(struct store *st, const struct site *row, struct gh_err *err);
 
 typedef int (*store_area_cb)(void *ctx, const struct area *row);
 int store_area_insert(struct store *st, struct area *row, struct gh_err *err);
@@ -77,9 +78,14 @@ typedef int (*store_calendar_cb)(void *ctx, const struct holiday_calendar *row);
 int store_calendar_insert(struct store *st, struct holiday_calendar *row, struct gh_err *err);
 int store_calendar_find(struct store *st, const char *name, struct holiday_calendar *out);
 int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx);
+int store_calendar_get(struct store *st, int64_t id, struct holiday_calendar *out);
+int store_calendar_update(struct store *st, const struct holiday_calendar *row,
+                          struct gh_err *err);
 typedef int (*store_holiday_cb)(void *ctx, const struct holiday *row);
 int store_holiday_insert(struct store *st, const struct holiday *row, struct gh_err *err);
 int store_holiday_list(struct store *st, store_holiday_cb cb, void *ctx);
+/* Removes one holiday of a calendar; -ENOENT if there is none that day. */
+int store_holiday_remove(struct store *st, int64_t calendar_id, int64_t day);
 
 typedef int (*store_schedule_cb)(void *ctx, const struct schedule *row);
 int store_schedule_insert(struct store *st, struct schedule *row, struct gh_err *err);
@@ -93,6 +99,7 @@ int store_level_insert(struct store *st, struct access_level *row, struct gh_err
 int store_level_find(struct store *st, const char *name, struct access_level *out);
 int store_level_get(struct store *st, int64_t id, struct access_level *out);
 int store_level_list(struct store *st, store_level_cb cb, void *ctx);
+int store_level_update(struct store *st, const struct access_level *row, struct gh_err *err);
 typedef int (*store_level_door_cb)(void *ctx, const struct level_door *row);
 /* Adds or replaces (level, door) with its schedule. */
 int store_level_door_set(struct store *st, const struct level_door *row, struct gh_err *err);
@@ -104,6 +111,8 @@ int store_department_insert(struct store *st, struct department *row, struct gh_
 int store_department_find(struct store *st, const char *name, struct department *out);
 int store_department_get(struct store *st, int64_t id, struct department *out);
 int store_department_list(struct store *st, store_department_cb cb, void *ctx);
+int store_department_update(struct store *st, const struct department *row,
+                            struct gh_err *err);
 /* Finds a department by name, creating it if missing. */
 int store_department_ensure(struct store *st, const char *name, int64_t *id,
                             struct gh_err *err);
@@ -169,6 +178,7 @@ struct store_event_filter {
     int64_t from_us;   /* inclusive; GH_TIME_MIN for none */
     int64_t to_us;     /* exclusive; GH_TIME_MAX for none */
     int64_t after_offset; /* only offsets > this (cursor); 0 for all */
+    int64_t until_offset; /* only offsets <= this; 0 for no bound */
     int64_t person_id; /* 0: any */
     int64_t door_id;   /* 0: any */
     int64_t credential_id; /* 0: any */
@@ -183,6 +193,31 @@ int store_event_query(struct store *st, const struct store_event_filter *f, stor
                       void *ctx);
 /* Highest stored offset, 0 when empty. */
 int64_t store_event_last_offset(struct store *st);
+/* A number that changes whenever another connection (thread or process) commits to the
+ * database: a cheap way (shared memory, no I/O) to notice changes. -1 on error. */
+int64_t store_data_version(struct store *st);
+
+/* ---- API tokens (see src/identity) -------------------------------------------------- */
+
+#define STORE_TOKEN_HASH_HEX 65 /* BLAKE2b-256 as hex, with NUL */
+#define STORE_TOKEN_SCOPES_MAX 1024
+
+struct api_token {
+    int64_t id;
+    char name[MODEL_NAME_MAX];
+    char hash_hex[STORE_TOKEN_HASH_HEX];
+    char scopes[STORE_TOKEN_SCOPES_MAX]; /* space-separated permission names */
+    int64_t created_us;
+    int64_t expires_us; /* GH_TIME_MAX: never */
+    int64_t revoked_us; /* 0: not revoked */
+};
+typedef int (*store_token_cb)(void *ctx, const struct api_token *row);
+int store_token_insert(struct store *st, struct api_token *row, struct gh_err *err);
+int store_token_by_hash(struct store *st, const char *hash_hex, struct api_token *out);
+int store_token_find(struct store *st, const char *name, struct api_token *out);
+int store_token_list(struct store *st, store_token_cb cb, void *ctx);
+/* Marks a token revoked; -ENOENT if there is none, or it already is. */
+int store_token_revoke(struct store *st, int64_t id, int64_t time_us);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

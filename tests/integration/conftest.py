@@ -203,3 +203,161 @@ def site(gh, site_template):
     """A private copy of the site (modes kept: the dir 0700, the key 0600)."""
     shutil.copytree(site_template, gh.data)
     return Site(gh)
+
+
+# ---- the server ------------------------------------------------------------------------
+
+import select
+import signal
+import time
+
+import requests
+
+
+class Server:
+    """A real `gatehouse serve` on 127.0.0.1 (any free port) over HTTPS with the data dir's
+    self-signed certificate. Its log (stderr) goes to DATA/../serve-N.log.
+
+        .url, .data, .token (scope "*"), .gh (CLI on the same data dir)
+        .request(method, path, token=..., **kw) -> requests.Response
+            token=None uses .token; token=False sends no Authorization header.
+        .get/.post/.put/.patch/.delete(path, **kw)
+        .make_token(scope, name=None, expires=None) -> str
+        .restart(extra_args=None), .stop(), .log() -> text of the current log
+    """
+
+    def __init__(self, data: Path, extra_args=None, init=True):
+        self.data = Path(data)
+        self.gh = GH(self.data)
+        if init:
+            self.gh("init")
+        self.extra_args = list(extra_args or [])
+        self.cert = self.data / "tls" / "cert.pem"
+        self.token = self.make_token("*", name="test-admin")
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy from the environment for 127.0.0.1
+        self.session.verify = str(self.cert)
+        self.proc = None
+        self.runs = 0
+        self.start()
+
+    def make_token(self, scope, name=None, expires=None):
+        self._ntok = getattr(self, "_ntok", 0) + 1
+        args = ["token", "create", "--name", name or f"t{self._ntok}-{scope}"[:100],
+                "--scope", scope]
+        if expires:
+            args += ["--expires", expires]
+        return self.gh(*args).stdout.strip()
+
+    def start(self, extra_args=None):
+        if extra_args is not None:
+            self.extra_args = list(extra_args)
+        self.runs += 1
+        self.log_path = self.data.parent / f"serve-{self.runs}.log"
+        self.log_file = open(self.log_path, "w")
+        cmd = [str(gatehouse_bin()), "--data", str(self.data), "serve",
+               "--listen", "127.0.0.1:0"] + self.extra_args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log_file,
+                                     text=True, env=base_env())
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        line = self.proc.stdout.readline() if ready else ""
+        if "serving " not in line:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"the server did not start: {line!r}\n--- log\n{self.log()}")
+        self.url = line.split("serving ", 1)[1].split()[0]
+
+    def log(self):
+        self.log_file.flush()
+        return self.log_path.read_text()
+
+    def stop(self, timeout=30):
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"the server did not stop within {timeout}s of SIGTERM\n{self.log()}")
+        self.proc.stdout.close()
+        self.proc = None
+        self.log_file.close()
+        self.session.close()
+        return rc
+
+    def restart(self, extra_args=None):
+        rc = self.stop()
+        assert rc == 0, f"the server exited with {rc}\n{self.log()}"
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.verify = str(self.cert)
+        self.start(extra_args)
+
+    def request(self, method, path, token=None, **kw):
+        headers = dict(kw.pop("headers", None) or {})
+        if token is None:
+            token = self.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kw.setdefault("timeout", 60)
+        return self.session.request(method, self.url + path, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    """server_factory(extra_args=None, site=False) -> Server. site=True starts on a copy of
+    the scripted site (see build_site); every server is stopped at the end of the test."""
+    made = []
+
+    def make(extra_args=None, site=False, template=None):
+        data = tmp_path / f"srv{len(made)}" / "data"
+        data.parent.mkdir()
+        if site:
+            shutil.copytree(template, data)
+        s = Server(data, extra_args, init=not site)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        if s.proc is not None:
+            s.stop()
+
+
+@pytest.fixture
+def server(server_factory):
+    """A fresh server on an empty, initialized data dir."""
+    return server_factory()
+
+
+@pytest.fixture
+def site_server(server_factory, site_template):
+    """A server on a private copy of the scripted site (doors, people, cards: see Site)."""
+    return server_factory(site=True, template=site_template)
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    """One server for a whole test module (tests must not depend on each other's rows)."""
+    data = tmp_path_factory.mktemp("module-server") / "data"
+    s = Server(data)
+    yield s
+    if s.proc is not None:
+        s.stop()

@@ -60,7 +60,7 @@ def test_no_scenarios(gh):
 
 
 def test_demo_initializes_and_points_the_way(gh):
-    p = gh("demo", "--people", "40", "--seed", "2")
+    p = gh("demo", "--people", "40", "--seed", "2", "--no-serve")
     assert "built a campus" in p.stdout and "Where to look:" in p.stdout
     assert str(gh.data) in p.stdout
     # the suggested decide command works as printed and explains the lost card
@@ -71,7 +71,7 @@ def test_demo_initializes_and_points_the_way(gh):
     assert out.startswith("DENIED: credential_inactive"), out
     assert "is lost" in out
     # a second demo on the same dir simulates another day on the same campus
-    p2 = gh("demo", "--people", "40", "--seed", "2", "--day", "2026-11-19")
+    p2 = gh("demo", "--people", "40", "--seed", "2", "--day", "2026-11-19", "--no-serve")
     assert "built a campus" not in p2.stdout
 
 
@@ -82,3 +82,50 @@ def test_sim_rejects_bad_options(gh):
     gh("sim", "--buildings", "99", rc=2)
     p = gh("sim", "--tz", "Nowhere/City", rc=1)
     assert "Nowhere/City" in p.stderr
+
+
+def test_demo_serves_live_reads(gh):
+    """`demo` then serves the API with the simulator feeding it: the printed URL and token
+    work, new reads keep arriving, and SIGTERM stops everything cleanly."""
+    import os
+    import re
+    import select
+    import signal
+    import subprocess
+    import time
+
+    import requests
+
+    from conftest import base_env
+
+    proc = subprocess.Popen([str(gatehouse_bin()), "--data", str(gh.data), "demo", "--people",
+                             "30", "--listen", "127.0.0.1:0", "--rate", "50"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+    try:
+        out = ""
+        deadline = time.monotonic() + 60
+        fd = proc.stdout.fileno()
+        while "Ctrl-C stops it." not in out and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                out += chunk.decode()
+        assert "Ctrl-C stops it." in out, out
+        url = re.search(r"URL\s+(https://\S+)", out).group(1)
+        token = re.search(r"token\s+(ghk_\S+)", out).group(1)
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = str(gh.data / "tls" / "cert.pem")
+        s.headers["Authorization"] = f"Bearer {token}"
+        assert s.get(url + "/api/v1/whoami", timeout=10).status_code == 200
+        first = int(gh("events", "--limit", "1").stdout.split()[0])
+        deadline = time.monotonic() + 30
+        while int(gh("events", "--limit", "1").stdout.split()[0]) <= first:
+            assert time.monotonic() < deadline, "no live reads arrived"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=30)
+    assert rc == 0, proc.stderr.read().decode()

@@ -1,0 +1,255 @@
+/*
+ * config.c: the server's configuration: defaults, an ini file read with inih (sections
+ * [server], [tls], [limits]), command-line overrides through the same setter, and one
+ * check of the whole before anything starts. Every error names where it was found
+ * (file:line and the key) and what was expected.
+ */
+#include "http/http_int.h"
+
+#include <arpa/inet.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void http_config_init(struct http_config *c)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(c, 0, sizeof(*c));
+    gh_strlcpy(c->listen_addr, "127.0.0.1", sizeof(c->listen_addr));
+    c->port = 8443;
+    c->threads = n > 0 && n < 64 ? (unsigned)n : 2;
+    c->max_body = 1u << 20;
+    c->max_upload = 64u << 20;
+    c->max_json_depth = 32;
+    c->max_header = 16u << 10;
+    c->request_timeout_s = 30;
+    c->max_connections = 1024;
+    c->max_sse_clients = 256;
+    c->sse_heartbeat_s = 15;
+    c->max_exports = 4;
+}
+
+/* "ADDR:PORT", "[V6]:PORT" or ":PORT" (port 0: any free port). */
+static int parse_listen(struct http_config *c, const char *v, struct gh_err *err)
+{
+    const char *colon = strrchr(v, ':');
+    char addr[64];
+    size_t alen;
+    int64_t port;
+    unsigned char tmp[16];
+    if (colon == NULL)
+        return gh_fail(err, -EINVAL, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:8443)", v);
+    if (gh_parse_i64(colon + 1, 0, 65535, &port) < 0)
+        return gh_fail(err, -EINVAL, "port '%s' is not a number from 0 to 65535", colon + 1);
+    alen = (size_t)(colon - v);
+    if (alen >= 2 && v[0] == '[' && v[alen - 1] == ']') {
+        v++;
+        alen -= 2;
+    }
+    if (alen == 0) {
+        gh_strlcpy(addr, "0.0.0.0", sizeof(addr));
+    } else {
+        if (alen >= sizeof(addr))
+            return gh_fail(err, -EINVAL, "address too long");
+        memcpy(addr, v, alen);
+        addr[alen] = '\0';
+    }
+    if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1)
+        return gh_fail(err, -EINVAL, "'%s' is not a numeric IPv4 or IPv6 address", addr);
+    gh_strlcpy(c->listen_addr, addr, sizeof(c->listen_addr));
+    c->port = (unsigned)port;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out, struct gh_err *err)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 ||
+        strcmp(v, "on") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||
+             strcmp(v, "off") == 0)
+        *out = false;
+    else
+        return gh_fail(err, -EINVAL, "'%s' is not true or false", v);
+    return 0;
+}
+
+/* A size in bytes, with an optional k, m or g suffix (powers of 1024). */
+static int parse_size(const char *v, uint64_t min, uint64_t max, size_t *out,
+                      struct gh_err *err)
+{
+    char num[32];
+    size_t n = strlen(v);
+    uint64_t mult = 1, x;
+    if (n == 0 || n >= sizeof(num))
+        return gh_fail(err, -EINVAL, "'%s' is not a size", v);
+    memcpy(num, v, n + 1);
+    switch (num[n - 1]) {
+    case 'k': case 'K': mult = 1u << 10; num[n - 1] = '\0'; break;
+    case 'm': case 'M': mult = 1u << 20; num[n - 1] = '\0'; break;
+    case 'g': case 'G': mult = 1u << 30; num[n - 1] = '\0'; break;
+    default: break;
+    }
+    if (gh_parse_u64(num, UINT64_MAX / mult, &x) < 0 || x * mult < min || x * mult > max)
+        return gh_fail(err, -EINVAL,
+                       "'%s' is not a size from %llu to %llu bytes (suffixes k, m, g allowed)",
+                       v, (unsigned long long)min, (unsigned long long)max);
+    *out = (size_t)(x * mult);
+    return 0;
+}
+
+static int parse_uint(const char *v, int64_t min, int64_t max, unsigned *out,
+                      struct gh_err *err)
+{
+    int64_t x;
+    if (gh_parse_i64(v, min, max, &x) < 0)
+        return gh_fail(err, -EINVAL, "'%s' is not a whole number from %lld to %lld", v,
+                       (long long)min, (long long)max);
+    *out = (unsigned)x;
+    return 0;
+}
+
+static int set_path(char *dst, const char *v, struct gh_err *err)
+{
+    if (*v == '\0' || gh_strlcpy(dst, v, HTTP_PATH_MAX) >= HTTP_PATH_MAX)
+        return gh_fail(err, -EINVAL, "a path of 1 to %d bytes is expected", HTTP_PATH_MAX - 1);
+    return 0;
+}
+
+int http_config_set(struct http_config *c, const char *section, const char *key,
+                    const char *v, struct gh_err *err)
+{
+    int r = -ENOENT;
+    size_t sz;
+    if (strcmp(section, "server") == 0) {
+        if (strcmp(key, "data_dir") == 0)
+            r = set_path(c->data_dir, v, err);
+        else if (strcmp(key, "listen") == 0)
+            r = parse_listen(c, v, err);
+        else if (strcmp(key, "threads") == 0)
+            r = parse_uint(v, 1, 64, &c->threads, err);
+        else if (strcmp(key, "plain_http") == 0)
+            r = parse_bool(v, &c->plain_http, err);
+    } else if (strcmp(section, "tls") == 0) {
+        if (strcmp(key, "cert") == 0)
+            r = set_path(c->tls_cert, v, err);
+        else if (strcmp(key, "key") == 0)
+            r = set_path(c->tls_key, v, err);
+    } else if (strcmp(section, "limits") == 0) {
+        if (strcmp(key, "max_body") == 0) {
+            if ((r = parse_size(v, 1024, 64u << 20, &sz, err)) == 0)
+                c->max_body = sz;
+        } else if (strcmp(key, "max_upload") == 0) {
+            if ((r = parse_size(v, 1024, 1u << 30, &sz, err)) == 0)
+                c->max_upload = sz;
+        } else if (strcmp(key, "max_header") == 0) {
+            if ((r = parse_size(v, 4096, 1u << 20, &sz, err)) == 0)
+                c->max_header = sz;
+        } else if (strcmp(key, "max_json_depth") == 0) {
+            r = parse_uint(v, 2, 256, &c->max_json_depth, err);
+        } else if (strcmp(key, "request_timeout") == 0) {
+            r = parse_uint(v, 1, 3600, &c->request_timeout_s, err);
+        } else if (strcmp(key, "max_connections") == 0) {
+            r = parse_uint(v, 4, 65536, &c->max_connections, err);
+        } else if (strcmp(key, "max_sse_clients") == 0) {
+            r = parse_uint(v, 0, 65536, &c->max_sse_clients, err);
+        } else if (strcmp(key, "sse_heartbeat") == 0) {
+            r = parse_uint(v, 1, 3600, &c->sse_heartbeat_s, err);
+        } else if (strcmp(key, "max_exports") == 0) {
+            r = parse_uint(v, 1, 64, &c->max_exports, err);
+        }
+    } else {
+        return gh_fail(err, -EINVAL, "unknown section [%s] (expected server, tls or limits)",
+                       section);
+    }
+    if (r == -ENOENT)
+        return gh_fail(err, -EINVAL, "unknown key '%s' in [%s]", key, section);
+    if (r < 0)
+        gh_err_prefix(err, "%s.%s", section, key);
+    return r;
+}
+
+struct ini_ctx {
+    struct http_config *c;
+    struct gh_err *err;
+    bool failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *x = user;
+    if (x->failed)
+        return 1; /* keep only the first error */
+    if (http_config_set(x->c, section, name, value, x->err) < 0) {
+        x->failed = true;
+        return 0;
+    }
+    return 1;
+}
+
+int http_config_load(const char *path, struct http_config *c, struct gh_err *err)
+{
+    struct ini_ctx x = {c, err, false};
+    int line = ini_parse(path, on_ini, &x);
+    if (line == -1)
+        return gh_fail(err, -ENOENT, "%s: cannot open the configuration file", path);
+    if (line == -2)
+        return gh_fail(err, -ENOMEM, "%s: out of memory", path);
+    if (line > 0) {
+        if (!x.failed)
+            gh_fail(err, -EINVAL, "not a KEY = VALUE line or a [section]");
+        gh_err_prefix(err, "%s:%d", path, line);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static bool is_loopback(const char *addr)
+{
+    unsigned char a[16];
+    static const unsigned char v6_loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (inet_pton(AF_INET, addr, a) == 1)
+        return a[0] == 127;
+    if (inet_pton(AF_INET6, addr, a) == 1)
+        return memcmp(a, v6_loop, 16) == 0;
+    return false;
+}
+
+static int check_readable(const char *what, const char *path, struct gh_err *err)
+{
+    if (access(path, R_OK) != 0)
+        return gh_fail(err, -ENOENT, "%s %s cannot be read: %s", what, path, strerror(errno));
+    return 0;
+}
+
+int http_config_check(struct http_config *c, struct gh_err *err)
+{
+    char db[HTTP_PATH_MAX + 32];
+    struct stat sb;
+    if (c->data_dir[0] == '\0')
+        return gh_fail(err, -EINVAL, "no data dir (set --data or [server] data_dir)");
+    if (gh_snprintf(db, sizeof(db), "%s/gatehouse.db", c->data_dir) < 0 || stat(db, &sb) != 0)
+        return gh_fail(err, -ENOENT,
+                       "%s is not an initialized data dir (run: gatehouse --data %s init)",
+                       c->data_dir, c->data_dir);
+    if (c->plain_http) {
+        if (!is_loopback(c->listen_addr))
+            return gh_fail(err, -EINVAL,
+                           "plain HTTP is refused on %s: it is only allowed on a loopback "
+                           "address (127.0.0.1 or ::1); use TLS for anything else",
+                           c->listen_addr);
+        return 0;
+    }
+    if (c->tls_cert[0] == '\0' &&
+        gh_snprintf(c->tls_cert, sizeof(c->tls_cert), "%s/tls/cert.pem", c->data_dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "data dir path too long");
+    if (c->tls_key[0] == '\0' &&
+        gh_snprintf(c->tls_key, sizeof(c->tls_key), "%s/tls/key.pem", c->data_dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "data dir path too long");
+    if (check_readable("TLS certificate", c->tls_cert, err) < 0 ||
+        check_readable("TLS key", c->tls_key, err) < 0)
+        return -ENOENT;
+    return http_tls_check_pair(c->tls_cert, c->tls_key, err);
+}

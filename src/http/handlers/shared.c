@@ -1,0 +1,126 @@
+/*
+ * shared.c: list paging, the commit-after-policy-check sequence, created/deleted replies
+ * and the name-or-id reference resolvers used by every resource handler.
+ */
+#include "http/handlers/shared.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int page_begin(struct page *p, struct http_req *r)
+{
+    memset(p, 0, sizeof(*p));
+    p->r = r;
+    p->limit = PAGE_DEFAULT;
+    if (http_query_int(r, "limit", 1, PAGE_MAX, &p->limit) < 0 ||
+        http_query_int(r, "cursor", 0, INT64_MAX, &p->after) < 0)
+        return -EINVAL;
+    p->items = json_array();
+    return 0;
+}
+
+int page_add(struct page *p, int64_t id, json_t *item)
+{
+    if ((int64_t)json_array_size(p->items) >= p->limit) {
+        json_decref(item);
+        p->more = true;
+        return 1;
+    }
+    json_array_append_new(p->items, item);
+    p->last = id;
+    return 0;
+}
+
+int page_reply(struct page *p, int list_rc)
+{
+    char cursor[24];
+    if (list_rc < 0) {
+        json_decref(p->items);
+        return http_problem_from(p->r, list_rc, NULL);
+    }
+    snprintf(cursor, sizeof(cursor), "%lld", (long long)p->last);
+    return http_reply_json(p->r, 200,
+                           json_pack("{s:o, s:o}", "items", p->items, "next_cursor",
+                                     p->more ? json_string(cursor) : json_null()));
+}
+
+int policy_commit(struct http_req *r)
+{
+    struct access_snapshot *snap = NULL;
+    struct gh_err err = {{0}};
+    int rc = access_compile(http_store(r), NULL, &snap, &err);
+    access_snapshot_free(snap);
+    if (rc < 0) {
+        http_write_rollback(r);
+        http_problem(r, 422, "policy", NULL, "the change would leave a policy that cannot be "
+                     "decided on: %s", err.msg);
+        return -EINVAL;
+    }
+    return http_write_commit(r);
+}
+
+int fail_rollback(struct http_req *r, int code, const struct gh_err *err)
+{
+    http_write_rollback(r);
+    return http_problem_from(r, code, err);
+}
+
+int reply_created(struct http_req *r, const char *plural, int64_t id, json_t *body)
+{
+    char loc[128];
+    snprintf(loc, sizeof(loc), "/api/v1/%s/%lld", plural, (long long)id);
+    http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+    return http_reply_json(r, 201, body);
+}
+
+int delete_row(struct http_req *r, enum store_table t)
+{
+    struct gh_err err = {{0}};
+    int64_t id;
+    int rc;
+    if (http_param_id(r, "id", &id) < 0)
+        return 0;
+    if (http_write_begin(r) < 0)
+        return 0;
+    rc = store_delete(http_store(r), t, id, &err);
+    if (rc == -EINVAL) { /* other rows still refer to it */
+        http_write_rollback(r);
+        return http_problem(r, 409, "conflict", NULL, "%s", err.msg);
+    }
+    if (rc < 0)
+        return fail_rollback(r, rc, &err);
+    if (policy_commit(r) < 0)
+        return 0;
+    return http_reply_empty(r, 204);
+}
+
+json_t *json_ref(int64_t id)
+{
+    return id > 0 ? json_integer(id) : json_null();
+}
+
+/* ---- references ------------------------------------------------------------------------ */
+
+#define REF_FUNCS(kind, rowtype, findcall, getfn)                                          \
+    int ref_find_##kind(struct store *st, const char *name, int64_t *id)                   \
+    {                                                                                      \
+        struct rowtype row;                                                                \
+        int rc = findcall;                                                                 \
+        if (rc == 0)                                                                       \
+            *id = row.id;                                                                  \
+        return rc;                                                                         \
+    }                                                                                      \
+    int ref_##kind##_exists(struct store *st, int64_t id)                                  \
+    {                                                                                      \
+        struct rowtype row;                                                                \
+        return getfn(st, id, &row);                                                        \
+    }
+
+REF_FUNCS(site, site, store_site_find(st, name, &row), store_site_get)
+REF_FUNCS(area, area, store_area_find(st, name, &row), store_area_get)
+REF_FUNCS(door, door, store_door_find(st, name, &row), store_door_get)
+REF_FUNCS(schedule, schedule, store_schedule_find(st, name, &row), store_schedule_get)
+REF_FUNCS(calendar, holiday_calendar, store_calendar_find(st, name, &row), store_calendar_get)
+REF_FUNCS(level, access_level, store_level_find(st, name, &row), store_level_get)
+REF_FUNCS(department, department, store_department_find(st, name, &row), store_department_get)
+REF_FUNCS(person, person, store_person_find(st, name, &row), store_person_get)

@@ -1,0 +1,120 @@
+/*
+ * identity.h: who is calling and what they may do. The permission table (one source of
+ * truth for permission names), callers (the identity every HTTP handler sees) and API
+ * tokens: bearer secrets made by `gatehouse token create`, stored only as a hash.
+ *
+ * Users, roles, sessions and MFA build on this: a caller is a token now and a user (with
+ * their roles' permissions) later; handlers only look at struct identity_caller.
+ *
+ * Ownership: callers and tokens are plain values. Thread-safety: every function is
+ * thread-safe given a store used by one thread at a time (store.h).
+ */
+#ifndef GH_IDENTITY_H
+#define GH_IDENTITY_H
+
+#include "store/store.h"
+
+/* ---- permissions ------------------------------------------------------------------------ */
+
+/* Never renumber: a caller's permissions are a bit set of these. The name table in perm.c
+ * is the one source of their external spelling ("doors.read"). */
+enum perm {
+    PERM_NONE = 0,      /* routes open to anyone (health) */
+    PERM_AUTHENTICATED, /* any authenticated caller (whoami); not grantable */
+    PERM_SITES_READ,    /* the first grantable permission */
+    PERM_SITES_WRITE,
+    PERM_DOORS_READ,
+    PERM_DOORS_WRITE,
+    PERM_DOORS_CONTROL,
+    PERM_SCHEDULES_READ,
+    PERM_SCHEDULES_WRITE,
+    PERM_LEVELS_READ,
+    PERM_LEVELS_WRITE,
+    PERM_PEOPLE_READ,
+    PERM_PEOPLE_WRITE,
+    PERM_CREDENTIALS_READ,
+    PERM_CREDENTIALS_WRITE,
+    PERM_CREDENTIALS_REVOKE,
+    PERM_ASSIGNMENTS_WRITE,
+    PERM_EVENTS_READ,
+    PERM_EVENTS_EXPORT,
+    PERM_DECISIONS_RUN,
+    PERM_IMPORTS_RUN,
+    PERM_METRICS_READ,
+    PERM_COUNT
+};
+#define PERM_FIRST PERM_SITES_READ
+typedef uint64_t perm_set;
+#define PERM_BIT(p) ((perm_set)1 << (p))
+/* Every grantable permission. */
+#define PERM_ALL (PERM_BIT(PERM_COUNT) - PERM_BIT(PERM_FIRST))
+
+const char *perm_name(enum perm p);
+/* One sentence saying what the permission allows. */
+const char *perm_summary(enum perm p);
+int perm_parse(const char *s, enum perm *out);
+/* Whether an authenticated caller holding `set` passes `p` (PERM_NONE and
+ * PERM_AUTHENTICATED always do; the router checks authentication itself). */
+static inline bool perm_has(perm_set set, enum perm p)
+{
+    return p < PERM_FIRST || (set & PERM_BIT(p)) != 0;
+}
+
+/* Parses a scope list: names separated by commas or spaces; "*" is every permission,
+ * "read" every *.read permission, "events.*" every permission of a group. -EINVAL with the
+ * bad word and the accepted names in err. An empty list is refused. */
+int perm_scope_parse(const char *s, perm_set *out, struct gh_err *err);
+/* The canonical space-separated names of a set (for storage and display). */
+int perm_scope_format(perm_set set, char *buf, size_t len);
+
+/* ---- callers ---------------------------------------------------------------------------- */
+
+enum caller_kind { CALLER_ANONYMOUS = 0, CALLER_TOKEN, CALLER_LOCAL /* CLI, demo */ };
+
+struct identity_caller {
+    enum caller_kind kind;
+    int64_t id;                /* token id (or user id later); 0 when anonymous */
+    char name[MODEL_NAME_MAX]; /* "token:ci-export", for logs and events */
+    perm_set perms;
+};
+
+/* ---- API tokens --------------------------------------------------------------------------- */
+
+#define IDENTITY_TOKEN_PREFIX "ghk_"
+/* prefix + 43 base64url characters of 32 random bytes + NUL */
+#define IDENTITY_TOKEN_LEN 48
+
+/* Creates a token in the caller's transaction (or alone): name unique, scope as in
+ * perm_scope_parse, expires_us GH_TIME_MAX for never. The secret goes to out (len >=
+ * IDENTITY_TOKEN_LEN) and nowhere else; the caller shows it once and wipes it. */
+int identity_token_create(struct store *st, const char *name, const char *scope,
+                          int64_t expires_us, char *out, size_t len, struct api_token *row,
+                          struct gh_err *err);
+
+/* Checks an "Authorization" header value ("Bearer ghk_..."). 0 and *caller filled when it
+ * names a live token; -EACCES with a reason in err otherwise (missing, malformed, unknown,
+ * expired, revoked: the reason is for logs; tell clients only "invalid token"). */
+int identity_authenticate(struct store *st, const char *authorization, int64_t now_us,
+                          struct identity_caller *caller, struct gh_err *err);
+
+/* A small per-thread cache of recently verified tokens, so that a busy client does not cost
+ * a database read per request for its token. An entry is trusted for at most
+ * IDENTITY_CACHE_TTL_US after it was read (so revoking a token takes effect within that
+ * time); expiry is checked on every use. Not thread-safe: one cache per thread. */
+#define IDENTITY_CACHE_SLOTS 16
+#define IDENTITY_CACHE_TTL_US 1000000
+struct identity_token_cache {
+    struct {
+        uint8_t hash[32];
+        int64_t checked_us; /* 0: empty */
+        int64_t expires_us;
+        struct identity_caller caller;
+    } slot[IDENTITY_CACHE_SLOTS];
+    unsigned next;
+};
+/* identity_authenticate through the cache (cache may be NULL: no caching). */
+int identity_authenticate_cached(struct identity_token_cache *cache, struct store *st,
+                                 const char *authorization, int64_t now_us,
+                                 struct identity_caller *caller, struct gh_err *err);
+
+#endif
