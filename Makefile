@@ -20,7 +20,8 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-# A throw-away data dir, a simulated organization and a working day of badge traffic.
+# A throw-away data dir, a simulated organization and a working day of badge traffic, then
+# the server fed by the simulator (until Ctrl-C).
 demo: build
 	@bash scripts/demo.sh $(BUILD)/gatehouse
 
@@ -56,6 +57,7 @@ fuzz: deps
 	@echo "run e.g.: build-fuzz/fuzz_roster -max_total_time=60 \$$(mktemp -d) tests/fuzz/corpus/roster"
 
 bench: build
+	@bash scripts/deps.sh bench
 	@bash bench/run.sh $(BUILD)
 
 format:
