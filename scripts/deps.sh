@@ -15,7 +15,7 @@ packages=(
 )
 # `scripts/deps.sh bench` adds what the benchmarks compare against.
 if [ "${1:-}" = "bench" ]; then
-  packages+=(wrk nginx-light)
+  packages+=(wrk nginx-light curl)
 fi
 
 missing=()

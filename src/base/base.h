@@ -80,6 +80,9 @@ int gh_snprintf(char *dst, size_t size, const char *fmt, ...) GH_PRINTF(3, 4);
 /* Length (1..4) of the well-formed UTF-8 sequence at s within len bytes; 0 if there is
  * none (bad lead byte, truncated, overlong, surrogate, past U+10FFFF). */
 size_t gh_utf8_seq(const char *s, size_t len);
+/* Replaces, in place, each byte of s that does not start a well-formed UTF-8 sequence with
+ * '?' (text that quotes input, or was truncated mid-character, made safe for JSON). */
+void gh_utf8_mend(char *s);
 /* True if s is valid UTF-8 with no control characters other than tab (for names etc.). */
 bool gh_utf8_valid_text(const char *s, size_t len);
 /* Case-insensitive ASCII equality. */

@@ -62,6 +62,18 @@ size_t gh_utf8_seq(const char *s, size_t len)
     return n;
 }
 
+void gh_utf8_mend(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = gh_utf8_seq(s + i, len - i);
+        if (n == 0)
+            s[i++] = '?';
+        else
+            i += n;
+    }
+}
+
 bool gh_utf8_valid_text(const char *s, size_t len)
 {
     size_t i = 0;

@@ -21,10 +21,15 @@ void http_form_error(struct http_form *f, const char *field, const char *fmt, ..
 {
     char detail[600];
     va_list ap;
+    json_t *e;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    json_array_append_new(f->errors, json_pack("{s:s, s:s}", "field", field, "detail", detail));
+    gh_utf8_mend(detail);
+    e = json_pack("{s:s, s:s}", "field", field, "detail", detail);
+    if (e == NULL) /* never lose an error: the form must still fail */
+        e = json_pack("{s:s, s:s}", "field", "?", "detail", "is not valid");
+    json_array_append_new(f->errors, e);
 }
 
 bool http_form_has(const struct http_form *f, const char *key)

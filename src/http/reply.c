@@ -213,6 +213,7 @@ int http_problem(struct http_req *r, unsigned status, const char *slug, json_t *
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
+    gh_utf8_mend(detail); /* details quote input, and truncation may split a character */
     snprintf(type, sizeof(type), PROBLEM_BASE "%s", slug);
     body = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", status_title(status),
                      "status", (int)status, "detail", detail, "instance", r->id);

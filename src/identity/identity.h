@@ -73,8 +73,8 @@ enum caller_kind { CALLER_ANONYMOUS = 0, CALLER_TOKEN, CALLER_LOCAL /* CLI, demo
 
 struct identity_caller {
     enum caller_kind kind;
-    int64_t id;                /* token id (or user id later); 0 when anonymous */
-    char name[MODEL_NAME_MAX]; /* "token:ci-export", for logs and events */
+    int64_t id;                     /* token id (or user id later); 0 when anonymous */
+    char name[MODEL_NAME_MAX + 16]; /* "token:ci-export" (a whole token name), for logs, events */
     perm_set perms;
 };
 
@@ -87,9 +87,8 @@ struct identity_caller {
 /* Creates a token in the caller's transaction (or alone): name unique, scope as in
  * perm_scope_parse, expires_us GH_TIME_MAX for never. The secret goes to out (len >=
  * IDENTITY_TOKEN_LEN) and nowhere else; the caller shows it once and wipes it. */
-int identity_token_create(struct store *st, const char *name, const char *scope,
-                          int64_t expires_us, char *out, size_t len, struct api_token *row,
-                          struct gh_err *err);
+int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
+                          char *out, size_t len, struct api_token *row, struct gh_err *err);
 
 /* Checks an "Authorization" header value ("Bearer ghk_..."). 0 and *caller filled when it
  * names a live token; -EACCES with a reason in err otherwise (missing, malformed, unknown,
@@ -101,7 +100,7 @@ int identity_authenticate(struct store *st, const char *authorization, int64_t n
  * a database read per request for its token. An entry is trusted for at most
  * IDENTITY_CACHE_TTL_US after it was read (so revoking a token takes effect within that
  * time); expiry is checked on every use. Not thread-safe: one cache per thread. */
-#define IDENTITY_CACHE_SLOTS 16
+#define IDENTITY_CACHE_SLOTS  16
 #define IDENTITY_CACHE_TTL_US 1000000
 struct identity_token_cache {
     struct {

@@ -19,9 +19,8 @@ static void token_hash_hex(const char *token, size_t len, char hex[STORE_TOKEN_H
     sodium_bin2hex(hex, STORE_TOKEN_HASH_HEX, h, sizeof(h));
 }
 
-int identity_token_create(struct store *st, const char *name, const char *scope,
-                          int64_t expires_us, char *out, size_t len, struct api_token *row,
-                          struct gh_err *err)
+int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
+                          char *out, size_t len, struct api_token *row, struct gh_err *err)
 {
     uint8_t rnd[TOKEN_RANDOM_BYTES];
     struct api_token t;
@@ -102,7 +101,8 @@ static int lookup(struct store *st, const uint8_t hash[32], int64_t now_us,
         return gh_fail(err, -EACCES, "token '%s' has an unreadable scope", t.name);
     caller->kind = CALLER_TOKEN;
     caller->id = t.id;
-    gh_snprintf(caller->name, sizeof(caller->name), "token:%.100s", t.name);
+    gh_snprintf(caller->name, sizeof(caller->name), "token:%s",
+                t.name); /* fits: no split character */
     *expires_us = t.expires_us;
     return 0;
 }

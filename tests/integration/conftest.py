@@ -287,9 +287,14 @@ class Server:
         self.session.close()
         return rc
 
-    def restart(self, extra_args=None):
+    def assert_clean_stop(self):
+        """Stop with SIGTERM and require exit status 0 (under ASan a leak fails here)."""
+        log_path = self.log_path
         rc = self.stop()
-        assert rc == 0, f"the server exited with {rc}\n{self.log()}"
+        assert rc == 0, f"the server exited with {rc}\n{log_path.read_text()}"
+
+    def restart(self, extra_args=None):
+        self.assert_clean_stop()
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.verify = str(self.cert)
@@ -338,7 +343,7 @@ def server_factory(tmp_path):
     yield make
     for s in made:
         if s.proc is not None:
-            s.stop()
+            s.assert_clean_stop()
 
 
 @pytest.fixture
@@ -360,4 +365,4 @@ def module_server(tmp_path_factory):
     s = Server(data)
     yield s
     if s.proc is not None:
-        s.stop()
+        s.assert_clean_stop()

@@ -277,7 +277,12 @@ def test_readiness_follows_the_policy(server):
 def test_one_log_line_per_request(server):
     r = server.get("/api/v1/whoami")
     rid = r.headers["X-Request-Id"]
-    line = next(l for l in server.log().splitlines() if f"id={rid} " in l)
+
+    def logged():
+        return [l for l in server.log().splitlines() if f"id={rid} " in l]
+
+    wait_for(logged, "the request's log line")  # written once the reply has gone out
+    [line] = logged()
     assert 'route="/api/v1/whoami"' in line and "status=200" in line
     assert "duration_ms=" in line and 'caller="token:test-admin"' in line
     assert server.token not in server.log()

@@ -15,12 +15,13 @@ int page_begin(struct page *p, struct http_req *r)
     if (http_query_int(r, "limit", 1, PAGE_MAX, &p->limit) < 0 ||
         http_query_int(r, "cursor", 0, INT64_MAX, &p->after) < 0)
         return -EINVAL;
-    p->items = json_array();
-    return 0;
+    return 0; /* items are made on first use: a handler may still refuse other arguments */
 }
 
 int page_add(struct page *p, int64_t id, json_t *item)
 {
+    if (p->items == NULL)
+        p->items = json_array();
     if ((int64_t)json_array_size(p->items) >= p->limit) {
         json_decref(item);
         p->more = true;
@@ -39,6 +40,8 @@ int page_reply(struct page *p, int list_rc)
         return http_problem_from(p->r, list_rc, NULL);
     }
     snprintf(cursor, sizeof(cursor), "%lld", (long long)p->last);
+    if (p->items == NULL)
+        p->items = json_array();
     return http_reply_json(p->r, 200,
                            json_pack("{s:o, s:o}", "items", p->items, "next_cursor",
                                      p->more ? json_string(cursor) : json_null()));

@@ -37,6 +37,18 @@ static void test_utf8_valid_text(void **state)
     assert_false(gh_utf8_valid_text("caf\xc3", 4));
 }
 
+static void test_utf8_mend(void **state)
+{
+    char a[] = "caf\xc3", b[] = "Zo\xc3\xab \xff\xfe!", c[] = "\xed\xa0\x80x";
+    (void)state;
+    gh_utf8_mend(a);
+    assert_string_equal(a, "caf?");
+    gh_utf8_mend(b);
+    assert_string_equal(b, "Zo\xc3\xab ?" "?!");
+    gh_utf8_mend(c);
+    assert_string_equal(c, "???x");
+}
+
 static void test_bounded_copies(void **state)
 {
     char buf[4];
@@ -83,6 +95,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_seq),       cmocka_unit_test(test_utf8_valid_text),
+        cmocka_unit_test(test_utf8_mend),
         cmocka_unit_test(test_bounded_copies), cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_buf_maximum),
     };
