@@ -19,7 +19,7 @@ void http_config_init(struct http_config *c)
     memset(c, 0, sizeof(*c));
     gh_strlcpy(c->listen_addr, "127.0.0.1", sizeof(c->listen_addr));
     c->port = 8443;
-    c->threads = n > 0 && n < 64 ? (unsigned)n : 2;
+    c->threads = n <= 0 ? 2 : n > 64 ? 64 : (unsigned)n;
     c->max_body = 1u << 20;
     c->max_upload = 64u << 20;
     c->max_json_depth = 32;
@@ -47,6 +47,8 @@ static int parse_listen(struct http_config *c, const char *v, struct gh_err *err
     if (alen >= 2 && v[0] == '[' && v[alen - 1] == ']') {
         v++;
         alen -= 2;
+    } else if (memchr(v, ':', alen) != NULL) {
+        return gh_fail(err, -EINVAL, "'%s': an IPv6 address goes in brackets, e.g. [::1]:8443", v);
     }
     if (alen == 0) {
         gh_strlcpy(addr, "0.0.0.0", sizeof(addr));
@@ -77,8 +79,7 @@ static int parse_bool(const char *v, bool *out, struct gh_err *err)
 }
 
 /* A size in bytes, with an optional k, m or g suffix (powers of 1024). */
-static int parse_size(const char *v, uint64_t min, uint64_t max, size_t *out,
-                      struct gh_err *err)
+static int parse_size(const char *v, uint64_t min, uint64_t max, size_t *out, struct gh_err *err)
 {
     char num[32];
     size_t n = strlen(v);
@@ -87,21 +88,33 @@ static int parse_size(const char *v, uint64_t min, uint64_t max, size_t *out,
         return gh_fail(err, -EINVAL, "'%s' is not a size", v);
     memcpy(num, v, n + 1);
     switch (num[n - 1]) {
-    case 'k': case 'K': mult = 1u << 10; num[n - 1] = '\0'; break;
-    case 'm': case 'M': mult = 1u << 20; num[n - 1] = '\0'; break;
-    case 'g': case 'G': mult = 1u << 30; num[n - 1] = '\0'; break;
-    default: break;
+    case 'k':
+    case 'K':
+        mult = 1u << 10;
+        num[n - 1] = '\0';
+        break;
+    case 'm':
+    case 'M':
+        mult = 1u << 20;
+        num[n - 1] = '\0';
+        break;
+    case 'g':
+    case 'G':
+        mult = 1u << 30;
+        num[n - 1] = '\0';
+        break;
+    default:
+        break;
     }
     if (gh_parse_u64(num, UINT64_MAX / mult, &x) < 0 || x * mult < min || x * mult > max)
         return gh_fail(err, -EINVAL,
-                       "'%s' is not a size from %llu to %llu bytes (suffixes k, m, g allowed)",
-                       v, (unsigned long long)min, (unsigned long long)max);
+                       "'%s' is not a size from %llu to %llu bytes (suffixes k, m, g allowed)", v,
+                       (unsigned long long)min, (unsigned long long)max);
     *out = (size_t)(x * mult);
     return 0;
 }
 
-static int parse_uint(const char *v, int64_t min, int64_t max, unsigned *out,
-                      struct gh_err *err)
+static int parse_uint(const char *v, int64_t min, int64_t max, unsigned *out, struct gh_err *err)
 {
     int64_t x;
     if (gh_parse_i64(v, min, max, &x) < 0)
@@ -113,13 +126,15 @@ static int parse_uint(const char *v, int64_t min, int64_t max, unsigned *out,
 
 static int set_path(char *dst, const char *v, struct gh_err *err)
 {
-    if (*v == '\0' || gh_strlcpy(dst, v, HTTP_PATH_MAX) >= HTTP_PATH_MAX)
+    size_t n = strlen(v);
+    if (n == 0 || n >= HTTP_PATH_MAX) /* checked first: a refused path changes nothing */
         return gh_fail(err, -EINVAL, "a path of 1 to %d bytes is expected", HTTP_PATH_MAX - 1);
+    memcpy(dst, v, n + 1);
     return 0;
 }
 
-int http_config_set(struct http_config *c, const char *section, const char *key,
-                    const char *v, struct gh_err *err)
+int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
+                    struct gh_err *err)
 {
     int r = -ENOENT;
     size_t sz;
@@ -174,16 +189,38 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
 struct ini_ctx {
     struct http_config *c;
     struct gh_err *err;
-    bool failed;
+    FILE *f;
+    int line;      /* lines read so far (the reader counts: inih does not tell handlers) */
+    int fail_line; /* line of the first refused value, 0 if none */
+    int long_line; /* first line longer than inih's buffer, 0 if none */
+    int max_line;
 };
+
+/* inih's reader: fgets that counts lines and stops at one that does not fit (inih would
+ * otherwise cut it and apply the cut value). */
+static char *ini_read(char *str, int num, void *stream)
+{
+    struct ini_ctx *x = stream;
+    size_t n;
+    if (x->long_line || fgets(str, num, x->f) == NULL)
+        return NULL;
+    x->line++;
+    n = strlen(str);
+    if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
+        x->long_line = x->line;
+        x->max_line = num - 2;
+        return NULL;
+    }
+    return str;
+}
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
     struct ini_ctx *x = user;
-    if (x->failed)
+    if (x->fail_line)
         return 1; /* keep only the first error */
     if (http_config_set(x->c, section, name, value, x->err) < 0) {
-        x->failed = true;
+        x->fail_line = x->line;
         return 0;
     }
     return 1;
@@ -191,18 +228,37 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err)
 {
-    struct ini_ctx x = {c, err, false};
-    int line = ini_parse(path, on_ini, &x);
-    if (line == -1)
-        return gh_fail(err, -ENOENT, "%s: cannot open the configuration file", path);
+    struct http_config next = *c; /* applied only when the whole file is valid */
+    struct ini_ctx x = {&next, err, NULL, 0, 0, 0, 0};
+    struct stat st;
+    int line;
+    x.f = fopen(path, "r");
+    if (x.f == NULL)
+        return gh_fail(err, -errno, "%s: cannot open the configuration file: %s", path,
+                       strerror(errno));
+    if (fstat(fileno(x.f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(x.f);
+        return gh_fail(err, -EINVAL, "%s: not a regular file", path);
+    }
+    line = ini_parse_stream(ini_read, &x, on_ini, &x);
+    fclose(x.f);
     if (line == -2)
         return gh_fail(err, -ENOMEM, "%s: out of memory", path);
+    /* the first problem in file order: a syntax error (inih's line), a refused value
+     * (ours), or a line too long */
+    if (line > 0 && (x.fail_line == 0 || line < x.fail_line))
+        gh_fail(err, -EINVAL, "not a KEY = VALUE line or a [section]");
+    else if (x.fail_line > 0)
+        line = x.fail_line;
+    if (x.long_line > 0 && (line <= 0 || x.long_line < line)) {
+        line = x.long_line;
+        gh_fail(err, -EINVAL, "line longer than %d characters", x.max_line);
+    }
     if (line > 0) {
-        if (!x.failed)
-            gh_fail(err, -EINVAL, "not a KEY = VALUE line or a [section]");
         gh_err_prefix(err, "%s:%d", path, line);
         return -EINVAL;
     }
+    *c = next;
     return 0;
 }
 

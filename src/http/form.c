@@ -43,13 +43,14 @@ static json_t *field(struct http_form *f, const char *key, bool required)
     json_t *v = f->obj ? json_object_get(f->obj, key) : NULL;
     if (f->n_seen < GH_ARRAY_LEN(f->seen))
         f->seen[f->n_seen++] = key;
+    else
+        f->overflow = true;
     if (v == NULL && required)
         http_form_error(f, key, "is required");
     return v;
 }
 
-bool http_form_string(struct http_form *f, const char *key, bool required, char *dst,
-                      size_t len)
+bool http_form_string(struct http_form *f, const char *key, bool required, char *dst, size_t len)
 {
     json_t *v = field(f, key, required);
     const char *s;
@@ -74,8 +75,7 @@ bool http_form_string(struct http_form *f, const char *key, bool required, char 
     return true;
 }
 
-bool http_form_name(struct http_form *f, const char *key, bool required, char *dst,
-                    size_t len)
+bool http_form_name(struct http_form *f, const char *key, bool required, char *dst, size_t len)
 {
     struct gh_err err = {{0}};
     char tmp[MODEL_NAME_MAX];
@@ -89,8 +89,8 @@ bool http_form_name(struct http_form *f, const char *key, bool required, char *d
     return true;
 }
 
-bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min,
-                   int64_t max, int64_t *out)
+bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min, int64_t max,
+                   int64_t *out)
 {
     json_t *v = field(f, key, required);
     json_int_t x;
@@ -102,8 +102,7 @@ bool http_form_int(struct http_form *f, const char *key, bool required, int64_t 
     }
     x = json_integer_value(v);
     if (x < min || x > max) {
-        http_form_error(f, key, "must be between %lld and %lld", (long long)min,
-                        (long long)max);
+        http_form_error(f, key, "must be between %lld and %lld", (long long)min, (long long)max);
         return false;
     }
     *out = x;
@@ -176,8 +175,7 @@ bool http_form_ref(struct http_form *f, const char *key, bool required, bool nul
         }
     } else if (json_is_string(v)) {
         if (json_string_length(v) == 0 || json_string_length(v) >= MODEL_NAME_MAX) {
-            http_form_error(f, key, "must be an id or a name of 1 to %d bytes",
-                            MODEL_NAME_MAX - 1);
+            http_form_error(f, key, "must be an id or a name of 1 to %d bytes", MODEL_NAME_MAX - 1);
             return false;
         }
         r = find(st, json_string_value(v), &id);
@@ -197,8 +195,8 @@ bool http_form_ref(struct http_form *f, const char *key, bool required, bool nul
     return true;
 }
 
-bool http_form_enum(struct http_form *f, const char *key, bool required,
-                    const struct model_enum *e, int *out)
+bool http_form_enum(struct http_form *f, const char *key, bool required, const struct model_enum *e,
+                    int *out)
 {
     json_t *v = field(f, key, required);
     struct gh_err err = {{0}};
@@ -220,8 +218,12 @@ int http_form_finish(struct http_form *f)
     const char *key;
     json_t *v;
     int r = 0;
-    if (f->obj != NULL) {
-        json_object_foreach(f->obj, key, v) {
+    if (f->overflow) /* a handler reads more fields than a form remembers: widen seen[] */
+        log_error("form of %s %s: more than %zu fields read; unknown keys not checked",
+                  f->r->method, f->r->url, GH_ARRAY_LEN(f->seen));
+    if (f->obj != NULL && !f->overflow) {
+        json_object_foreach(f->obj, key, v)
+        {
             bool known = false;
             for (size_t i = 0; i < f->n_seen && !known; i++)
                 known = strcmp(f->seen[i], key) == 0;
@@ -231,9 +233,8 @@ int http_form_finish(struct http_form *f)
     }
     if (json_array_size(f->errors) > 0) {
         size_t n = json_array_size(f->errors);
-        http_problem(f->r, 422, "validation", f->errors,
-                     "%zu field%s of the request %s not valid", n, n == 1 ? "" : "s",
-                     n == 1 ? "is" : "are");
+        http_problem(f->r, 422, "validation", f->errors, "%zu field%s of the request %s not valid",
+                     n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
         r = -EINVAL;
     } else {
         json_decref(f->errors);

@@ -41,7 +41,8 @@ struct http_config {
 
 void http_config_init(struct http_config *c);
 /* Reads an ini file (sections [server], [tls], [limits]); unknown keys and bad values are
- * errors naming file:line and the key. Values already set by flags are applied after. */
+ * errors naming file:line and the key; c changes only when the whole file is valid. Lines
+ * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);
 /* Sets one key ("server.listen", "limits.max_body", ...) from text, as the file would. */
 int http_config_set(struct http_config *c, const char *section, const char *key,
@@ -79,7 +80,8 @@ void http_route_get(size_t i, struct http_route_info *out);
 /* ---- TLS ----------------------------------------------------------------------------------- */
 
 /* Makes a self-signed certificate (ECDSA P-256, 10 years, CN and SAN `hostname`, plus
- * localhost, 127.0.0.1 and ::1) and writes cert (0644) and key (0600). */
+ * localhost, 127.0.0.1 and ::1) and writes cert (0644 less the umask; init uses 077) and
+ * key (0600). */
 int http_tls_generate(const char *cert_path, const char *key_path, const char *hostname,
                       struct gh_err *err);
 

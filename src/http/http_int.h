@@ -238,6 +238,7 @@ struct http_form {
     json_t *errors; /* array of {"field", "detail"} */
     const char *seen[48];
     size_t n_seen;
+    bool overflow; /* more fields read than seen[] holds (a handler bug; logged) */
 };
 void http_form_init(struct http_form *f, struct http_req *r);
 bool http_form_string(struct http_form *f, const char *key, bool required, char *dst,

@@ -101,16 +101,13 @@ json_t *http_json_event(const struct event *ev)
         payload = json_loads(ev->payload, 0, NULL);
     if (payload == NULL)
         payload = json_object();
-    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "offset",
-                     (json_int_t)ev->offset, "time", http_json_time(ev->time_us), "type",
-                     event_type_name(ev->type), "door_id", ref_or_null(ev->door_id),
-                     "person_id", ref_or_null(ev->person_id), "credential_id",
-                     ref_or_null(ev->credential_id), "decision",
-                     ev->decision < 0 ? json_null()
-                                      : json_string(ev->decision ? "granted" : "denied"),
-                     "reason",
-                     ev->reason < 0
-                         ? json_null()
-                         : json_string(access_reason_name((enum access_reason)ev->reason)),
-                     "payload", payload);
+    return json_pack(
+        "{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "offset", (json_int_t)ev->offset, "time",
+        http_json_time(ev->time_us), "type", event_type_name(ev->type), "door_id",
+        ref_or_null(ev->door_id), "person_id", ref_or_null(ev->person_id), "credential_id",
+        ref_or_null(ev->credential_id), "decision",
+        ev->decision < 0 ? json_null() : json_string(ev->decision ? "granted" : "denied"), "reason",
+        ev->reason < 0 ? json_null()
+                       : json_string(access_reason_name((enum access_reason)ev->reason)),
+        "payload", payload);
 }

@@ -21,16 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIVE_PAGE 64            /* events read from the store per refill */
-#define LIVE_BLOCK (16u << 10)  /* bytes libmicrohttpd asks for at most */
-#define LIVE_TEXT_MAX (1u << 20) /* a page of text, at most (64 events of <= 1 KiB payload) */
+#define LIVE_PAGE     64          /* events read from the store per refill */
+#define LIVE_BLOCK    (16u << 10) /* bytes libmicrohttpd asks for at most */
+#define LIVE_TEXT_MAX (1u << 20)  /* a page of text, at most (64 events of <= 1 KiB payload) */
 
 struct stream {
     struct http_stream_hub *hub;
     struct MHD_Connection *conn;
     struct store_event_filter filter;
-    int64_t cursor;    /* last offset sent (or skipped by the filter) */
-    uint64_t beat;     /* the hub's heartbeat count this stream has answered */
+    int64_t cursor;     /* last offset sent (or skipped by the filter) */
+    uint64_t beat;      /* the hub's heartbeat count this stream has answered */
     struct gh_buf text; /* what is ready to send */
     size_t sent;        /* bytes of text already handed to libmicrohttpd */
     bool parked;
@@ -40,8 +40,8 @@ struct stream {
 struct http_stream_hub {
     struct http_server *srv;
     pthread_mutex_t mu;
-    int64_t last;   /* newest committed offset known */
-    uint64_t beat;  /* heartbeats so far */
+    int64_t last;  /* newest committed offset known */
+    uint64_t beat; /* heartbeats so far */
     bool closing;
     struct stream *waiting;
 };
@@ -201,8 +201,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (last > s->cursor) {
             if (refill(s, last) < 0) {
-                log_error("live stream: reading events after %lld failed",
-                          (long long)s->cursor);
+                log_error("live stream: reading events after %lld failed", (long long)s->cursor);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
         } else if (beat != s->beat) {

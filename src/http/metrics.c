@@ -47,7 +47,8 @@ void http_metrics_observe(struct http_metrics *m, size_t route_index, unsigned s
     while (b < HTTP_LATENCY_BUCKETS && duration_us > latency_bounds_us[b])
         b++;
     atomic_fetch_add_explicit(&rm->latency[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&rm->latency_sum_us, (uint_fast64_t)(duration_us > 0 ? duration_us : 0),
+    atomic_fetch_add_explicit(&rm->latency_sum_us,
+                              (uint_fast64_t)(duration_us > 0 ? duration_us : 0),
                               memory_order_relaxed);
 }
 
@@ -110,8 +111,7 @@ int http_metrics_render(struct http_server *srv, struct gh_buf *out)
             r |= gh_buf_printf(out,
                                "gatehouse_http_request_duration_seconds_bucket{route=\"%s\","
                                "le=\"%g\"} %llu\n",
-                               label, (double)latency_bounds_us[b] / 1e6,
-                               (unsigned long long)cum);
+                               label, (double)latency_bounds_us[b] / 1e6, (unsigned long long)cum);
         }
         r |= gh_buf_printf(out,
                            "gatehouse_http_request_duration_seconds_bucket{route=\"%s\","

@@ -29,7 +29,9 @@ const char *http_param(struct http_req *r, const char *name)
 int http_param_id(struct http_req *r, const char *name, int64_t *out)
 {
     const char *v = http_param(r, name);
-    if (v == NULL || gh_parse_i64(v, 1, INT64_MAX, out) < 0) {
+    /* one spelling per id: digits only, no sign, no leading zero */
+    if (v == NULL || v[0] < '1' || v[0] > '9' || strspn(v, "0123456789") != strlen(v) ||
+        gh_parse_i64(v, 1, INT64_MAX, out) < 0) {
         http_problem(r, 404, "not-found", NULL, "'%s' is not an id (a positive integer)",
                      v ? v : "");
         return -ENOENT;
@@ -57,21 +59,25 @@ int http_query_add(struct http_req *r, const char *key, const char *value)
 
 static int bad_query(struct http_req *r, const char *name, const char *what)
 {
-    http_problem(r, 400, "bad-request", json_pack("[{s:s, s:s}]", "field", name, "detail", what),
-                 "query parameter '%s' %s", name, what);
+    char n[128], w[256]; /* both may quote the request, cut anywhere */
+    gh_strlcpy(n, name, sizeof(n));
+    gh_strlcpy(w, what, sizeof(w));
+    gh_utf8_mend(n);
+    gh_utf8_mend(w);
+    http_problem(r, 400, "bad-request", json_pack("[{s:s, s:s}]", "field", n, "detail", w),
+                 "query parameter '%s' %s", n, w);
     return -EINVAL;
 }
 
-int http_query_int(struct http_req *r, const char *name, int64_t min, int64_t max,
-                   int64_t *out)
+int http_query_int(struct http_req *r, const char *name, int64_t min, int64_t max, int64_t *out)
 {
     const char *v = http_query(r, name);
     char what[96];
     if (v == NULL)
         return 0;
     if (gh_parse_i64(v, min, max, out) < 0) {
-        snprintf(what, sizeof(what), "must be a whole number from %lld to %lld",
-                 (long long)min, (long long)max);
+        snprintf(what, sizeof(what), "must be a whole number from %lld to %lld", (long long)min,
+                 (long long)max);
         return bad_query(r, name, what);
     }
     return 1;
@@ -102,8 +108,7 @@ int http_query_time(struct http_req *r, const char *name, int64_t *out)
     return 1;
 }
 
-int http_query_enum(struct http_req *r, const char *name, const struct model_enum *e,
-                    int *out)
+int http_query_enum(struct http_req *r, const char *name, const struct model_enum *e, int *out)
 {
     const char *v = http_query(r, name);
     struct gh_err err = {{0}};
@@ -143,8 +148,7 @@ int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response
 static int reply_buffer(struct http_req *r, unsigned status, const char *ctype, char *text,
                         size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(text);
         return -ENOMEM;
@@ -177,8 +181,8 @@ int http_reply_empty(struct http_req *r, unsigned status)
     return http_reply_response(r, status, resp);
 }
 
-int http_reply_text(struct http_req *r, unsigned status, const char *content_type,
-                    const char *text, size_t len)
+int http_reply_text(struct http_req *r, unsigned status, const char *content_type, const char *text,
+                    size_t len)
 {
     char *copy = xmalloc(len + 1);
     memcpy(copy, text, len);
@@ -189,18 +193,30 @@ int http_reply_text(struct http_req *r, unsigned status, const char *content_typ
 static const char *status_title(unsigned status)
 {
     switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 409: return "Conflict";
-    case 413: return "Content too large";
-    case 415: return "Unsupported media type";
-    case 422: return "Unprocessable content";
-    case 429: return "Too many requests";
-    case 503: return "Service unavailable";
-    default: return status >= 500 ? "Internal server error" : "Error";
+    case 400:
+        return "Bad request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not found";
+    case 405:
+        return "Method not allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content too large";
+    case 415:
+        return "Unsupported media type";
+    case 422:
+        return "Unprocessable content";
+    case 429:
+        return "Too many requests";
+    case 503:
+        return "Service unavailable";
+    default:
+        return status >= 500 ? "Internal server error" : "Error";
     }
 }
 
@@ -287,8 +303,8 @@ void http_write_rollback(struct http_req *r)
         store_rollback(st);
 }
 
-int http_log_event(struct http_req *r, enum event_type type, int64_t door_id,
-                   int64_t person_id, int64_t cred_id, json_t *payload)
+int http_log_event(struct http_req *r, enum event_type type, int64_t door_id, int64_t person_id,
+                   int64_t cred_id, json_t *payload)
 {
     struct event ev;
     int rc;

@@ -105,10 +105,13 @@ int http_route_match(const char *method, const char *path, char *scratch, size_t
             return (int)r;
         }
         found = -EPERM;
-        if (used < allow_len &&
-            gh_snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
-                        http_routes[r].method) == 0)
-            used += strlen(allow + used);
+        if (used < allow_len) {
+            if (gh_snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
+                            http_routes[r].method) == 0)
+                used += strlen(allow + used);
+            else
+                allow[used] = '\0'; /* no cut method names: the list ends before it */
+        }
     }
     return found;
 }

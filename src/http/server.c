@@ -84,8 +84,7 @@ static void deadline_after(struct timespec *ts, int ms)
     }
 }
 
-int http_policy_wait(struct http_server *srv, int64_t version, int timeout_ms,
-                     struct gh_err *err)
+int http_policy_wait(struct http_server *srv, int64_t version, int timeout_ms, struct gh_err *err)
 {
     struct timespec ts;
     int r = 0;
@@ -281,12 +280,14 @@ static int begin_request(struct http_req *r)
                                &r->n_params, allow, sizeof(allow));
     if (idx == -EPERM) {
         http_reply_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-        return http_problem(r, 405, "method-not-allowed", NULL, "%s is not allowed on %s (allowed: %s)",
-                            r->method, r->url, allow), -EPERM;
+        return http_problem(r, 405, "method-not-allowed", NULL,
+                            "%s is not allowed on %s (allowed: %s)", r->method, r->url, allow),
+               -EPERM;
     }
     if (idx < 0)
         return http_problem(r, 404, "not-found", NULL, "there is no route %s %s", r->method,
-                            r->url), -ENOENT;
+                            r->url),
+               -ENOENT;
     r->route = &http_routes[idx];
     r->route_index = (size_t)idx;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, on_query_arg, r);
@@ -297,8 +298,8 @@ static int begin_request(struct http_req *r)
     if (authorize(r) < 0)
         return -EACCES;
 
-    r->body_max = (r->route->flags & HTTP_ROUTE_CSV_BODY) ? r->srv->cfg.max_upload
-                                                          : r->srv->cfg.max_body;
+    r->body_max =
+        (r->route->flags & HTTP_ROUTE_CSV_BODY) ? r->srv->cfg.max_upload : r->srv->cfg.max_body;
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         uint64_t n;
@@ -321,8 +322,7 @@ static void run_handler(struct http_req *r)
     struct gh_err err = {{0}};
     int rc;
     if (r->body_too_large) {
-        http_problem(r, 413, "too-large", NULL, "the body is larger than %zu bytes",
-                     r->body_max);
+        http_problem(r, 413, "too-large", NULL, "the body is larger than %zu bytes", r->body_max);
         return;
     }
     /* the type is checked once there is a body: an action (lockdown) may have none */
@@ -384,9 +384,8 @@ static enum MHD_Result queue_reply(struct http_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct http_server *srv = cls;
     struct http_req *r = *con_cls;
@@ -473,8 +472,8 @@ GH_PRINTF(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ------------------------------------------------------------------------- */
 
-static int bind_address(const struct http_config *c, struct sockaddr_storage *ss,
-                        bool *v6, struct gh_err *err)
+static int bind_address(const struct http_config *c, struct sockaddr_storage *ss, bool *v6,
+                        struct gh_err *err)
 {
     memset(ss, 0, sizeof(*ss));
     *v6 = false;
@@ -493,8 +492,8 @@ static int bind_address(const struct http_config *c, struct sockaddr_storage *ss
 }
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers only. */
-#define TLS_PRIORITIES                                                                     \
-    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
+#define TLS_PRIORITIES                                                                             \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"         \
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
 
 struct tls_mem {
@@ -506,8 +505,8 @@ struct tls_mem {
 static int start_daemon(struct http_server *srv, struct tls_mem *tls, struct gh_err *err)
 {
     struct sockaddr_storage ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
     bool v6;
     int r;
@@ -526,17 +525,13 @@ static int start_daemon(struct http_server *srv, struct tls_mem *tls, struct gh_
             {MHD_OPTION_END, 0, NULL}};
         struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
         srv->mhd = MHD_start_daemon(
-            flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
-            MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections,
-            MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.request_timeout_s,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->cfg.max_header + (size_t)(16u << 10),
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-            MHD_OPTION_ARRAY, srv->cfg.plain_http ? none : tls_opts,
-            MHD_OPTION_END);
+            flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
+            MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+            srv->cfg.request_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            srv->cfg.max_header + (size_t)(16u << 10), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+            srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+            MHD_OPTION_ARRAY, srv->cfg.plain_http ? none : tls_opts, MHD_OPTION_END);
     }
     if (srv->mhd == NULL)
         return gh_fail(err, -EADDRINUSE,

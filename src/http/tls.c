@@ -45,13 +45,13 @@ static int write_new_file(const char *path, const void *data, size_t len, mode_t
     return 0;
 }
 
-#define GT(call, what)                                                                     \
-    do {                                                                                   \
-        int gt_rc = (call);                                                                \
-        if (gt_rc < 0) {                                                                   \
-            r = gh_fail(err, -EIO, "%s: %s", what, gnutls_strerror(gt_rc));               \
-            goto out;                                                                      \
-        }                                                                                  \
+#define GT(call, what)                                                                             \
+    do {                                                                                           \
+        int gt_rc = (call);                                                                        \
+        if (gt_rc < 0) {                                                                           \
+            r = gh_fail(err, -EIO, "%s: %s", what, gnutls_strerror(gt_rc));                        \
+            goto out;                                                                              \
+        }                                                                                          \
     } while (0)
 
 int http_tls_generate(const char *cert_path, const char *key_path, const char *hostname,
@@ -81,8 +81,7 @@ int http_tls_generate(const char *cert_path, const char *key_path, const char *h
     GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, hostname,
                                      (unsigned)strlen(hostname)),
        "common name");
-    GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "gatehouse",
-                                     9),
+    GT(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "gatehouse", 9),
        "organization");
     GT(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, hostname,
                                             (unsigned)strlen(hostname), GNUTLS_FSAN_APPEND),
@@ -161,8 +160,7 @@ int http_tls_check_pair(const char *cert_path, const char *key_path, struct gh_e
     if (gnutls_x509_crt_get_key_id(crt, 0, id1, &n1) < 0 ||
         gnutls_x509_privkey_get_key_id(key, 0, id2, &n2) < 0 || n1 != n2 ||
         memcmp(id1, id2, n1) != 0) {
-        r = gh_fail(err, -EINVAL, "the certificate %s is not for the key %s", cert_path,
-                    key_path);
+        r = gh_fail(err, -EINVAL, "the certificate %s is not for the key %s", cert_path, key_path);
         goto out;
     }
     if (gnutls_x509_crt_get_expiration_time(crt) < time(NULL))
