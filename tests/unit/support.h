@@ -1,11 +1,16 @@
 /*
  * support.h: helpers shared by the unit tests (each test file is its own program, so these
- * are static inline): removing a temporary directory the tests made.
+ * are static inline): removing a temporary directory the tests made, a fresh store in a
+ * temporary directory, and OK() for calls that must return 0. Include it after <cmocka.h>.
  */
 #ifndef GH_TEST_SUPPORT_H
 #define GH_TEST_SUPPORT_H
 
 #include "base/base.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <dirent.h>
 #include <string.h>
@@ -27,6 +32,46 @@ static inline void rm_tree(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* A call that must return 0; otherwise the test fails naming the line and the code. */
+#define OK(expr)                                                                                   \
+    do {                                                                                           \
+        int r_ = (expr);                                                                           \
+        if (r_ != 0)                                                                               \
+            fail_msg("line %d: %s: %d (%s)", __LINE__, #expr, r_, gh_strerror(r_));                \
+    } while (0)
+
+/* A temporary directory (/tmp/gh_TAG_XXXXXX) holding a new database opened with
+ * STORE_CREATE: the usual unit-test fixture. */
+struct temp_store {
+    char dir[64];
+    char path[128];
+    struct store *st;
+};
+
+static inline int temp_store_open(struct temp_store *t, const char *tag)
+{
+    struct gh_err err = {{0}};
+    int r;
+    if (gh_snprintf(t->dir, sizeof(t->dir), "/tmp/gh_%s_XXXXXX", tag) < 0 ||
+        mkdtemp(t->dir) == NULL)
+        return -1;
+    gh_snprintf(t->path, sizeof(t->path), "%s/gatehouse.db", t->dir);
+    r = store_open(t->path, STORE_CREATE, &t->st, &err);
+    if (r != 0) {
+        fprintf(stderr, "store_open: %d %s\n", r, err.msg);
+        rm_tree(t->dir);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void temp_store_close(struct temp_store *t)
+{
+    store_close(t->st);
+    t->st = NULL;
+    rm_tree(t->dir);
 }
 
 #endif

@@ -61,8 +61,7 @@ struct fx {
     int64_t alice, alice_card;
 };
 
-
-#define OK(expr)                                                                                   \
+#define OK_E(expr) /* OK() that also prints err.msg */                                             \
     do {                                                                                           \
         int r_ = (expr);                                                                           \
         if (r_ != 0)                                                                               \
@@ -76,7 +75,7 @@ static int64_t add_area(struct fx *f, const char *name, int64_t parent)
     a.site_id = f->site;
     a.parent_id = parent;
     gh_strlcpy(a.name, name, sizeof(a.name));
-    OK(store_area_insert(f->st, &a, &err));
+    OK_E(store_area_insert(f->st, &a, &err));
     return a.id;
 }
 
@@ -95,7 +94,7 @@ static int64_t add_door(struct fx *f, const char *name, int64_t from, int64_t to
     d.held_open_s = 30;
     d.has_entry_reader = true;
     d.has_exit_reader = exit_reader;
-    OK(store_door_insert(f->st, &d, &err));
+    OK_E(store_door_insert(f->st, &d, &err));
     return d.id;
 }
 
@@ -109,7 +108,7 @@ static int64_t add_schedule(struct fx *f, const char *name, int64_t cal, int n,
     s.n_intervals = n;
     for (int i = 0; i < n; i++)
         s.intervals[i] = iv[i];
-    OK(store_schedule_insert(f->st, &s, &err));
+    OK_E(store_schedule_insert(f->st, &s, &err));
     return s.id;
 }
 
@@ -118,14 +117,14 @@ static int64_t add_level(struct fx *f, const char *name)
     struct access_level l = {0};
     struct gh_err err = {{0}};
     gh_strlcpy(l.name, name, sizeof(l.name));
-    OK(store_level_insert(f->st, &l, &err));
+    OK_E(store_level_insert(f->st, &l, &err));
     return l.id;
 }
 
 static void level_door(struct fx *f, int64_t level, int64_t door, int64_t sched)
 {
     struct gh_err err = {{0}};
-    OK(store_level_door_set(f->st, &(struct level_door){level, door, sched}, &err));
+    OK_E(store_level_door_set(f->st, &(struct level_door){level, door, sched}, &err));
 }
 
 static int64_t add_person(struct fx *f, const char *emp, enum person_kind kind)
@@ -139,7 +138,7 @@ static int64_t add_person(struct fx *f, const char *emp, enum person_kind kind)
     p.status = PERSON_ACTIVE;
     p.valid_from = GH_TIME_MIN;
     p.valid_until = GH_TIME_MAX;
-    OK(store_person_insert(f->st, &p, &err));
+    OK_E(store_person_insert(f->st, &p, &err));
     return p.id;
 }
 
@@ -155,11 +154,11 @@ static int64_t add_card(struct fx *f, int64_t person, uint64_t number, const cha
     c.status = CRED_ACTIVE;
     c.valid_from = GH_TIME_MIN;
     c.valid_until = GH_TIME_MAX;
-    OK(store_credential_insert(f->st, &c, &err));
+    OK_E(store_credential_insert(f->st, &c, &err));
     if (pin != NULL) {
         access_pin_hash(site_key, c.id, pin, c.pin_hash);
         c.has_pin = true;
-        OK(store_credential_update(f->st, &c, &err));
+        OK_E(store_credential_update(f->st, &c, &err));
     }
     return c.id;
 }
@@ -168,7 +167,7 @@ static void assign(struct fx *f, int64_t person, int64_t level, int64_t expires)
 {
     struct assignment a = {0, person, level, expires};
     struct gh_err err = {{0}};
-    OK(store_assignment_set(f->st, &a, &err));
+    OK_E(store_assignment_set(f->st, &a, &err));
 }
 
 /* An employee with a card and the given level (no PIN). */
@@ -203,25 +202,25 @@ static int setup(void **state)
         return -1;
     }
     gh_snprintf(f->path, sizeof(f->path), "%s/gatehouse.db", f->dir);
-    OK(store_open(f->path, STORE_CREATE, &f->st, &err));
-    OK(tz_load("Europe/Berlin", &f->tz, &err));
+    OK_E(store_open(f->path, STORE_CREATE, &f->st, &err));
+    OK_E(tz_load("Europe/Berlin", &f->tz, &err));
 
-    OK(store_begin_write(f->st));
+    OK_E(store_begin_write(f->st));
     gh_strlcpy(s.name, "HQ", sizeof(s.name));
     gh_strlcpy(s.timezone, "Europe/Berlin", sizeof(s.timezone));
-    OK(store_site_insert(f->st, &s, &err));
+    OK_E(store_site_insert(f->st, &s, &err));
     f->site = s.id;
     f->outside = add_area(f, "Outside", 0);
     f->lobby = add_area(f, "Lobby", 0);
     f->lab = add_area(f, "Lab", f->lobby);
 
     gh_strlcpy(cal.name, "DE", sizeof(cal.name));
-    OK(store_calendar_insert(f->st, &cal, &err));
+    OK_E(store_calendar_insert(f->st, &cal, &err));
     f->cal = cal.id;
     h.calendar_id = cal.id;
     h.day = gh_days_from_civil(2026, 5, 1); /* a Friday */
     gh_strlcpy(h.name, "Tag der Arbeit", sizeof(h.name));
-    OK(store_holiday_insert(f->st, &h, &err));
+    OK_E(store_holiday_insert(f->st, &h, &err));
 
     f->s_always = add_schedule(f, "Always", 0, 1, &always);
     f->s_office = add_schedule(f, "Office", f->cal, 1, &office);
@@ -246,7 +245,7 @@ static int setup(void **state)
     f->alice = add_person(f, "E0001", PERSON_EMPLOYEE);
     f->alice_card = add_card(f, f->alice, ALICE_NUM, "1234");
     assign(f, f->alice, f->staff, GH_TIME_MAX);
-    OK(store_commit(f->st));
+    OK_E(store_commit(f->st));
     *state = f;
     return 0;
 }
@@ -267,7 +266,7 @@ static struct access_snapshot *compile(struct fx *f)
 {
     struct access_snapshot *snap = NULL;
     struct gh_err err = {{0}};
-    OK(access_compile(f->st, site_key, &snap, &err));
+    OK_E(access_compile(f->st, site_key, &snap, &err));
     assert_non_null(snap);
     assert_int_equal(access_snapshot_version(snap), store_policy_version(f->st));
     return snap;
@@ -309,7 +308,7 @@ static void raw_bits(uint64_t number, struct access_presented *p)
     struct gh_err err = {{0}};
     memset(p, 0, sizeof(*p));
     p->raw = true;
-    OK(wiegand_encode(&card, p->bits, &p->nbits, &err));
+    OK_E(wiegand_encode(&card, p->bits, &p->nbits, &err));
     assert_int_equal(p->nbits, 26);
 }
 
@@ -419,9 +418,9 @@ static void update_cred_status(struct fx *f, int64_t id, enum cred_status status
 {
     struct credential c;
     struct gh_err err = {{0}};
-    OK(store_credential_get(f->st, id, &c));
+    OK_E(store_credential_get(f->st, id, &c));
     c.status = status;
-    OK(store_credential_update(f->st, &c, &err));
+    OK_E(store_credential_update(f->st, &c, &err));
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -556,10 +555,10 @@ static void test_credential_status(void **state)
     access_snapshot_free(snap);
 
     /* active, but valid_until passed (exclusive) */
-    OK(store_credential_get(f->st, f->alice_card, &c));
+    OK_E(store_credential_get(f->st, f->alice_card, &c));
     c.status = CRED_ACTIVE;
     c.valid_until = t;
-    OK(store_credential_update(f->st, &c, &err));
+    OK_E(store_credential_update(f->st, &c, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_CREDENTIAL_EXPIRED);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t - 1, REASON_GRANTED);
@@ -568,7 +567,7 @@ static void test_credential_status(void **state)
     /* not valid yet (valid_from inclusive) */
     c.valid_until = GH_TIME_MAX;
     c.valid_from = t + 1;
-    OK(store_credential_update(f->st, &c, &err));
+    OK_E(store_credential_update(f->st, &c, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_CREDENTIAL_NOT_YET_VALID);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t + 1, REASON_GRANTED);
@@ -585,10 +584,10 @@ static void test_person_inactive(void **state)
     struct person p;
     struct gh_err err = {{0}};
 
-    OK(store_person_get(f->st, f->alice, &p));
+    OK_E(store_person_get(f->st, f->alice, &p));
     for (size_t i = 0; i < GH_ARRAY_LEN(statuses); i++) {
         p.status = statuses[i];
-        OK(store_person_update(f->st, &p, &err));
+        OK_E(store_person_update(f->st, &p, &err));
         snap = compile(f);
         EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_PERSON_INACTIVE);
         access_snapshot_free(snap);
@@ -596,7 +595,7 @@ static void test_person_inactive(void **state)
 
     p.status = PERSON_ACTIVE;
     p.valid_from = t + MINUTE;
-    OK(store_person_update(f->st, &p, &err));
+    OK_E(store_person_update(f->st, &p, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_PERSON_INACTIVE);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t + MINUTE, REASON_GRANTED);
@@ -604,7 +603,7 @@ static void test_person_inactive(void **state)
 
     p.valid_from = GH_TIME_MIN;
     p.valid_until = t;
-    OK(store_person_update(f->st, &p, &err));
+    OK_E(store_person_update(f->st, &p, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_PERSON_INACTIVE);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t - 1, REASON_GRANTED);
@@ -636,7 +635,7 @@ static void test_no_access_level(void **state)
     access_snapshot_free(snap);
 
     /* the level loses the door */
-    OK(store_level_door_remove(f->st, f->staff, f->main_door));
+    OK_E(store_level_door_remove(f->st, f->staff, f->main_door));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_NO_ACCESS_LEVEL);
     access_snapshot_free(snap);
@@ -771,10 +770,10 @@ static void test_dst_spring_forward(void **state)
     {
         struct schedule s;
         struct gh_err err = {{0}};
-        OK(store_schedule_get(f->st, f->s_dst, &s));
+        OK_E(store_schedule_get(f->st, f->s_dst, &s));
         s.intervals[0].start_min = HM(1, 0);
         s.intervals[0].end_min = HM(4, 0);
-        OK(store_schedule_update(f->st, &s, &err));
+        OK_E(store_schedule_update(f->st, &s, &err));
     }
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, utc(2026, 3, 29, 0, 30), REASON_GRANTED);
@@ -829,9 +828,9 @@ static void test_locked_down(void **state)
     struct access_request rq;
 
     /* the door itself */
-    OK(store_door_get(f->st, f->main_door, &d));
+    OK_E(store_door_get(f->st, f->main_door, &d));
     d.mode = DOOR_LOCKED_DOWN;
-    OK(store_door_update(f->st, &d, &err));
+    OK_E(store_door_update(f->st, &d, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_DOOR_LOCKED_DOWN);
     EXPECT_CARD(snap, f->reception, ALICE_NUM, t, REASON_GRANTED);
@@ -839,12 +838,12 @@ static void test_locked_down(void **state)
     EXPECT_CARD(snap, f->main_door, 9999, t, REASON_UNKNOWN_CREDENTIAL);
     access_snapshot_free(snap);
     d.mode = DOOR_CARD;
-    OK(store_door_update(f->st, &d, &err));
+    OK_E(store_door_update(f->st, &d, &err));
 
     /* the Lab alone: doors into it are locked, Main is not (no upward propagation) */
-    OK(store_area_get(f->st, f->lab, &a));
+    OK_E(store_area_get(f->st, f->lab, &a));
     a.locked_down = true;
-    OK(store_area_update(f->st, &a, &err));
+    OK_E(store_area_update(f->st, &a, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->fire_door, ALICE_NUM, t, REASON_DOOR_LOCKED_DOWN);
     rq = card_req(f->lab_door, DIR_ENTRY, ALICE_NUM, t);
@@ -855,13 +854,13 @@ static void test_locked_down(void **state)
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_GRANTED);
     access_snapshot_free(snap);
     a.locked_down = false;
-    OK(store_area_update(f->st, &a, &err));
+    OK_E(store_area_update(f->st, &a, &err));
 
     /* the Lobby, the Lab's parent: the Fire door (Outside -> Lab) does not touch the Lobby
      * but is locked through the Lab's inherited lockdown */
-    OK(store_area_get(f->st, f->lobby, &a));
+    OK_E(store_area_get(f->st, f->lobby, &a));
     a.locked_down = true;
-    OK(store_area_update(f->st, &a, &err));
+    OK_E(store_area_update(f->st, &a, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->fire_door, ALICE_NUM, t, REASON_DOOR_LOCKED_DOWN);
     EXPECT_CARD(snap, f->main_door, ALICE_NUM, t, REASON_DOOR_LOCKED_DOWN);
@@ -871,7 +870,7 @@ static void test_locked_down(void **state)
 
     /* released: all fine again */
     a.locked_down = false;
-    OK(store_area_update(f->st, &a, &err));
+    OK_E(store_area_update(f->st, &a, &err));
     snap = compile(f);
     EXPECT_CARD(snap, f->fire_door, ALICE_NUM, t, REASON_GRANTED);
     access_snapshot_free(snap);
@@ -953,11 +952,11 @@ static void test_pin(void **state)
     {
         struct credential alice, other;
         struct gh_err err = {{0}};
-        OK(store_credential_get(f->st, f->alice_card, &alice));
-        OK(store_credential_find(f->st, CRED_FMT_H10301, FAC, 6006, &other));
+        OK_E(store_credential_get(f->st, f->alice_card, &alice));
+        OK_E(store_credential_find(f->st, CRED_FMT_H10301, FAC, 6006, &other));
         other.has_pin = true;
         memcpy(other.pin_hash, alice.pin_hash, sizeof(other.pin_hash));
-        OK(store_credential_update(f->st, &other, &err));
+        OK_E(store_credential_update(f->st, &other, &err));
         snap = compile(f);
         CHECK(snap, NULL, &rq, REASON_PIN_INCORRECT);
         access_snapshot_free(snap);
@@ -967,7 +966,7 @@ static void test_pin(void **state)
     {
         struct gh_err err = {{0}};
         snap = NULL;
-        OK(access_compile(f->st, NULL, &snap, &err));
+        OK_E(access_compile(f->st, NULL, &snap, &err));
         rq = card_req(f->lab_door, DIR_ENTRY, ALICE_NUM, t);
         rq.pin = "1234";
         CHECK(snap, NULL, &rq, REASON_PIN_INCORRECT);
@@ -980,7 +979,7 @@ static void test_pin(void **state)
         memcpy(other, site_key, sizeof(other));
         other[0] ^= 1;
         snap = NULL;
-        OK(access_compile(f->st, other, &snap, &err));
+        OK_E(access_compile(f->st, other, &snap, &err));
         CHECK(snap, NULL, &rq, REASON_PIN_INCORRECT);
         access_snapshot_free(snap);
     }
@@ -990,9 +989,9 @@ static void set_apb(struct fx *f, int64_t area, enum apb_mode mode)
 {
     struct area a;
     struct gh_err err = {{0}};
-    OK(store_area_get(f->st, area, &a));
+    OK_E(store_area_get(f->st, area, &a));
     a.apb = mode;
-    OK(store_area_update(f->st, &a, &err));
+    OK_E(store_area_update(f->st, &a, &err));
 }
 
 static void test_antipassback_hard(void **state)
@@ -1098,9 +1097,9 @@ static void test_escort(void **state)
     int64_t lv = add_level(f, "Visitor");
     int64_t vic;
 
-    OK(store_door_get(f->st, f->main_door, &d));
+    OK_E(store_door_get(f->st, f->main_door, &d));
     d.escort_required = true;
-    OK(store_door_update(f->st, &d, &err));
+    OK_E(store_door_update(f->st, &d, &err));
     level_door(f, lv, f->main_door, f->s_office);
     vic = add_holder(f, "V0001", PERSON_VISITOR, 7001, lv);
     add_holder(f, "V0002", PERSON_VISITOR, 7002, lv);
@@ -1296,8 +1295,8 @@ static void test_decide_batch_matches_single(void **state)
     snap = compile(f);
     for (int i = 0; i < N; i++) {
         uint64_t number = i % 7 == 3 ? 999u : ALICE_NUM; /* 999: not enrolled */
-        reqs[i] = card_req(i % 5 == 4 ? f->lab_door : f->main_door,
-                           i % 2 ? DIR_EXIT : DIR_ENTRY, number, t + i * MINUTE);
+        reqs[i] = card_req(i % 5 == 4 ? f->lab_door : f->main_door, i % 2 ? DIR_EXIT : DIR_ENTRY,
+                           number, t + i * MINUTE);
         if (i % 3 == 0)
             reqs[i].direction = DIR_ENTRY; /* entering twice in a row: passback */
         if (i % 11 == 5)
@@ -1307,7 +1306,7 @@ static void test_decide_batch_matches_single(void **state)
     ss = access_state_new(snap);
     assert_int_equal(access_decide_batch(snap, sb, reqs, N, batch), 0);
     for (int i = 0; i < N; i++) {
-        OK(access_decide(snap, ss, &reqs[i], &one, NULL));
+        OK_E(access_decide(snap, ss, &reqs[i], &one, NULL));
         access_state_commit(ss, snap, &one);
         assert_int_equal(batch[i].granted, one.granted);
         assert_int_equal(batch[i].reason, one.reason);
@@ -1360,7 +1359,7 @@ static void test_antipassback_nested_and_stale_state(void **state)
     snap2 = compile(f);
     assert_true(access_snapshot_version(snap2) != access_snapshot_version(snap));
     res = CHECK(snap2, st, &in, REASON_GRANTED);
-    access_state_commit(st, snap2, &res); /* not recorded either */
+    access_state_commit(st, snap2, &res);      /* not recorded either */
     CHECK(snap, st, &in, REASON_ANTIPASSBACK); /* still as the first snapshot left it */
     access_state_free(st);
     access_snapshot_free(snap2);
@@ -1410,8 +1409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_slots_return_on_thread_exit),
         cmocka_unit_test(test_engine_two_engines_one_thread),
-        cmocka_unit_test_setup_teardown(test_antipassback_nested_and_stale_state, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_antipassback_nested_and_stale_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decide_batch_matches_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_granted_and_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_door, setup, teardown),

@@ -38,29 +38,14 @@
 /* ---- fixture: a temp dir with a fresh database ---------------------------------------- */
 
 struct fx {
-    char dir[64];
-    char path[128];
-    struct store *st;
+    struct temp_store t;
     int64_t now; /* the injected clock */
 };
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    struct gh_err err = {{0}};
-    int r;
-    if (f == NULL)
-        return -1;
-    gh_strlcpy(f->dir, "/tmp/gh_token_XXXXXX", sizeof(f->dir));
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    gh_snprintf(f->path, sizeof(f->path), "%s/gatehouse.db", f->dir);
-    r = store_open(f->path, STORE_CREATE, &f->st, &err);
-    if (r != 0) {
-        fprintf(stderr, "store_open: %d %s\n", r, err.msg);
-        rm_tree(f->dir);
+    if (f == NULL || temp_store_open(&f->t, "token") < 0) {
         free(f);
         return -1;
     }
@@ -72,20 +57,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    store_close(f->st);
-    rm_tree(f->dir);
+    temp_store_close(&f->t);
     free(f);
     return 0;
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-#define OK(expr)                                                                                   \
-    do {                                                                                           \
-        int r_ = (expr);                                                                           \
-        if (r_ != 0)                                                                               \
-            fail_msg("line %d: %s: %d (%s)", __LINE__, #expr, r_, gh_strerror(r_));                \
-    } while (0)
 
 /* Creates a token; fails the test if that fails. */
 static struct api_token make_token(struct fx *f, const char *name, const char *scope,
@@ -95,7 +72,8 @@ static struct api_token make_token(struct fx *f, const char *name, const char *s
     struct gh_err err = {{0}};
     int r;
     memset(&row, 0, sizeof(row));
-    r = identity_token_create(f->st, name, scope, expires_us, tok, IDENTITY_TOKEN_LEN, &row, &err);
+    r = identity_token_create(f->t.st, name, scope, expires_us, tok, IDENTITY_TOKEN_LEN, &row,
+                              &err);
     if (r != 0)
         fail_msg("token create '%s': %d %s", name, r, err.msg);
     return row;
@@ -223,9 +201,9 @@ static void refused(struct identity_token_cache *cache, struct store *st, const 
     assert_anonymous(&c);
 }
 #define REFUSED(header, now, needle, tok)                                                          \
-    refused(NULL, f->st, (header), (now), (needle), (tok), __LINE__)
+    refused(NULL, f->t.st, (header), (now), (needle), (tok), __LINE__)
 #define REFUSED_CACHED(cache, header, now, needle)                                                 \
-    refused((cache), f->st, (header), (now), (needle), NULL, __LINE__)
+    refused((cache), f->t.st, (header), (now), (needle), NULL, __LINE__)
 
 /* Checks an authentication that must succeed and returns the caller. */
 static struct identity_caller accepted(struct identity_token_cache *cache, struct store *st,
@@ -240,8 +218,8 @@ static struct identity_caller accepted(struct identity_token_cache *cache, struc
         fail_msg("line %d: got %d (%s); message '%s'", line, r, gh_strerror(r), err.msg);
     return c;
 }
-#define ACCEPTED(header, now)               accepted(NULL, f->st, (header), (now), __LINE__)
-#define ACCEPTED_CACHED(cache, header, now) accepted((cache), f->st, (header), (now), __LINE__)
+#define ACCEPTED(header, now)               accepted(NULL, f->t.st, (header), (now), __LINE__)
+#define ACCEPTED_CACHED(cache, header, now) accepted((cache), f->t.st, (header), (now), __LINE__)
 
 /* ---- creating tokens -------------------------------------------------------------------- */
 
@@ -257,7 +235,7 @@ static void test_create_format(void **state)
 
     memset(out, 'X', sizeof(out));
     memset(&row, 0, sizeof(row));
-    OK(identity_token_create(f->st, "ci-export", "events.export, events.read", GH_TIME_MAX, out,
+    OK(identity_token_create(f->t.st, "ci-export", "events.export, events.read", GH_TIME_MAX, out,
                              sizeof(out), &row, &err));
     after = gh_now_us();
 
@@ -296,7 +274,7 @@ static void test_create_format(void **state)
 
     /* the store has the same row, by name and by hash */
     memset(&got, 0, sizeof(got));
-    OK(store_token_find(f->st, "ci-export", &got));
+    OK(store_token_find(f->t.st, "ci-export", &got));
     assert_int_equal(got.id, row.id);
     assert_string_equal(got.hash_hex, hex);
     assert_string_equal(got.scopes, "events.read events.export");
@@ -304,15 +282,15 @@ static void test_create_format(void **state)
     assert_int_equal(got.created_us, row.created_us);
     assert_int_equal(got.revoked_us, 0);
     memset(&got, 0, sizeof(got));
-    OK(store_token_by_hash(f->st, hex, &got));
+    OK(store_token_by_hash(f->t.st, hex, &got));
     assert_int_equal(got.id, row.id);
-    assert_int_equal(count_tokens(f->st), 1);
+    assert_int_equal(count_tokens(f->t.st), 1);
 
     /* a finite expiry is kept as given */
     {
         char tok[IDENTITY_TOKEN_LEN];
         struct api_token r2 = make_token(f, "short-lived", "metrics.read", f->now + 3600 * US, tok);
-        OK(store_token_find(f->st, "short-lived", &got));
+        OK(store_token_find(f->t.st, "short-lived", &got));
         assert_int_equal(got.expires_us, f->now + 3600 * US);
         assert_int_equal(r2.expires_us, f->now + 3600 * US);
         assert_true(r2.id > row.id);
@@ -321,9 +299,10 @@ static void test_create_format(void **state)
     /* row may be NULL */
     {
         char tok[IDENTITY_TOKEN_LEN];
-        OK(identity_token_create(f->st, "no-row", "*", GH_TIME_MAX, tok, sizeof(tok), NULL, &err));
+        OK(identity_token_create(f->t.st, "no-row", "*", GH_TIME_MAX, tok, sizeof(tok), NULL,
+                                 &err));
         assert_int_equal(strlen(tok), IDENTITY_TOKEN_LEN - 1);
-        OK(store_token_find(f->st, "no-row", &got));
+        OK(store_token_find(f->t.st, "no-row", &got));
         assert_string_equal(got.scopes, "sites.read sites.write doors.read doors.write "
                                         "doors.control schedules.read schedules.write "
                                         "levels.read levels.write people.read people.write "
@@ -343,20 +322,20 @@ static void test_stored_only_as_hash(void **state)
     make_token(f, "secret-keeper", "doors.read", GH_TIME_MAX, tok);
 
     /* nowhere in the row the store gives back */
-    OK(store_token_find(f->st, "secret-keeper", &got));
+    OK(store_token_find(f->t.st, "secret-keeper", &got));
     assert_null(strstr(got.hash_hex, tok + PREFIX_LEN));
     assert_null(strstr(got.name, tok + PREFIX_LEN));
     assert_null(strstr(got.scopes, tok + PREFIX_LEN));
     /* nor in any column (looking for the random part, which is all of its secret) */
-    assert_false(any_column_contains(f->path, tok + PREFIX_LEN));
-    assert_false(any_column_contains(f->path, tok));
+    assert_false(any_column_contains(f->t.path, tok + PREFIX_LEN));
+    assert_false(any_column_contains(f->t.path, tok));
     /* nor anywhere in the database files, however SQLite laid them out */
-    gh_snprintf(wal, sizeof(wal), "%s-wal", f->path);
-    assert_false(file_contains(f->path, tok + PREFIX_LEN, BODY_LEN));
+    gh_snprintf(wal, sizeof(wal), "%s-wal", f->t.path);
+    assert_false(file_contains(f->t.path, tok + PREFIX_LEN, BODY_LEN));
     assert_false(file_contains(wal, tok + PREFIX_LEN, BODY_LEN));
     /* ... while the hash is there (so the search would have found a token) */
-    assert_true(any_column_contains(f->path, got.hash_hex));
-    assert_true(file_contains(f->path, got.hash_hex, 64) || file_contains(wal, got.hash_hex, 64));
+    assert_true(any_column_contains(f->t.path, got.hash_hex));
+    assert_true(file_contains(f->t.path, got.hash_hex, 64) || file_contains(wal, got.hash_hex, 64));
 }
 
 static void test_create_fresh_secrets(void **state)
@@ -414,7 +393,7 @@ static void test_create_refused(void **state)
     };
 
     make_token(f, "taken", "events.read", GH_TIME_MAX, first);
-    assert_int_equal(count_tokens(f->st), 1);
+    assert_int_equal(count_tokens(f->t.st), 1);
     memset(sentinel, 'S', sizeof(sentinel));
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -422,7 +401,7 @@ static void test_create_refused(void **state)
         memset(&err, 0, sizeof(err));
         memset(&row, 0x5a, sizeof(row));
         memcpy(out, sentinel, sizeof(out));
-        r = identity_token_create(f->st, bad[i].name, bad[i].scope, GH_TIME_MAX, out, bad[i].len,
+        r = identity_token_create(f->t.st, bad[i].name, bad[i].scope, GH_TIME_MAX, out, bad[i].len,
                                   &row, &err);
         if (r != bad[i].code)
             fail_msg("case %zu: got %d (%s), want %d; message '%s'", i, r, gh_strerror(r),
@@ -430,7 +409,7 @@ static void test_create_refused(void **state)
         if (strstr(err.msg, bad[i].needle) == NULL)
             fail_msg("case %zu: message '%s' does not mention '%s'", i, err.msg, bad[i].needle);
         /* nothing stored, the row untouched, and no usable secret left in out */
-        assert_int_equal(count_tokens(f->st), 1);
+        assert_int_equal(count_tokens(f->t.st), 1);
         assert_int_equal(row.id, (int64_t)0x5a5a5a5a5a5a5a5aLL);
         if (bad[i].code == -EEXIST) {
             /* a secret was made, then refused by the store: wiped */
@@ -444,7 +423,7 @@ static void test_create_refused(void **state)
     /* the bad scope's message says it was the scope */
     memset(&err, 0, sizeof(err));
     assert_int_equal(
-        identity_token_create(f->st, "x", "nope", GH_TIME_MAX, out, sizeof(out), NULL, &err),
+        identity_token_create(f->t.st, "x", "nope", GH_TIME_MAX, out, sizeof(out), NULL, &err),
         -EINVAL);
     assert_int_equal(strncmp(err.msg, "scope", 5), 0);
     assert_non_null(strstr(err.msg, "unknown permission 'nope'"));
@@ -453,15 +432,15 @@ static void test_create_refused(void **state)
     memset(long_name, 'n', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
     memset(&err, 0, sizeof(err));
-    assert_int_equal(identity_token_create(f->st, long_name, "doors.read", GH_TIME_MAX, out,
+    assert_int_equal(identity_token_create(f->t.st, long_name, "doors.read", GH_TIME_MAX, out,
                                            sizeof(out), NULL, &err),
                      -EINVAL);
     assert_non_null(strstr(err.msg, "longer than"));
     /* the longest allowed is fine */
     long_name[MODEL_NAME_MAX - 1] = '\0';
-    OK(identity_token_create(f->st, long_name, "doors.read", GH_TIME_MAX, out, sizeof(out), NULL,
+    OK(identity_token_create(f->t.st, long_name, "doors.read", GH_TIME_MAX, out, sizeof(out), NULL,
                              &err));
-    assert_int_equal(count_tokens(f->st), 2);
+    assert_int_equal(count_tokens(f->t.st), 2);
 
     /* the first token still works and is unchanged */
     {
@@ -471,7 +450,7 @@ static void test_create_refused(void **state)
         bearer(h, sizeof(h), first);
         c = ACCEPTED(h, f->now);
         assert_int_equal(c.perms, PERM_BIT(PERM_EVENTS_READ));
-        OK(store_token_find(f->st, "taken", &got));
+        OK(store_token_find(f->t.st, "taken", &got));
         assert_string_equal(got.scopes, "events.read");
         assert_int_equal(got.revoked_us, 0);
     }
@@ -516,10 +495,10 @@ static void test_authenticate_ok(void **state)
     /* authenticating changes nothing in the store */
     {
         struct api_token got;
-        OK(store_token_find(f->st, "admin", &got));
+        OK(store_token_find(f->t.st, "admin", &got));
         assert_int_equal(got.revoked_us, 0);
         assert_int_equal(got.expires_us, GH_TIME_MAX);
-        assert_int_equal(count_tokens(f->st), 2);
+        assert_int_equal(count_tokens(f->t.st), 2);
     }
 }
 
@@ -602,14 +581,14 @@ static void test_authenticate_refused(void **state)
     /* a NULL err is allowed */
     {
         struct identity_caller c;
-        assert_int_equal(identity_authenticate(f->st, "Basic x", f->now, &c, NULL), -EACCES);
+        assert_int_equal(identity_authenticate(f->t.st, "Basic x", f->now, &c, NULL), -EACCES);
         assert_anonymous(&c);
     }
 
     /* nothing changed: the real token still works, nothing was added or revoked */
     bearer(h, sizeof(h), tok);
     assert_int_equal(ACCEPTED(h, f->now).id, row.id);
-    assert_int_equal(count_tokens(f->st), 1);
+    assert_int_equal(count_tokens(f->t.st), 1);
 }
 
 static void test_authenticate_expired(void **state)
@@ -628,7 +607,7 @@ static void test_authenticate_expired(void **state)
     REFUSED(h, expires + 1, "expired", tok);
     REFUSED(h, expires + 365 * 86400 * US, "expired", tok);
     /* the row is not changed by being refused */
-    OK(store_token_find(f->st, "temp", &got));
+    OK(store_token_find(f->t.st, "temp", &got));
     assert_int_equal(got.expires_us, expires);
     assert_int_equal(got.revoked_us, 0);
 
@@ -653,27 +632,27 @@ static void test_authenticate_revoked(void **state)
     bearer(h, sizeof(h), tok);
     assert_int_equal(ACCEPTED(h, f->now).id, row.id);
 
-    OK(store_token_revoke(f->st, row.id, f->now + 5));
-    OK(store_token_find(f->st, "leaked", &got));
+    OK(store_token_revoke(f->t.st, row.id, f->now + 5));
+    OK(store_token_find(f->t.st, "leaked", &got));
     assert_int_equal(got.revoked_us, f->now + 5);
     /* refused at once (the uncached path reads the row every time) */
     REFUSED(h, f->now + 6, "token 'leaked' was revoked", tok);
     REFUSED(h, f->now, "revoked", tok); /* whenever it is asked */
     /* revoking again, or a token that does not exist: -ENOENT, nothing changed */
-    assert_int_equal(store_token_revoke(f->st, row.id, f->now + 99), -ENOENT);
-    assert_int_equal(store_token_revoke(f->st, 9999, f->now), -ENOENT);
-    OK(store_token_find(f->st, "leaked", &got));
+    assert_int_equal(store_token_revoke(f->t.st, row.id, f->now + 99), -ENOENT);
+    assert_int_equal(store_token_revoke(f->t.st, 9999, f->now), -ENOENT);
+    OK(store_token_find(f->t.st, "leaked", &got));
     assert_int_equal(got.revoked_us, f->now + 5);
     /* the other token is untouched */
     bearer(h, sizeof(h), keep);
     assert_int_equal(ACCEPTED(h, f->now + 6).id, other.id);
-    OK(store_token_find(f->st, "kept", &got));
+    OK(store_token_find(f->t.st, "kept", &got));
     assert_int_equal(got.revoked_us, 0);
     /* the name stays taken by the revoked token */
     {
         char out[IDENTITY_TOKEN_LEN];
         struct gh_err err = {{0}};
-        assert_int_equal(identity_token_create(f->st, "leaked", "doors.read", GH_TIME_MAX, out,
+        assert_int_equal(identity_token_create(f->t.st, "leaked", "doors.read", GH_TIME_MAX, out,
                                                sizeof(out), NULL, &err),
                          -EEXIST);
     }
@@ -695,16 +674,16 @@ static void test_authenticate_unreadable_scope(void **state)
                 "UPDATE api_tokens SET scopes = 'doors.read doors.fly' "
                 "WHERE id = %lld",
                 (long long)row.id);
-    assert_int_equal(raw_exec(f->path, sql), SQLITE_OK);
+    assert_int_equal(raw_exec(f->t.path, sql), SQLITE_OK);
     REFUSED(h, f->now, "token 'tampered' has an unreadable scope", tok);
     gh_snprintf(sql, sizeof(sql), "UPDATE api_tokens SET scopes = '' WHERE id = %lld",
                 (long long)row.id);
-    assert_int_equal(raw_exec(f->path, sql), SQLITE_OK);
+    assert_int_equal(raw_exec(f->t.path, sql), SQLITE_OK);
     REFUSED(h, f->now, "unreadable scope", tok);
     /* and a readable one is used as stored (scopes are read on every request) */
     gh_snprintf(sql, sizeof(sql), "UPDATE api_tokens SET scopes = 'events.read' WHERE id = %lld",
                 (long long)row.id);
-    assert_int_equal(raw_exec(f->path, sql), SQLITE_OK);
+    assert_int_equal(raw_exec(f->t.path, sql), SQLITE_OK);
     assert_int_equal(ACCEPTED(h, f->now).perms, PERM_BIT(PERM_EVENTS_READ));
 }
 
@@ -764,7 +743,7 @@ static void test_cache_hit_then_revocation_after_ttl(void **state)
     assert_string_equal(c.name, "token:busy");
     assert_int_equal(c.perms, PERM_BIT(PERM_EVENTS_READ) | PERM_BIT(PERM_EVENTS_EXPORT));
 
-    OK(store_token_revoke(f->st, row.id, t0 + 1));
+    OK(store_token_revoke(f->t.st, row.id, t0 + 1));
     /* the uncached path refuses at once */
     REFUSED(h, t0 + 1, "revoked", tok);
     /* the cache may trust its entry for less than IDENTITY_CACHE_TTL_US after reading it ... */
@@ -794,7 +773,7 @@ static void test_cache_revocation_seen_on_reread(void **state)
     /* an entry is good for a TTL after it was read: a re-read at t0+TTL starts a new one */
     assert_int_equal(ACCEPTED_CACHED(&cache, h, t0).id, row.id);
     assert_int_equal(ACCEPTED_CACHED(&cache, h, t0 + IDENTITY_CACHE_TTL_US).id, row.id);
-    OK(store_token_revoke(f->st, row.id, t0 + IDENTITY_CACHE_TTL_US + 1));
+    OK(store_token_revoke(f->t.st, row.id, t0 + IDENTITY_CACHE_TTL_US + 1));
     assert_int_equal(ACCEPTED_CACHED(&cache, h, t0 + 2 * IDENTITY_CACHE_TTL_US - 1).id, row.id);
     REFUSED_CACHED(&cache, h, t0 + 2 * IDENTITY_CACHE_TTL_US, "revoked");
 }
@@ -811,7 +790,7 @@ static void test_cache_clock_backwards(void **state)
     row = make_token(f, "clock", "doors.read", GH_TIME_MAX, tok);
     bearer(h, sizeof(h), tok);
     assert_int_equal(ACCEPTED_CACHED(&cache, h, t0).id, row.id);
-    OK(store_token_revoke(f->st, row.id, t0));
+    OK(store_token_revoke(f->t.st, row.id, t0));
     /* a clock that went back does not extend the entry's life: it is read again */
     REFUSED_CACHED(&cache, h, t0 - 1, "revoked");
     REFUSED_CACHED(&cache, h, t0 - 1000 * US, "revoked");
@@ -858,7 +837,7 @@ static void test_cache_refusals_not_cached(void **state)
 
     /* the cache=NULL form is the uncached path */
     bearer(h, sizeof(h), tok);
-    assert_string_equal(accepted(NULL, f->st, h, f->now, __LINE__).name, "token:good");
+    assert_string_equal(accepted(NULL, f->t.st, h, f->now, __LINE__).name, "token:good");
     assert_memory_equal(&cache, &empty, sizeof(cache));
 }
 
@@ -896,7 +875,7 @@ static void test_cache_many_tokens(void **state)
     /* revoke them all. Within the TTL only tokens still in the cache may pass (each as
      * itself); those pushed out are read again and refused at once. */
     for (int i = 0; i < N; i++)
-        OK(store_token_revoke(f->st, row[i].id, t0 + 5000));
+        OK(store_token_revoke(f->t.st, row[i].id, t0 + 5000));
     {
         int passed = 0;
         for (int i = 0; i < N; i++) {
@@ -904,7 +883,7 @@ static void test_cache_many_tokens(void **state)
             struct gh_err err = {{0}};
             int r;
             bearer(h, sizeof(h), tok[i]);
-            r = identity_authenticate_cached(&cache, f->st, h, t0 + 5001, &c, &err);
+            r = identity_authenticate_cached(&cache, f->t.st, h, t0 + 5001, &c, &err);
             if (r == 0) {
                 assert_int_equal(c.id, row[i].id);
                 passed++;

@@ -34,30 +34,10 @@
 
 /* ---- fixture: a temp dir with a fresh database ---------------------------------------- */
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct store *st;
-};
-
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    struct gh_err err = {{0}};
-    int r;
-    if (f == NULL)
-        return -1;
-    gh_strlcpy(f->dir, "/tmp/gh_store_XXXXXX", sizeof(f->dir));
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    gh_snprintf(f->path, sizeof(f->path), "%s/gatehouse.db", f->dir);
-    r = store_open(f->path, STORE_CREATE, &f->st, &err);
-    if (r != 0) {
-        fprintf(stderr, "store_open: %d %s\n", r, err.msg);
-        rm_tree(f->dir);
+    struct temp_store *f = calloc(1, sizeof(*f));
+    if (f == NULL || temp_store_open(f, "store") < 0) {
         free(f);
         return -1;
     }
@@ -67,21 +47,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
+    temp_store_close(*state);
+    free(*state);
     return 0;
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-#define OK(expr)                                                                                   \
-    do {                                                                                           \
-        int r_ = (expr);                                                                           \
-        if (r_ != 0)                                                                               \
-            fail_msg("line %d: %s: %d (%s)", __LINE__, #expr, r_, gh_strerror(r_));                \
-    } while (0)
 
 /* Checks a call that must fail with `code` and a message containing `needle`. The call
  * names the message buffer `ferr`. */
@@ -279,7 +250,7 @@ static int count_site(void *ctx, const struct site *row)
 
 static void test_open_migrate_reopen(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct store *st = NULL;
     struct gh_err err = {{0}};
     char missing[192];
@@ -338,7 +309,7 @@ static void test_open_migrate_reopen(void **state)
 
 static void test_newer_schema_refused(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct store *st = NULL;
     struct gh_err err = {{0}};
     char sql[64], want[32];
@@ -400,7 +371,7 @@ static int collect_site(void *ctx, const struct site *row)
 
 static void test_site_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct site a = {0}, b = {0}, got;
     struct site_list l = {0};
     struct gh_err err = {{0}};
@@ -441,7 +412,7 @@ static int collect_area(void *ctx, const struct area *row)
 
 static void test_area_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t site = add_site(f->st, "HQ", "Europe/Berlin");
     struct area a = {0}, child = {0}, got;
     struct area list[8];
@@ -498,7 +469,7 @@ static void test_area_crud(void **state)
 
 static void test_door_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t site = add_site(f->st, "HQ", "Europe/Berlin");
     int64_t out = add_area(f->st, site, 0, "Outside");
     int64_t lobby = add_area(f->st, site, 0, "Lobby");
@@ -574,7 +545,7 @@ static int count_calendar(void *ctx, const struct holiday_calendar *row)
 
 static void test_calendar_holidays(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct holiday_calendar de = {0}, at = {0}, got;
     struct holiday h = {0};
     struct hol_list l = {0};
@@ -644,7 +615,7 @@ static int collect_schedule(void *ctx, const struct schedule *row)
 
 static void test_schedule_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct holiday_calendar cal = {0};
     struct schedule s = {0}, got;
     struct sched_list *l = calloc(1, sizeof(*l));
@@ -733,7 +704,7 @@ static int count_level(void *ctx, const struct access_level *row)
 
 static void test_level_doors(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t site = add_site(f->st, "HQ", "Europe/Berlin");
     int64_t out = add_area(f->st, site, 0, "Outside");
     int64_t lobby = add_area(f->st, site, 0, "Lobby");
@@ -790,7 +761,7 @@ static int count_department(void *ctx, const struct department *row)
 
 static void test_departments(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct department d = {0}, got;
     struct gh_err err = {{0}};
     int64_t id1 = 0, id2 = 0, pv;
@@ -833,7 +804,7 @@ static int collect_person(void *ctx, const struct person *row)
 
 static void test_person_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct person boss = person_row("E001", "Grace", "Hopper"), p, got;
     struct person_list *l = calloc(1, sizeof(*l));
     struct gh_err err = {{0}};
@@ -924,7 +895,7 @@ static int collect_cred(void *ctx, const struct credential *row)
 
 static void test_credential_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     static const uint8_t key[ACCESS_SITE_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
     int64_t ada = add_person(f->st, "E1"), bob = add_person(f->st, "E2");
     struct credential c = cred_row(ada, 4242, CRED_ACTIVE), got;
@@ -1005,7 +976,7 @@ static int collect_asg(void *ctx, const struct assignment *row)
 
 static void test_assignment_crud(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t ada = add_person(f->st, "E1"), bob = add_person(f->st, "E2");
     int64_t staff = add_level(f->st, "Staff"), lab = add_level(f->st, "Lab");
     struct assignment a = {0, ada, staff, GH_TIME_MAX}, b = {0, ada, lab, 12345 * US};
@@ -1050,7 +1021,7 @@ static void test_assignment_crud(void **state)
 
 static void test_unique_conflicts(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t site = add_site(f->st, "HQ", "Europe/Berlin");
     int64_t out = add_area(f->st, site, 0, "Outside");
     int64_t lobby = add_area(f->st, site, 0, "Lobby");
@@ -1130,7 +1101,7 @@ static void test_unique_conflicts(void **state)
 
 static void test_foreign_keys(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t site = add_site(f->st, "HQ", "Europe/Berlin");
     int64_t out = add_area(f->st, site, 0, "Outside");
     int64_t lobby = add_area(f->st, site, 0, "Lobby");
@@ -1210,7 +1181,7 @@ static void test_foreign_keys(void **state)
 
 static void test_policy_version_bumps(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct gh_err err = {{0}};
     int64_t pv = store_policy_version(f->st);
     int64_t site, out, lobby, door, sched, level, person, cred, dept = 0;
@@ -1363,7 +1334,7 @@ static struct event ev_make(int64_t t, enum event_type type, int64_t door, int64
 
 static void test_events_append_only(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct event evs[3];
     char msg[256];
     int64_t prev = 0;
@@ -1453,7 +1424,7 @@ static int query_count(struct store *st, const struct store_event_filter *flt)
  * start and stop inside a bucket. */
 static void test_event_query_across_buckets(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct store_event_filter flt;
     const int n = 40000; /* offsets 1..40000: buckets 0, 1 and 2 */
     int want_person = 0, want_door = 0, want_both = 0, want_after = 0;
@@ -1502,7 +1473,7 @@ static void test_event_query_across_buckets(void **state)
 
 static void test_event_query(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     struct store_event_filter flt;
     struct ev_sink sink = {0};
     int64_t offsets[40];
@@ -1630,7 +1601,7 @@ static void test_event_query(void **state)
 
 static void test_revoke_person(void **state)
 {
-    struct fx *f = *state;
+    struct temp_store *f = *state;
     int64_t ada = add_person(f->st, "E1"), bob = add_person(f->st, "E2");
     static const enum cred_status initial[] = {CRED_ACTIVE, CRED_SUSPENDED, CRED_LOST,
                                                CRED_STOLEN, CRED_EXPIRED,   CRED_REVOKED,
