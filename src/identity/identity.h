@@ -41,6 +41,10 @@ enum perm {
     PERM_DECISIONS_RUN,
     PERM_IMPORTS_RUN,
     PERM_METRICS_READ,
+    PERM_USERS_READ,
+    PERM_USERS_ADMIN,
+    PERM_TOKENS_ADMIN,
+    PERM_AUDIT_READ,
     PERM_COUNT
 };
 #define PERM_FIRST PERM_SITES_READ
@@ -66,6 +70,40 @@ static inline bool perm_has(perm_set set, enum perm p)
 int perm_scope_parse(const char *s, perm_set *out, struct gh_err *err);
 /* The canonical space-separated names of a set (for storage and display). */
 int perm_scope_format(perm_set set, char *buf, size_t len);
+
+/* ---- roles -------------------------------------------------------------------------------- */
+
+/* A user holds one or more roles; a role grants a fixed set of permissions. The table in
+ * role.c is the only place that says which: routes name permissions, never roles. Never
+ * renumber (role sets are stored by name, but tests and bit sets use these values). */
+enum role {
+    ROLE_ADMIN = 0,         /* everything */
+    ROLE_SECURITY_OPERATOR, /* the control room: monitor, investigate, lock down, revoke */
+    ROLE_SECURITY_VIEWER,   /* what an operator sees, read-only */
+    ROLE_IT_ADMIN,          /* users, roles, tokens, server health */
+    ROLE_HR,                /* people, credentials, access levels of people, roster imports */
+    ROLE_FACILITIES,        /* sites, areas, doors, schedules */
+    ROLE_LEGAL,             /* investigations and exports for legal holds, the audit log */
+    ROLE_FINANCE,           /* people and access records for cost and time questions */
+    ROLE_COMMUNICATIONS,    /* where things are and what happens (notifications later) */
+    ROLE_AUDITOR,           /* reads everything, including the audit log; changes nothing */
+    ROLE_COUNT
+};
+typedef uint32_t role_set;
+#define ROLE_BIT(r) ((role_set)1 << (r))
+
+const char *role_name(enum role r);
+/* One sentence saying what the role is for. */
+const char *role_summary(enum role r);
+/* The permissions role r grants. */
+perm_set role_perms(enum role r);
+/* The union of the permissions of every role in set. */
+perm_set role_set_perms(role_set set);
+/* Parses role names separated by commas or spaces ("hr, facilities"); an empty list is the
+ * empty set. -EINVAL naming the bad word and the accepted names. */
+int role_set_parse(const char *s, role_set *out, struct gh_err *err);
+/* The canonical space-separated names (storage and display); -ENOSPC if len is too small. */
+int role_set_format(role_set set, char *buf, size_t len);
 
 /* ---- callers ---------------------------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
  * perm.c: the permission table: every permission's name and meaning, in enum order, and
  * the parsing of scope lists ("events.read, doors.*", "read", "*").
  */
-#include "identity/identity.h"
+#include "identity/identity_int.h"
 
 #include <string.h>
 
@@ -26,13 +26,19 @@ static const struct {
     [PERM_PEOPLE_WRITE] = {"people.write", "create, change and remove people and departments"},
     [PERM_CREDENTIALS_READ] = {"credentials.read", "read credentials (never PINs)"},
     [PERM_CREDENTIALS_WRITE] = {"credentials.write", "issue and change credentials"},
-    [PERM_CREDENTIALS_REVOKE] = {"credentials.revoke", "suspend, report lost and revoke credentials"},
+    [PERM_CREDENTIALS_REVOKE] = {"credentials.revoke",
+                                 "suspend, report lost and revoke credentials"},
     [PERM_ASSIGNMENTS_WRITE] = {"assignments.write", "grant and remove access levels of people"},
     [PERM_EVENTS_READ] = {"events.read", "query and stream events"},
     [PERM_EVENTS_EXPORT] = {"events.export", "export events as CSV or JSON lines"},
     [PERM_DECISIONS_RUN] = {"decisions.run", "ask what-if access decisions"},
     [PERM_IMPORTS_RUN] = {"imports.run", "import HR rosters"},
     [PERM_METRICS_READ] = {"metrics.read", "read server metrics"},
+    [PERM_USERS_READ] = {"users.read", "list users, their roles and sign-in state"},
+    [PERM_USERS_ADMIN] = {"users.admin",
+                          "create, change and disable users, grant roles, end sessions"},
+    [PERM_TOKENS_ADMIN] = {"tokens.admin", "list and revoke every API token"},
+    [PERM_AUDIT_READ] = {"audit.read", "read and verify the audit log"},
 };
 
 const char *perm_name(enum perm p)
@@ -99,25 +105,18 @@ static perm_set match_word(const char *w, size_t n)
 int perm_scope_parse(const char *s, perm_set *out, struct gh_err *err)
 {
     perm_set set = 0;
-    const char *p = s;
-    while (*p) {
-        size_t n;
-        perm_set m;
-        while (*p == ',' || *p == ' ')
-            p++;
-        n = strcspn(p, ", ");
-        if (n == 0)
-            break;
-        m = match_word(p, n);
+    const char *p = s, *w;
+    size_t n;
+    while ((w = id_list_word(&p, &n)) != NULL) {
+        perm_set m = match_word(w, n);
         if (m == 0) {
             char names[1024];
             (void)perm_scope_format(PERM_ALL, names, sizeof(names));
             return gh_fail(err, -EINVAL,
                            "unknown permission '%.*s' (use *, read, GROUP.* or one of: %s)",
-                           (int)(n > 64 ? 64 : n), p, names);
+                           (int)(n > 64 ? 64 : n), w, names);
         }
         set |= m;
-        p += n;
     }
     if (set == 0)
         return gh_fail(err, -EINVAL, "the scope names no permission");
@@ -125,17 +124,40 @@ int perm_scope_parse(const char *s, perm_set *out, struct gh_err *err)
     return 0;
 }
 
+static const char *perm_name_i(int p)
+{
+    return perm_table[p].name;
+}
+
 int perm_scope_format(perm_set set, char *buf, size_t len)
+{
+    return id_list_format(set, PERM_FIRST, PERM_COUNT, perm_name_i, buf, len);
+}
+
+const char *id_list_word(const char **p, size_t *n)
+{
+    const char *w = *p;
+    while (*w == ',' || *w == ' ')
+        w++;
+    *n = strcspn(w, ", ");
+    *p = w + *n;
+    return *n > 0 ? w : NULL;
+}
+
+int id_list_format(uint64_t set, int first, int count, const char *(*name)(int), char *buf,
+                   size_t len)
 {
     size_t used = 0;
     if (len == 0)
         return -ENOSPC;
     buf[0] = '\0';
-    for (int p = PERM_FIRST; p < PERM_COUNT; p++) {
-        if (!(set & PERM_BIT(p)))
+    for (int i = first; i < count; i++) {
+        if (!(set & ((uint64_t)1 << i)))
             continue;
-        if (gh_snprintf(buf + used, len - used, "%s%s", used ? " " : "", perm_table[p].name) < 0)
+        if (gh_snprintf(buf + used, len - used, "%s%s", used ? " " : "", name(i)) < 0) {
+            buf[used] = '\0'; /* no cut name */
             return -ENOSPC;
+        }
         used += strlen(buf + used);
     }
     return 0;

@@ -50,6 +50,10 @@ static const struct {
     {PERM_DECISIONS_RUN, 19, "decisions.run"},
     {PERM_IMPORTS_RUN, 20, "imports.run"},
     {PERM_METRICS_READ, 21, "metrics.read"},
+    {PERM_USERS_READ, 22, "users.read"},
+    {PERM_USERS_ADMIN, 23, "users.admin"},
+    {PERM_TOKENS_ADMIN, 24, "tokens.admin"},
+    {PERM_AUDIT_READ, 25, "audit.read"},
 };
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
 
@@ -289,7 +293,8 @@ static void test_scope_wildcards(void **state)
     assert_int_equal(reads, PERM_BIT(PERM_SITES_READ) | PERM_BIT(PERM_DOORS_READ) |
                                 PERM_BIT(PERM_SCHEDULES_READ) | PERM_BIT(PERM_LEVELS_READ) |
                                 PERM_BIT(PERM_PEOPLE_READ) | PERM_BIT(PERM_CREDENTIALS_READ) |
-                                PERM_BIT(PERM_EVENTS_READ) | PERM_BIT(PERM_METRICS_READ));
+                                PERM_BIT(PERM_EVENTS_READ) | PERM_BIT(PERM_METRICS_READ) |
+                                PERM_BIT(PERM_USERS_READ) | PERM_BIT(PERM_AUDIT_READ));
     assert_int_equal(reads, perms_matching(NULL, ".read"));
     assert_false(perm_has(reads, PERM_DOORS_WRITE));
     assert_false(perm_has(reads, PERM_EVENTS_EXPORT));

@@ -1,0 +1,20 @@
+/*
+ * identity_int.h: private to src/identity. Reading and writing the name lists that
+ * permissions (token scopes) and roles share: words separated by commas or spaces, and the
+ * canonical space-separated form they are stored in.
+ */
+#ifndef GH_IDENTITY_INT_H
+#define GH_IDENTITY_INT_H
+
+#include "identity/identity.h"
+
+/* The next word of a list at *p (advanced past it): its start, or NULL at the end; *n is
+ * its length. */
+const char *id_list_word(const char **p, size_t *n);
+
+/* Writes the names of the members of set (bits first..count-1, name(i) for each) separated
+ * by spaces; -ENOSPC if len is too small (buf is then "" or a whole-names prefix). */
+int id_list_format(uint64_t set, int first, int count, const char *(*name)(int), char *buf,
+                   size_t len);
+
+#endif
