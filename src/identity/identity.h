@@ -105,6 +105,36 @@ int role_set_parse(const char *s, role_set *out, struct gh_err *err);
 /* The canonical space-separated names (storage and display); -ENOSPC if len is too small. */
 int role_set_format(role_set set, char *buf, size_t len);
 
+/* ---- passwords ------------------------------------------------------------------------- */
+
+/* NIST SP 800-63B: length counts characters (code points), any characters are allowed, no
+ * composition rules; weak and known passwords are refused. */
+#define IDENTITY_PASSWORD_MIN        12  /* characters, for accounts with MFA */
+#define IDENTITY_PASSWORD_MIN_NO_MFA 15  /* characters, for accounts without MFA */
+#define IDENTITY_PASSWORD_MAX        256 /* characters */
+/* The least strength accepted: log2 of the guesses zxcvbn estimates (10^10 guesses). */
+#define IDENTITY_PASSWORD_MIN_BITS 33.2
+/* Argon2id (libsodium crypto_pwhash_str, RFC 9106): 3 passes over 64 MiB, one lane. */
+#define IDENTITY_ARGON2_OPSLIMIT 3
+#define IDENTITY_ARGON2_MEMLIMIT (64u << 20)
+#define IDENTITY_HASH_MAX        128 /* crypto_pwhash_STRBYTES */
+
+/* Checks a new password against the policy: valid UTF-8 without NUL, IDENTITY_PASSWORD_MIN
+ * (with MFA) or _MIN_NO_MFA to _MAX characters, and at least IDENTITY_PASSWORD_MIN_BITS of
+ * estimated strength, counting `words` (NULL-terminated: the user's name, e-mail ...; may
+ * be NULL) as known to an attacker. 0, or -EINVAL with a reason a person can act on. */
+int identity_password_policy(const char *pw, bool mfa, const char *const *words,
+                             struct gh_err *err);
+/* Hashes pw (Argon2id, a fresh salt) into out. Slow on purpose (~0.1 s, 64 MiB): never on
+ * an HTTP thread. -ENOMEM when the memory cannot be had. */
+int identity_password_hash(const char *pw, char out[IDENTITY_HASH_MAX], struct gh_err *err);
+/* 0 when pw matches hash (*rehash set when its parameters are older than the current
+ * ones), -EACCES when not or when hash is not a hash. As slow as hashing. */
+int identity_password_verify(const char *hash, const char *pw, bool *rehash);
+/* Costs what a verification costs, for users that do not exist (so that the time of a
+ * reply does not tell whether a user name is known). */
+void identity_password_verify_dummy(const char *pw);
+
 /* ---- callers ---------------------------------------------------------------------------- */
 
 enum caller_kind { CALLER_ANONYMOUS = 0, CALLER_TOKEN, CALLER_LOCAL /* CLI, demo */ };
