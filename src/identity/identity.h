@@ -135,6 +135,23 @@ int identity_password_verify(const char *hash, const char *pw, bool *rehash);
  * reply does not tell whether a user name is known). */
 void identity_password_verify_dummy(const char *pw);
 
+/* ---- users ----------------------------------------------------------------------------- */
+
+/* Sign-in names: 1..64 bytes of letters, digits and . _ @ - (e-mail-like names work),
+ * starting with a letter or digit; unique regardless of case. */
+int identity_user_name_check(const char *name, struct gh_err *err);
+/* Creates u (name, display_name, email, source as given) with the roles listed in `roles`
+ * (role_set_parse) and, for a local user, optionally a password (policy checked against
+ * the user's own words, then hashed: slow). In the caller's transaction. -EINVAL naming
+ * the field, -EEXIST when the name is taken. */
+int identity_user_create(struct store *st, struct user *u, const char *roles, const char *password,
+                         struct gh_err *err);
+/* Replaces the password of u (policy, hash, password_changed_us) and saves u. */
+int identity_user_set_password(struct store *st, struct user *u, const char *password,
+                               struct gh_err *err);
+/* The roles of u as a set (0 when its stored list does not parse: fail closed). */
+role_set identity_user_roles(const struct user *u);
+
 /* ---- callers ---------------------------------------------------------------------------- */
 
 enum caller_kind { CALLER_ANONYMOUS = 0, CALLER_TOKEN, CALLER_LOCAL /* CLI, demo */ };

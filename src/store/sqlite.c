@@ -96,22 +96,30 @@ enum sql_id {
     Q_TOKEN_FIND,
     Q_TOKEN_LIST,
     Q_TOKEN_REVOKE,
+    Q_USER_INSERT,
+    Q_USER_GET,
+    Q_USER_FIND,
+    Q_USER_LIST,
+    Q_USER_UPDATE,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
 };
 
-#define AREA_COLS   "id, site_id, parent_id, name, apb, locked_down"
-#define DOOR_COLS                                                                          \
-    "id, site_id, name, from_area_id, to_area_id, mode, unlock_schedule_id, unlock_ms, "   \
+#define AREA_COLS "id, site_id, parent_id, name, apb, locked_down"
+#define DOOR_COLS                                                                                  \
+    "id, site_id, name, from_area_id, to_area_id, mode, unlock_schedule_id, unlock_ms, "           \
     "held_open_s, fail, escort_required, entry_reader, exit_reader"
-#define PERSON_COLS                                                                        \
-    "id, employee_id, first_name, last_name, email, department_id, title, manager_id, "    \
+#define PERSON_COLS                                                                                \
+    "id, employee_id, first_name, last_name, email, department_id, title, manager_id, "            \
     "kind, status, valid_from, valid_until"
-#define CRED_COLS                                                                          \
+#define CRED_COLS                                                                                  \
     "id, person_id, format, facility, number, status, valid_from, valid_until, pin_hash"
 #define TOKEN_COLS "id, name, token_hash, scopes, created_us, expires_us, revoked_us"
-#define EVENT_COLS                                                                         \
+#define USER_COLS                                                                                  \
+    "id, name, display_name, email, source, roles, password_hash, password_changed_us, "           \
+    "disabled_us, created_us, updated_us"
+#define EVENT_COLS                                                                                 \
     "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
 
 static const char *const sql_text[Q_COUNT] = {
@@ -234,6 +242,15 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE name = ?1",
     [Q_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
     [Q_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
+    [Q_USER_INSERT] = "INSERT INTO users (name, display_name, email, source, roles, password_hash, "
+                      "password_changed_us, disabled_us, created_us, updated_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [Q_USER_FIND] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
+    [Q_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY id",
+    [Q_USER_UPDATE] = "UPDATE users SET name = ?1, display_name = ?2, email = ?3, source = ?4, "
+                      "roles = ?5, password_hash = ?6, password_changed_us = ?7, disabled_us = ?8, "
+                      "updated_us = ?10 WHERE id = ?11",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -266,8 +283,7 @@ static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
 {
     sqlite3_stmt *s = st->stmts[q];
     if (s == NULL) {
-        int rc = sqlite3_prepare_v3(st->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &s,
-                                    NULL);
+        int rc = sqlite3_prepare_v3(st->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
         if (rc != SQLITE_OK) {
             log_error("preparing statement %d: %s", (int)q, sqlite3_errmsg(st->db));
             return NULL;
@@ -593,8 +609,8 @@ static int get_one(struct store *st, sqlite3_stmt *s, row_reader rd, void *row)
 }
 
 /* Steps s calling cb for each row (read into a scratch row of row_size bytes). */
-static int list_rows(struct store *st, sqlite3_stmt *s, row_reader rd, size_t row_size,
-                     row_cb cb, void *ctx)
+static int list_rows(struct store *st, sqlite3_stmt *s, row_reader rd, size_t row_size, row_cb cb,
+                     void *ctx)
 {
     void *row;
     int rc, r = 0;
@@ -615,15 +631,15 @@ static int list_rows(struct store *st, sqlite3_stmt *s, row_reader rd, size_t ro
 }
 
 /* Typed callbacks are called through a small adapter so no function pointer is cast. */
-#define LIST_ADAPTER(type, cbtype)                                                          \
-    struct type##_list_ctx {                                                                \
-        cbtype cb;                                                                          \
-        void *ctx;                                                                          \
-    };                                                                                      \
-    static int type##_list_call(void *c, const void *row)                                   \
-    {                                                                                       \
-        struct type##_list_ctx *lc = c;                                                     \
-        return lc->cb(lc->ctx, row);                                                        \
+#define LIST_ADAPTER(type, cbtype)                                                                 \
+    struct type##_list_ctx {                                                                       \
+        cbtype cb;                                                                                 \
+        void *ctx;                                                                                 \
+    };                                                                                             \
+    static int type##_list_call(void *c, const void *row)                                          \
+    {                                                                                              \
+        struct type##_list_ctx *lc = c;                                                            \
+        return lc->cb(lc->ctx, row);                                                               \
     }
 
 /* Runs an insert, fills *id with the new row id. */
@@ -715,8 +731,8 @@ int store_site_update(struct store *st, const struct site *row, struct gh_err *e
 int store_site_list(struct store *st, store_site_cb cb, void *ctx)
 {
     struct site_list_ctx lc = {cb, ctx};
-    return list_rows(st, stmt(st, Q_SITE_LIST), read_site, sizeof(struct site),
-                     site_list_call, &lc);
+    return list_rows(st, stmt(st, Q_SITE_LIST), read_site, sizeof(struct site), site_list_call,
+                     &lc);
 }
 
 /* ---- areas ------------------------------------------------------------------------------- */
@@ -784,8 +800,8 @@ int store_area_find(struct store *st, const char *name, struct area *out)
 int store_area_list(struct store *st, store_area_cb cb, void *ctx)
 {
     struct area_list_ctx lc = {cb, ctx};
-    return list_rows(st, stmt(st, Q_AREA_LIST), read_area, sizeof(struct area),
-                     area_list_call, &lc);
+    return list_rows(st, stmt(st, Q_AREA_LIST), read_area, sizeof(struct area), area_list_call,
+                     &lc);
 }
 
 /* ---- doors ------------------------------------------------------------------------------- */
@@ -867,8 +883,8 @@ int store_door_find(struct store *st, const char *name, struct door *out)
 int store_door_list(struct store *st, store_door_cb cb, void *ctx)
 {
     struct door_list_ctx lc = {cb, ctx};
-    return list_rows(st, stmt(st, Q_DOOR_LIST), read_door, sizeof(struct door),
-                     door_list_call, &lc);
+    return list_rows(st, stmt(st, Q_DOOR_LIST), read_door, sizeof(struct door), door_list_call,
+                     &lc);
 }
 
 /* ---- holiday calendars and holidays --------------------------------------------------- */
@@ -908,8 +924,7 @@ int store_calendar_get(struct store *st, int64_t id, struct holiday_calendar *ou
     return get_one(st, s, read_calendar, out);
 }
 
-int store_calendar_update(struct store *st, const struct holiday_calendar *row,
-                          struct gh_err *err)
+int store_calendar_update(struct store *st, const struct holiday_calendar *row, struct gh_err *err)
 {
     return rename_row(st, Q_CAL_UPDATE, row->id, row->name, err, "holiday calendar");
 }
@@ -917,8 +932,8 @@ int store_calendar_update(struct store *st, const struct holiday_calendar *row,
 int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx)
 {
     struct calendar_list_ctx lc = {cb, ctx};
-    return list_rows(st, stmt(st, Q_CAL_LIST), read_calendar,
-                     sizeof(struct holiday_calendar), calendar_list_call, &lc);
+    return list_rows(st, stmt(st, Q_CAL_LIST), read_calendar, sizeof(struct holiday_calendar),
+                     calendar_list_call, &lc);
 }
 
 static void read_holiday(struct store *st, sqlite3_stmt *s, void *row)
@@ -1160,8 +1175,8 @@ int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id)
 int store_level_door_list(struct store *st, store_level_door_cb cb, void *ctx)
 {
     struct level_door_list_ctx lc = {cb, ctx};
-    return list_rows(st, stmt(st, Q_LEVEL_DOOR_LIST), read_level_door,
-                     sizeof(struct level_door), level_door_list_call, &lc);
+    return list_rows(st, stmt(st, Q_LEVEL_DOOR_LIST), read_level_door, sizeof(struct level_door),
+                     level_door_list_call, &lc);
 }
 
 /* ---- departments ------------------------------------------------------------------------- */
@@ -1193,8 +1208,7 @@ int store_department_get(struct store *st, int64_t id, struct department *out)
     return get_one(st, s, read_department, out);
 }
 
-int store_department_update(struct store *st, const struct department *row,
-                            struct gh_err *err)
+int store_department_update(struct store *st, const struct department *row, struct gh_err *err)
 {
     return rename_row(st, Q_DEPT_UPDATE, row->id, row->name, err, "department");
 }
@@ -1214,8 +1228,7 @@ int store_department_list(struct store *st, store_department_cb cb, void *ctx)
                      department_list_call, &lc);
 }
 
-int store_department_ensure(struct store *st, const char *name, int64_t *id,
-                            struct gh_err *err)
+int store_department_ensure(struct store *st, const char *name, int64_t *id, struct gh_err *err)
 {
     struct department d;
     int r = store_department_find(st, name, &d);
@@ -1368,8 +1381,7 @@ int store_credential_insert(struct store *st, struct credential *row, struct gh_
     return insert_row(st, s, &row->id, err, what);
 }
 
-int store_credential_update(struct store *st, const struct credential *row,
-                            struct gh_err *err)
+int store_credential_update(struct store *st, const struct credential *row, struct gh_err *err)
 {
     sqlite3_stmt *s = stmt(st, Q_CRED_UPDATE);
     char what[96];
@@ -1389,8 +1401,8 @@ int store_credential_get(struct store *st, int64_t id, struct credential *out)
     return get_one(st, s, read_credential, out);
 }
 
-int store_credential_find(struct store *st, enum cred_format f, uint32_t facility,
-                          uint64_t number, struct credential *out)
+int store_credential_find(struct store *st, enum cred_format f, uint32_t facility, uint64_t number,
+                          struct credential *out)
 {
     sqlite3_stmt *s = stmt(st, Q_CRED_FIND);
     if (s) {
@@ -1415,12 +1427,11 @@ int store_credential_list_person(struct store *st, int64_t person_id, store_cred
     sqlite3_stmt *s = stmt(st, Q_CRED_LIST_PERSON);
     if (s)
         sqlite3_bind_int64(s, 1, person_id);
-    return list_rows(st, s, read_credential, sizeof(struct credential), credential_list_call,
-                     &lc);
+    return list_rows(st, s, read_credential, sizeof(struct credential), credential_list_call, &lc);
 }
 
-int store_credential_revoke_person(struct store *st, int64_t person_id,
-                                   enum cred_status status, int *changed)
+int store_credential_revoke_person(struct store *st, int64_t person_id, enum cred_status status,
+                                   int *changed)
 {
     sqlite3_stmt *s = stmt(st, Q_CRED_REVOKE_PERSON);
     int r;
@@ -1493,11 +1504,13 @@ int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx)
 int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err *err)
 {
     static const char *const what[ST_TABLE_COUNT] = {
-        "site", "area", "door", "schedule", "holiday calendar", "access level", "department",
-        "person", "credential"};
+        "site",         "area",       "door",   "schedule",  "holiday calendar",
+        "access level", "department", "person", "credential"};
     static const char *const users[ST_TABLE_COUNT] = {
-        "areas or doors", "doors or other areas", "other rows", "doors or access levels",
-        "schedules", "other rows", "people", "credentials, access reviews or reports",
+        "areas or doors", "doors or other areas",
+        "other rows",     "doors or access levels",
+        "schedules",      "other rows",
+        "people",         "credentials, access reviews or reports",
         "other rows"};
     sqlite3_stmt *s;
     int rc;
@@ -1590,8 +1603,7 @@ static void read_event(struct store *st, sqlite3_stmt *s, void *row)
  * (the migration's literal 14 must match). */
 #define STORE_EVENT_BUCKET_BITS 14
 
-static void bind_event_filter(sqlite3_stmt *s, const struct store_event_filter *f,
-                              int64_t limit)
+static void bind_event_filter(sqlite3_stmt *s, const struct store_event_filter *f, int64_t limit)
 {
     sqlite3_bind_int64(s, 1, f->after_offset);
     sqlite3_bind_int64(s, 2, f->from_us);
@@ -1682,8 +1694,8 @@ static void read_token(struct store *st, sqlite3_stmt *s, void *row)
     col_text(s, 2, x->hash_hex, sizeof(x->hash_hex));
     col_text(s, 3, x->scopes, sizeof(x->scopes));
     x->created_us = sqlite3_column_int64(s, 4);
-    x->expires_us = sqlite3_column_type(s, 5) == SQLITE_NULL ? GH_TIME_MAX
-                                                              : sqlite3_column_int64(s, 5);
+    x->expires_us =
+        sqlite3_column_type(s, 5) == SQLITE_NULL ? GH_TIME_MAX : sqlite3_column_int64(s, 5);
     x->revoked_us = sqlite3_column_type(s, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 6);
 }
 LIST_ADAPTER(token, store_token_cb)
@@ -1739,4 +1751,98 @@ int store_token_revoke(struct store *st, int64_t id, int64_t time_us)
     if (r == 0 && sqlite3_changes(st->db) == 0)
         return -ENOENT;
     return r;
+}
+
+/* ---- users ------------------------------------------------------------------------------ */
+
+static const char *const user_sources[] = {"local", "ldap", "oidc"};
+
+const char *user_source_name(enum user_source v)
+{
+    return (unsigned)v < GH_ARRAY_LEN(user_sources) ? user_sources[v] : "?";
+}
+
+static void read_user(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct user *x = row;
+    char src[16];
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+    col_text(s, 2, x->display_name, sizeof(x->display_name));
+    col_text(s, 3, x->email, sizeof(x->email));
+    col_text(s, 4, src, sizeof(src));
+    x->source = USER_LOCAL;
+    for (size_t i = 0; i < GH_ARRAY_LEN(user_sources); i++)
+        if (strcmp(src, user_sources[i]) == 0)
+            x->source = (enum user_source)i;
+    col_text(s, 5, x->roles, sizeof(x->roles));
+    col_text(s, 6, x->password_hash, sizeof(x->password_hash));
+    x->password_changed_us = sqlite3_column_int64(s, 7);
+    x->disabled_us = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 8);
+    x->created_us = sqlite3_column_int64(s, 9);
+    x->updated_us = sqlite3_column_int64(s, 10);
+}
+LIST_ADAPTER(user, store_user_cb)
+
+/* Parameters 1..10 of Q_USER_INSERT and Q_USER_UPDATE (which skips 9, created_us). */
+static void bind_user(sqlite3_stmt *s, const struct user *u)
+{
+    bind_text(s, 1, u->name);
+    bind_text(s, 2, u->display_name);
+    bind_text(s, 3, u->email);
+    bind_text(s, 4, user_source_name(u->source));
+    bind_text(s, 5, u->roles);
+    if (u->password_hash[0] != '\0')
+        bind_text(s, 6, u->password_hash);
+    sqlite3_bind_int64(s, 7, u->password_changed_us);
+    if (u->disabled_us != 0)
+        sqlite3_bind_int64(s, 8, u->disabled_us);
+    sqlite3_bind_int64(s, 9, u->created_us);
+    sqlite3_bind_int64(s, 10, u->updated_us);
+}
+
+int store_user_insert(struct store *st, struct user *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_USER_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "user '%s'", row->name);
+    if (s)
+        bind_user(s, row);
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_user_get(struct store *st, int64_t id, struct user *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_USER_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_user, out);
+}
+
+int store_user_find(struct store *st, const char *name, struct user *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_USER_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_user, out);
+}
+
+int store_user_list(struct store *st, store_user_cb cb, void *ctx)
+{
+    struct user_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_USER_LIST), read_user, sizeof(struct user), user_list_call,
+                     &lc);
+}
+
+int store_user_update(struct store *st, const struct user *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_USER_UPDATE);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "user '%s'", row->name);
+    if (s) {
+        bind_user(s, row);
+        sqlite3_bind_int64(s, 11, row->id);
+    }
+    return update_row(st, s, err, what);
 }

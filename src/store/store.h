@@ -79,8 +79,7 @@ int store_calendar_insert(struct store *st, struct holiday_calendar *row, struct
 int store_calendar_find(struct store *st, const char *name, struct holiday_calendar *out);
 int store_calendar_list(struct store *st, store_calendar_cb cb, void *ctx);
 int store_calendar_get(struct store *st, int64_t id, struct holiday_calendar *out);
-int store_calendar_update(struct store *st, const struct holiday_calendar *row,
-                          struct gh_err *err);
+int store_calendar_update(struct store *st, const struct holiday_calendar *row, struct gh_err *err);
 typedef int (*store_holiday_cb)(void *ctx, const struct holiday *row);
 int store_holiday_insert(struct store *st, const struct holiday *row, struct gh_err *err);
 int store_holiday_list(struct store *st, store_holiday_cb cb, void *ctx);
@@ -111,11 +110,9 @@ int store_department_insert(struct store *st, struct department *row, struct gh_
 int store_department_find(struct store *st, const char *name, struct department *out);
 int store_department_get(struct store *st, int64_t id, struct department *out);
 int store_department_list(struct store *st, store_department_cb cb, void *ctx);
-int store_department_update(struct store *st, const struct department *row,
-                            struct gh_err *err);
+int store_department_update(struct store *st, const struct department *row, struct gh_err *err);
 /* Finds a department by name, creating it if missing. */
-int store_department_ensure(struct store *st, const char *name, int64_t *id,
-                            struct gh_err *err);
+int store_department_ensure(struct store *st, const char *name, int64_t *id, struct gh_err *err);
 
 typedef int (*store_person_cb)(void *ctx, const struct person *row);
 int store_person_insert(struct store *st, struct person *row, struct gh_err *err);
@@ -127,18 +124,17 @@ int store_person_count(struct store *st, int64_t *count);
 
 typedef int (*store_credential_cb)(void *ctx, const struct credential *row);
 int store_credential_insert(struct store *st, struct credential *row, struct gh_err *err);
-int store_credential_update(struct store *st, const struct credential *row,
-                            struct gh_err *err);
+int store_credential_update(struct store *st, const struct credential *row, struct gh_err *err);
 int store_credential_get(struct store *st, int64_t id, struct credential *out);
-int store_credential_find(struct store *st, enum cred_format f, uint32_t facility,
-                          uint64_t number, struct credential *out);
+int store_credential_find(struct store *st, enum cred_format f, uint32_t facility, uint64_t number,
+                          struct credential *out);
 int store_credential_list(struct store *st, store_credential_cb cb, void *ctx);
 int store_credential_list_person(struct store *st, int64_t person_id, store_credential_cb cb,
                                  void *ctx);
 /* Sets status of every credential of a person that is active or suspended to `status`;
  * *changed counts them. */
-int store_credential_revoke_person(struct store *st, int64_t person_id,
-                                   enum cred_status status, int *changed);
+int store_credential_revoke_person(struct store *st, int64_t person_id, enum cred_status status,
+                                   int *changed);
 
 typedef int (*store_assignment_cb)(void *ctx, const struct assignment *row);
 /* Adds or replaces (person, level) with its expiry. */
@@ -175,16 +171,16 @@ int store_review_count_open(struct store *st, int64_t *count);
 int store_event_append(struct store *st, struct event *ev);
 
 struct store_event_filter {
-    int64_t from_us;   /* inclusive; GH_TIME_MIN for none */
-    int64_t to_us;     /* exclusive; GH_TIME_MAX for none */
-    int64_t after_offset; /* only offsets > this (cursor); 0 for all */
-    int64_t until_offset; /* only offsets <= this; 0 for no bound */
-    int64_t person_id; /* 0: any */
-    int64_t door_id;   /* 0: any */
+    int64_t from_us;       /* inclusive; GH_TIME_MIN for none */
+    int64_t to_us;         /* exclusive; GH_TIME_MAX for none */
+    int64_t after_offset;  /* only offsets > this (cursor); 0 for all */
+    int64_t until_offset;  /* only offsets <= this; 0 for no bound */
+    int64_t person_id;     /* 0: any */
+    int64_t door_id;       /* 0: any */
     int64_t credential_id; /* 0: any */
-    int type;          /* -1: any */
-    int decision;      /* -1: any */
-    int64_t limit;     /* 0: no limit */
+    int type;              /* -1: any */
+    int decision;          /* -1: any */
+    int64_t limit;         /* 0: no limit */
 };
 void store_event_filter_init(struct store_event_filter *f);
 typedef int (*store_event_cb)(void *ctx, const struct event *ev);
@@ -199,7 +195,7 @@ int64_t store_data_version(struct store *st);
 
 /* ---- API tokens (see src/identity) -------------------------------------------------- */
 
-#define STORE_TOKEN_HASH_HEX 65 /* BLAKE2b-256 as hex, with NUL */
+#define STORE_TOKEN_HASH_HEX   65 /* BLAKE2b-256 as hex, with NUL */
 #define STORE_TOKEN_SCOPES_MAX 1024
 
 struct api_token {
@@ -218,6 +214,35 @@ int store_token_find(struct store *st, const char *name, struct api_token *out);
 int store_token_list(struct store *st, store_token_cb cb, void *ctx);
 /* Marks a token revoked; -ENOENT if there is none, or it already is. */
 int store_token_revoke(struct store *st, int64_t id, int64_t time_us);
+
+/* ---- users (see src/identity) ---------------------------------------------------------- */
+
+enum user_source { USER_LOCAL = 0, USER_LDAP, USER_OIDC };
+#define STORE_USER_ROLES_MAX 256
+#define STORE_USER_HASH_MAX  128
+
+struct user {
+    int64_t id;
+    char name[MODEL_NAME_MAX]; /* sign-in name, unique regardless of case */
+    char display_name[MODEL_NAME_MAX];
+    char email[MODEL_EMAIL_MAX + 1];
+    enum user_source source;
+    char roles[STORE_USER_ROLES_MAX];        /* space-separated role names */
+    char password_hash[STORE_USER_HASH_MAX]; /* Argon2id string, "" for none */
+    int64_t password_changed_us;
+    int64_t disabled_us; /* 0: enabled */
+    int64_t created_us;
+    int64_t updated_us;
+};
+typedef int (*store_user_cb)(void *ctx, const struct user *row);
+/* Inserts (sets id; created_us/updated_us as given). -EEXIST when the name is taken. */
+int store_user_insert(struct store *st, struct user *row, struct gh_err *err);
+int store_user_get(struct store *st, int64_t id, struct user *out);
+int store_user_find(struct store *st, const char *name, struct user *out);
+int store_user_list(struct store *st, store_user_cb cb, void *ctx);
+/* Writes every column but id and created_us. -ENOENT when there is no such user. */
+int store_user_update(struct store *st, const struct user *row, struct gh_err *err);
+const char *user_source_name(enum user_source s);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

@@ -74,4 +74,23 @@ static inline void temp_store_close(struct temp_store *t)
     rm_tree(t->dir);
 }
 
+/* cmocka setup and teardown giving each test a struct temp_store as *state. */
+static inline int temp_store_setup(void **state)
+{
+    struct temp_store *t = calloc(1, sizeof(*t));
+    if (t == NULL || temp_store_open(t, "unit") < 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static inline int temp_store_teardown(void **state)
+{
+    temp_store_close(*state);
+    free(*state);
+    return 0;
+}
+
 #endif

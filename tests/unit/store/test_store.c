@@ -34,24 +34,6 @@
 
 /* ---- fixture: a temp dir with a fresh database ---------------------------------------- */
 
-static int setup(void **state)
-{
-    struct temp_store *f = calloc(1, sizeof(*f));
-    if (f == NULL || temp_store_open(f, "store") < 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    temp_store_close(*state);
-    free(*state);
-    return 0;
-}
-
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 /* Checks a call that must fail with `code` and a message containing `needle`. The call
@@ -1639,25 +1621,34 @@ static void test_revoke_person(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_migrate_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_site_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_door_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_calendar_holidays, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schedule_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_level_doors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_departments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_credential_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assignment_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unique_conflicts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_foreign_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_policy_version_bumps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events_append_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_query, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_query_across_buckets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_person, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migrate_reopen, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_site_crud, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_area_crud, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_door_crud, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_calendar_holidays, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_crud, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_level_doors, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_departments, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_person_crud, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_credential_crud, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_assignment_crud, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_unique_conflicts, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_keys, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_policy_version_bumps, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_events_append_only, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_event_query, temp_store_setup, temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_event_query_across_buckets, temp_store_setup,
+                                        temp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_revoke_person, temp_store_setup, temp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

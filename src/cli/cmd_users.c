@@ -1,0 +1,186 @@
+/*
+ * cmd_users.c: `gatehouse user add|set|list`: accounts that sign in to the console and the
+ * API, their roles and local passwords (read from stdin, never from the command line,
+ * where other users of the machine could see them).
+ */
+#include "cli/cli.h"
+
+#include <sodium.h>
+#include <string.h>
+
+struct user_opts {
+    const char *roles, *display, *email;
+    bool password_stdin, disable, enable;
+};
+
+static int user_opt(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    struct user_opts *o = ctx;
+    (void)c;
+    switch (opt) {
+    case 'r':
+        o->roles = arg;
+        break;
+    case 'd':
+        o->display = arg;
+        break;
+    case 'e':
+        o->email = arg;
+        break;
+    case 'p':
+        o->password_stdin = true;
+        break;
+    case 'D':
+        o->disable = true;
+        break;
+    case 'E':
+        o->enable = true;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static const struct option user_opts_table[] = {
+    {"roles", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'd'},
+    {"email", required_argument, NULL, 'e'}, {"password-stdin", no_argument, NULL, 'p'},
+    {"disable", no_argument, NULL, 'D'},     {"enable", no_argument, NULL, 'E'},
+    {"help", no_argument, NULL, 'h'},        {0}};
+
+/* One line from stdin (at most 4 x the longest password in bytes), without its line end.
+ * -1 on an empty or overlong input. The caller wipes buf. */
+static int read_password(struct cli *c, char *buf, size_t len)
+{
+    size_t n;
+    if (fgets(buf, (int)len, stdin) == NULL)
+        return cli_error(c, "--password-stdin: no password on standard input"), -1;
+    n = strcspn(buf, "\r\n");
+    if (buf[n] == '\0' && n == len - 1)
+        return cli_error(c, "--password-stdin: the password is too long"), -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+static int cmd_user_add(struct cli *c, int argc, char **argv)
+{
+    struct user_opts o = {0};
+    struct user u;
+    struct gh_err err = {{0}};
+    char pw[IDENTITY_PASSWORD_MAX * 4 + 2];
+    int status;
+
+    if (cli_parse(c, argc, argv, user_opts_table, user_opt, &o, &status) != 0)
+        return status;
+    if (optind != argc - 1)
+        return cli_usage_error(c, "expected exactly one user NAME");
+    if (o.disable || o.enable)
+        return cli_usage_error(c, "--disable and --enable are for `user set`");
+    memset(&u, 0, sizeof(u));
+    u.source = USER_LOCAL;
+    if (gh_strlcpy(u.name, argv[optind], sizeof(u.name)) >= sizeof(u.name) ||
+        (o.display &&
+         gh_strlcpy(u.display_name, o.display, sizeof(u.display_name)) >= sizeof(u.display_name)) ||
+        (o.email && gh_strlcpy(u.email, o.email, sizeof(u.email)) >= sizeof(u.email)))
+        return cli_usage_error(c, "a value is too long");
+    if (o.password_stdin && read_password(c, pw, sizeof(pw)) < 0)
+        return 1;
+    if ((status = cli_open_store(c)) == 0 &&
+        identity_user_create(c->st, &u, o.roles ? o.roles : "", o.password_stdin ? pw : NULL,
+                             &err) < 0)
+        status = cli_error(c, "%s", err.msg);
+    sodium_memzero(pw, sizeof(pw));
+    if (status == 0)
+        printf("user %s added (roles: %s)%s\n", u.name, u.roles[0] ? u.roles : "none",
+               u.password_hash[0] ? ""
+                                  : "; no password yet: set one with `user set --password-stdin`");
+    return status;
+}
+
+static int cmd_user_set(struct cli *c, int argc, char **argv)
+{
+    struct user_opts o = {0};
+    struct user u;
+    struct gh_err err = {{0}};
+    char pw[IDENTITY_PASSWORD_MAX * 4 + 2];
+    role_set roles;
+    int status, r;
+
+    if (cli_parse(c, argc, argv, user_opts_table, user_opt, &o, &status) != 0)
+        return status;
+    if (optind != argc - 1)
+        return cli_usage_error(c, "expected exactly one user NAME");
+    if (o.disable && o.enable)
+        return cli_usage_error(c, "--disable and --enable together");
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    r = store_user_find(c->st, argv[optind], &u);
+    if (r == -ENOENT)
+        return cli_error(c, "there is no user named '%s'", argv[optind]);
+    if (r < 0)
+        return cli_error(c, "reading users: %s", store_errmsg(c->st));
+    /* everything is checked before anything is written */
+    if (o.roles) {
+        if (role_set_parse(o.roles, &roles, &err) < 0)
+            return cli_usage_error(c, "--roles: %s", err.msg);
+        role_set_format(roles, u.roles, sizeof(u.roles));
+    }
+    if (o.display &&
+        (gh_strlcpy(u.display_name, o.display, sizeof(u.display_name)) >= sizeof(u.display_name) ||
+         (o.display[0] && model_check_name("display_name", o.display, &err) < 0)))
+        return cli_usage_error(c, "--display-name: %s", err.msg[0] ? err.msg : "too long");
+    if (o.email && (gh_strlcpy(u.email, o.email, sizeof(u.email)) >= sizeof(u.email) ||
+                    model_check_email("email", o.email, &err) < 0))
+        return cli_usage_error(c, "--email: %s", err.msg[0] ? err.msg : "too long");
+    if (o.disable && u.disabled_us == 0)
+        u.disabled_us = gh_now_us();
+    if (o.enable)
+        u.disabled_us = 0;
+    u.updated_us = gh_now_us();
+    if (o.password_stdin) {
+        if (read_password(c, pw, sizeof(pw)) < 0)
+            return 1;
+        r = identity_user_set_password(c->st, &u, pw, &err);
+        sodium_memzero(pw, sizeof(pw));
+    } else {
+        r = store_user_update(c->st, &u, &err);
+    }
+    if (r < 0)
+        return cli_error(c, "%s", err.msg);
+    printf("user %s: roles %s, %s%s\n", u.name, u.roles[0] ? u.roles : "none",
+           u.disabled_us ? "disabled" : "enabled", o.password_stdin ? ", password changed" : "");
+    return 0;
+}
+
+static int print_user(void *ctx, const struct user *u)
+{
+    (void)ctx;
+    printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id, u->name, u->display_name,
+           u->email, user_source_name(u->source), u->disabled_us ? "disabled" : "enabled",
+           u->password_hash[0] ? "yes" : "no", u->roles);
+    return 0;
+}
+
+static int cmd_user_list(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    int status;
+    if (cli_parse(c, argc, argv, opts, cli_no_opts, NULL, &status) != 0)
+        return status;
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    printf("id\tname\tdisplay name\temail\tsource\tstate\tpassword\troles\n");
+    return store_user_list(c->st, print_user, NULL) < 0 ? cli_error(c, "listing failed") : 0;
+}
+
+const struct cli_command cli_user_commands[] = {
+    {"user", "add", cmd_user_add, "Add a user who signs in to the console and the API.",
+     "NAME [--roles ROLE,...] [--display-name TEXT] [--email ADDRESS] [--password-stdin]\n"
+     "ROLE: admin, security_operator, security_viewer, it_admin, hr, facilities, legal,\n"
+     "finance, communications, auditor (docs/operations.md says what each may do).\n"
+     "--password-stdin reads the password from the first line of standard input."},
+    {"user", "set", cmd_user_set, "Change a user: roles, name details, password, enabled.",
+     "NAME [--roles ROLE,... (replacing all)] [--display-name TEXT] [--email ADDRESS]\n"
+     "[--password-stdin] [--disable | --enable]"},
+    {"user", "list", cmd_user_list, "List users (never their passwords).", ""},
+    {NULL, NULL, NULL, NULL, NULL}};
