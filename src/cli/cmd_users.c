@@ -104,7 +104,7 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
     struct gh_err err = {{0}};
     char pw[IDENTITY_PASSWORD_MAX * 4 + 2];
     role_set roles;
-    int status, r;
+    int status, r, ended = 0;
 
     if (cli_parse(c, argc, argv, user_opts_table, user_opt, &o, &status) != 0)
         return status;
@@ -137,18 +137,29 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
     if (o.enable)
         u.disabled_us = 0;
     u.updated_us = gh_now_us();
-    if (o.password_stdin) {
-        if (read_password(c, pw, sizeof(pw)) < 0)
-            return 1;
+    if (o.password_stdin && read_password(c, pw, sizeof(pw)) < 0)
+        return 1;
+    if (store_begin_write(c->st) < 0)
+        return cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
+    if (o.password_stdin)
         r = identity_user_set_password(c->st, &u, pw, &err);
-        sodium_memzero(pw, sizeof(pw));
-    } else {
+    else
         r = store_user_update(c->st, &u, &err);
+    sodium_memzero(pw, sizeof(pw));
+    /* new roles, a disabled account or a new password: every session starts again */
+    if (r == 0 && (o.roles || o.disable || o.password_stdin))
+        r = store_session_end_user(c->st, u.id, gh_now_us(), &ended);
+    if (r == 0 && store_commit(c->st) < 0)
+        r = gh_fail(&err, -EIO, "commit failed: %s", store_errmsg(c->st));
+    if (r < 0) {
+        store_rollback(c->st);
+        return cli_error(c, "%s", err.msg[0] ? err.msg : store_errmsg(c->st));
     }
-    if (r < 0)
-        return cli_error(c, "%s", err.msg);
-    printf("user %s: roles %s, %s%s\n", u.name, u.roles[0] ? u.roles : "none",
+    printf("user %s: roles %s, %s%s", u.name, u.roles[0] ? u.roles : "none",
            u.disabled_us ? "disabled" : "enabled", o.password_stdin ? ", password changed" : "");
+    if (ended > 0)
+        printf(", %d session%s ended", ended, ended == 1 ? "" : "s");
+    printf("\n");
     return 0;
 }
 

@@ -29,6 +29,10 @@ void http_config_init(struct http_config *c)
     c->max_sse_clients = 256;
     c->sse_heartbeat_s = 15;
     c->max_exports = 4;
+    c->workers = 2;
+    c->max_queue = 64;
+    c->session_idle_s = 1800;
+    c->session_lifetime_s = 43200;
 }
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT" (port 0: any free port). */
@@ -174,10 +178,19 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
             r = parse_uint(v, 1, 3600, &c->sse_heartbeat_s, err);
         } else if (strcmp(key, "max_exports") == 0) {
             r = parse_uint(v, 1, 64, &c->max_exports, err);
+        } else if (strcmp(key, "workers") == 0) {
+            r = parse_uint(v, 1, 16, &c->workers, err);
+        } else if (strcmp(key, "max_queue") == 0) {
+            r = parse_uint(v, 1, 4096, &c->max_queue, err);
         }
+    } else if (strcmp(section, "sessions") == 0) {
+        if (strcmp(key, "idle_timeout") == 0)
+            r = parse_uint(v, 60, 86400, &c->session_idle_s, err);
+        else if (strcmp(key, "lifetime") == 0)
+            r = parse_uint(v, 300, 30 * 86400, &c->session_lifetime_s, err);
     } else {
-        return gh_fail(err, -EINVAL, "unknown section [%s] (expected server, tls or limits)",
-                       section);
+        return gh_fail(err, -EINVAL,
+                       "unknown section [%s] (expected server, tls, limits or sessions)", section);
     }
     if (r == -ENOENT)
         return gh_fail(err, -EINVAL, "unknown key '%s' in [%s]", key, section);

@@ -37,6 +37,10 @@ struct http_config {
     unsigned max_sse_clients;     /* live streams at once (default 256) */
     unsigned sse_heartbeat_s;     /* comment line sent on idle streams (default 15) */
     unsigned max_exports;         /* exports running at once (default 4) */
+    unsigned workers;             /* threads for slow work: password hashing (default 2) */
+    unsigned max_queue;           /* slow requests waiting for a worker (default 64) */
+    unsigned session_idle_s;      /* a session unused this long ends (default 1800) */
+    unsigned session_lifetime_s;  /* a session ends this long after sign-in (default 43200) */
 };
 
 void http_config_init(struct http_config *c);
@@ -45,8 +49,8 @@ void http_config_init(struct http_config *c);
  * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);
 /* Sets one key ("server.listen", "limits.max_body", ...) from text, as the file would. */
-int http_config_set(struct http_config *c, const char *section, const char *key,
-                    const char *value, struct gh_err *err);
+int http_config_set(struct http_config *c, const char *section, const char *key, const char *value,
+                    struct gh_err *err);
 /* Fills defaults that depend on others (TLS paths under the data dir) and checks the
  * whole: a valid address, plain HTTP only on loopback, TLS files readable and a matching
  * pair, limits in range, an initialized data dir. */
@@ -56,8 +60,7 @@ int http_config_check(struct http_config *c, struct gh_err *err);
 
 struct http_server;
 
-int http_server_start(const struct http_config *c, struct http_server **out,
-                      struct gh_err *err);
+int http_server_start(const struct http_config *c, struct http_server **out, struct gh_err *err);
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *srv);
 /* Stops accepting, ends live streams, finishes in-flight requests, flushes the event
@@ -68,9 +71,9 @@ void http_server_stop(struct http_server *srv);
 
 struct http_route_info {
     const char *method;
-    const char *pattern; /* "/api/v1/doors/{id}" */
-    const char *perm;    /* permission name, "none" for open routes */
-    const char *request; /* schema name of the body, or NULL */
+    const char *pattern;  /* "/api/v1/doors/{id}" */
+    const char *perm;     /* permission name, "none" for open routes */
+    const char *request;  /* schema name of the body, or NULL */
     const char *response; /* schema name of a success body, or NULL */
     const char *summary;
 };

@@ -43,7 +43,7 @@ struct http_route {
 extern const struct http_route http_routes[];
 extern const size_t http_routes_count;
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS   4
 #define HTTP_MAX_SEGMENTS 12
 
 /* Finds the route for method and path. Returns its index and fills params (pointing into
@@ -106,6 +106,19 @@ void http_stream_hub_free(struct http_stream_hub *hub);
  * max_sse_clients are open). */
 int http_stream_start(struct http_req *r, const struct store_event_filter *f, int64_t cursor);
 
+/* ---- the worker pool (pool.c) ------------------------------------------------------------ */
+
+#define HTTP_POOL_MAX_THREADS 16
+struct http_pool;
+int http_pool_new(struct http_server *srv, unsigned threads, unsigned max_queue,
+                  struct http_pool **out);
+/* Finishes the queued and running jobs, then frees the pool. */
+void http_pool_stop(struct http_pool *p);
+/* Hands the request to a worker: fn(r) runs there (with that thread's store), sets the
+ * reply, and the connection is resumed. The handler returns what this returns: 0 (the
+ * request is deferred, or refused with 503 when the queue is full). */
+int http_defer(struct http_req *r, http_handler_fn fn);
+
 /* ---- the server context (server.c) ------------------------------------------------------ */
 
 struct http_server {
@@ -118,6 +131,7 @@ struct http_server {
     uint8_t site_key[ACCESS_SITE_KEY_LEN];
     pthread_key_t store_key; /* each worker thread's connection and token cache */
     struct http_stream_hub *hub;
+    struct http_pool *pool; /* slow work: password hashing */
     struct http_metrics metrics;
     atomic_bool stopping;
     atomic_uint_fast64_t request_seq;
@@ -145,8 +159,7 @@ struct store *http_thread_store(struct http_server *srv);
 void http_policy_poke(struct http_server *srv);
 /* Waits (up to timeout_ms) until a snapshot of at least `version` is published. 0 when it
  * is; -ETIMEDOUT; -EIO with the compile error in err when the policy does not compile. */
-int http_policy_wait(struct http_server *srv, int64_t version, int timeout_ms,
-                     struct gh_err *err);
+int http_policy_wait(struct http_server *srv, int64_t version, int timeout_ms, struct gh_err *err);
 
 /* ---- the request (server.c, reply.c) --------------------------------------------------- */
 
@@ -155,14 +168,16 @@ struct http_req {
     struct MHD_Connection *conn;
     const struct http_route *route; /* NULL until matched */
     size_t route_index;
-    char id[20];                    /* request id, "r" + counter, echoed as X-Request-Id */
-    int64_t start_us;               /* monotonic */
+    char id[20];      /* request id, "r" + counter, echoed as X-Request-Id */
+    int64_t start_us; /* monotonic */
     const char *method;
     const char *url;
-    char path_buf[1024];            /* scratch for route params */
+    char path_buf[1024]; /* scratch for route params */
     struct http_param params[HTTP_MAX_PARAMS];
     int n_params;
     struct identity_caller caller;
+    char client_addr[64];   /* the peer's numeric address */
+    struct session session; /* CALLER_USER: the session (its CSRF token, its end) */
     /* query arguments (decoded), in order; at most HTTP_MAX_QUERY */
     struct {
         const char *key, *value;
@@ -185,7 +200,9 @@ struct http_req {
     unsigned status;
     struct MHD_Response *response; /* set by http_reply_* */
     bool replied;
-    bool stream; /* a long-lived response was queued */
+    bool stream;   /* a long-lived response was queued */
+    bool handled;  /* the handler ran (a resumed deferred request comes back) */
+    bool deferred; /* handed to the worker pool (http_defer) */
 };
 
 /* The calling thread's store (the server's per-thread connection). */
@@ -201,18 +218,16 @@ const char *http_query(struct http_req *r, const char *name);
 int http_query_add(struct http_req *r, const char *key, const char *value);
 /* Typed query arguments: 0 when absent (out untouched), 1 when present and valid, or
  * -EINVAL after replying 400 `bad-request` naming the parameter and what it must be. */
-int http_query_int(struct http_req *r, const char *name, int64_t min, int64_t max,
-                   int64_t *out);
+int http_query_int(struct http_req *r, const char *name, int64_t min, int64_t max, int64_t *out);
 int http_query_bool(struct http_req *r, const char *name, bool *out);
 int http_query_time(struct http_req *r, const char *name, int64_t *out);
-int http_query_enum(struct http_req *r, const char *name, const struct model_enum *e,
-                    int *out);
+int http_query_enum(struct http_req *r, const char *name, const struct model_enum *e, int *out);
 
 /* Replies (each takes ownership of what it is given; status 2xx). */
 int http_reply_json(struct http_req *r, unsigned status, json_t *body);
 int http_reply_empty(struct http_req *r, unsigned status);
-int http_reply_text(struct http_req *r, unsigned status, const char *content_type,
-                    const char *text, size_t len);
+int http_reply_text(struct http_req *r, unsigned status, const char *content_type, const char *text,
+                    size_t len);
 /* Queues a prepared MHD response (streams, exports); takes the reference. */
 int http_reply_response(struct http_req *r, unsigned status, struct MHD_Response *resp);
 /* Adds a header to the reply queued next (Location, Allow ...). Call before http_reply_*. */
@@ -241,12 +256,11 @@ struct http_form {
     bool overflow; /* more fields read than seen[] holds (a handler bug; logged) */
 };
 void http_form_init(struct http_form *f, struct http_req *r);
-bool http_form_string(struct http_form *f, const char *key, bool required, char *dst,
-                      size_t len);
+bool http_form_string(struct http_form *f, const char *key, bool required, char *dst, size_t len);
 bool http_form_name(struct http_form *f, const char *key, bool required, char *dst,
                     size_t len); /* model_check_name rules */
-bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min,
-                   int64_t max, int64_t *out);
+bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min, int64_t max,
+                   int64_t *out);
 bool http_form_bool(struct http_form *f, const char *key, bool required, bool *out);
 /* An ISO-8601 time, or null for "no bound" (*out = null_value). */
 bool http_form_time(struct http_form *f, const char *key, bool required, int64_t null_value,
@@ -258,11 +272,10 @@ typedef int (*http_exists_fn)(struct store *st, int64_t id);
 bool http_form_ref(struct http_form *f, const char *key, bool required, bool nullable,
                    http_find_fn find, http_exists_fn exists, int64_t *out);
 /* An enum given by its external name (model.h's tables: &model_enum_door_mode ...). */
-bool http_form_enum(struct http_form *f, const char *key, bool required,
-                    const struct model_enum *e, int *out);
+bool http_form_enum(struct http_form *f, const char *key, bool required, const struct model_enum *e,
+                    int *out);
 /* Records an error for a field (for checks across fields). */
-void http_form_error(struct http_form *f, const char *field, const char *fmt, ...)
-    GH_PRINTF(3, 4);
+void http_form_error(struct http_form *f, const char *field, const char *fmt, ...) GH_PRINTF(3, 4);
 /* Ends the form: unknown keys are errors. With errors, replies 422 `validation` and
  * returns -EINVAL (the handler returns 0); else 0. */
 int http_form_finish(struct http_form *f);
@@ -278,8 +291,8 @@ void http_write_rollback(struct http_req *r);
 
 /* Appends an event in the caller's write transaction (operator actions, revocations);
  * the payload (reference taken) gets the caller's name as "by". */
-int http_log_event(struct http_req *r, enum event_type type, int64_t door_id,
-                   int64_t person_id, int64_t cred_id, json_t *payload);
+int http_log_event(struct http_req *r, enum event_type type, int64_t door_id, int64_t person_id,
+                   int64_t cred_id, json_t *payload);
 
 /* ---- JSON limits and rendering (json.c) ------------------------------------------------- */
 
@@ -292,7 +305,8 @@ json_t *http_json_time(int64_t t_us);
 /* The public representations, shared by handlers and the live stream. */
 json_t *http_json_event(const struct event *ev);
 
-/* ---- handlers (src/http/handlers) ------------------------------------------------------------- */
+/* ---- handlers (src/http/handlers) -------------------------------------------------------------
+ */
 
 #define HTTP_HANDLER(name) int name(struct http_req *r)
 

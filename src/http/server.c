@@ -214,31 +214,73 @@ static void on_ingest_commit(void *ctx, const struct event *evs, size_t n)
         http_stream_notify(srv->hub, evs[n - 1].offset);
 }
 
+static bool safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/* A signed-in user's request (the session cookie): the session must be live, and a
+ * request that may change something must carry the session's CSRF token. 0, or a reply
+ * was set. */
+static int authorize_session(struct http_req *r, struct http_thread *t, const char *cookie)
+{
+    struct gh_err err = {{0}};
+    struct session *s = &r->session;
+    const char *token;
+    int rc = identity_session_authenticate(t->st, cookie, gh_now_us(),
+                                           (int64_t)r->srv->cfg.session_idle_s * 1000000,
+                                           &r->caller, s, &err);
+    if (rc < 0) {
+        log_info("request %s: session refused: %s", r->id, err.msg);
+        http_problem(r, 401, "unauthorized", NULL,
+                     "the session has ended or expired: sign in again");
+        return -EACCES;
+    }
+    if (safe_method(r->method))
+        return 0;
+    token = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (token == NULL || strlen(token) != strlen(s->csrf) ||
+        sodium_memcmp(token, s->csrf, strlen(s->csrf)) != 0) {
+        http_problem(r, 403, "csrf", NULL,
+                     "a change made with a session needs the X-CSRF-Token header of that "
+                     "session (GET /api/v1/auth/session gives it)");
+        return -EPERM;
+    }
+    return 0;
+}
+
 /* Authenticates the caller and checks the route's permission. 0, or a reply was set. */
 static int authorize(struct http_req *r)
 {
     struct gh_err err = {{0}};
-    const char *auth;
+    const char *auth, *cookie;
     struct http_thread *t;
     int rc;
 
     if (r->route->perm == PERM_NONE)
         return 0;
     auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, IDENTITY_SESSION_COOKIE);
     t = thread_ctx(r->srv);
     if (t == NULL)
         return http_problem(r, 503, "not-ready", NULL, "the store is not available"), -EIO;
-    rc = identity_authenticate_cached(&t->tokens, t->st, auth, gh_now_us(), &r->caller, &err);
-    if (rc == -EIO)
-        return http_problem_from(r, -EIO, &err), rc;
-    if (rc < 0) {
-        log_info("request %s: authentication refused: %s", r->id, err.msg);
-        http_reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
-        http_problem(r, 401, "unauthorized", NULL,
-                     auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0
-                         ? "this route needs a bearer token (Authorization: Bearer ...)"
-                         : "the bearer token is not valid (unknown, expired or revoked)");
-        return rc;
+    if (auth == NULL && cookie != NULL) {
+        if ((rc = authorize_session(r, t, cookie)) < 0)
+            return rc;
+    } else {
+        rc = identity_authenticate_cached(&t->tokens, t->st, auth, gh_now_us(), &r->caller, &err);
+        if (rc == -EIO)
+            return http_problem_from(r, -EIO, &err), rc;
+        if (rc < 0) {
+            log_info("request %s: authentication refused: %s", r->id, err.msg);
+            http_reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
+            http_problem(r, 401, "unauthorized", NULL,
+                         auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0
+                             ? "this route needs a bearer token (Authorization: Bearer ...) "
+                               "or a signed-in session"
+                             : "the bearer token is not valid (unknown, expired or revoked)");
+            return rc;
+        }
     }
     if (!perm_has(r->caller.perms, r->route->perm)) {
         http_problem(r, 403, "forbidden", NULL, "%s lacks the permission %s", r->caller.name,
@@ -346,6 +388,8 @@ static void run_handler(struct http_req *r)
         }
     }
     rc = r->route->handler(r);
+    if (r->deferred)
+        return;             /* a worker owns the request now; it sets the reply and resumes it */
     http_write_rollback(r); /* a handler that failed half-way leaves nothing behind */
     if (rc < 0 && !r->replied) {
         log_error("request %s %s %s: handler failed: %s", r->id, r->method, r->url,
@@ -383,6 +427,21 @@ static enum MHD_Result queue_reply(struct http_req *r)
     return ok;
 }
 
+/* The peer's numeric address ("" if unknown). */
+static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    buf[0] = '\0';
+    if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                  (socklen_t)len);
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                  (socklen_t)len);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -401,6 +460,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->route_index = http_routes_count;
         snprintf(r->id, sizeof(r->id), "r%llu",
                  (unsigned long long)atomic_fetch_add(&srv->request_seq, 1) + 1);
+        client_address(conn, r->client_addr, sizeof(r->client_addr));
         *con_cls = r;
         atomic_fetch_add(&srv->inflight, 1);
         if (atomic_load(&srv->stopping)) {
@@ -412,6 +472,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return queue_reply(r);
         return MHD_YES;
     }
+    if (r->handled) /* a deferred request, resumed by its worker with the reply set */
+        return r->deferred && !r->replied ? MHD_YES : queue_reply(r);
     if (r->replied && r->response == NULL)
         return MHD_YES; /* already queued (early refusal); ignore the rest of the body */
     if (*upload_data_size > 0) {
@@ -420,7 +482,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    r->handled = true;
     run_handler(r);
+    if (r->deferred)
+        return MHD_YES; /* suspended: the worker may already be answering it */
     return queue_reply(r);
 }
 
@@ -591,6 +656,10 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     if ((r = ingest_start(srv->db_path, &io, &srv->ing, err)) < 0)
         goto fail;
     ingest_subscribe(srv->ing, on_ingest_commit, srv);
+    if ((r = http_pool_new(srv, c->workers, c->max_queue, &srv->pool)) < 0) {
+        gh_fail(err, r, "cannot start the worker threads");
+        goto fail;
+    }
 
     if (pthread_create(&srv->policy_thread, NULL, policy_main, srv) != 0) {
         r = gh_fail(err, -EAGAIN, "cannot start the policy thread");
@@ -640,6 +709,7 @@ fail:
         if (timer_started)
             pthread_join(srv->timer_thread, NULL);
     }
+    http_pool_stop(srv->pool);
     if (srv->ing)
         ingest_stop(srv->ing);
     if (srv->hub)
@@ -674,6 +744,9 @@ void http_server_stop(struct http_server *srv)
             log_warn("%d requests still running after %d ms; closing them",
                      atomic_load(&srv->inflight), SHUTDOWN_GRACE_MS);
     }
+    /* workers finish what they hold and resume their connections before the daemon goes */
+    http_pool_stop(srv->pool);
+    srv->pool = NULL;
     MHD_stop_daemon(srv->mhd);
 
     pthread_mutex_lock(&srv->policy_mu);

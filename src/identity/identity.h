@@ -152,13 +152,51 @@ int identity_user_set_password(struct store *st, struct user *u, const char *pas
 /* The roles of u as a set (0 when its stored list does not parse: fail closed). */
 role_set identity_user_roles(const struct user *u);
 
+/* ---- sessions and sign-in throttling ---------------------------------------------------- */
+
+#define IDENTITY_SESSION_COOKIE "gh_session"
+#define IDENTITY_COOKIE_LEN     44 /* 43 base64url characters of 32 random bytes + NUL */
+
+struct identity_caller;
+
+/* Starts a session for u (from address): a fresh random id goes to cookie (shown to the
+ * client once, stored only hashed) and a CSRF token to row->csrf. In the caller's
+ * transaction. */
+int identity_session_create(struct store *st, const struct user *u, const char *address,
+                            int64_t now_us, int64_t lifetime_us, char cookie[IDENTITY_COOKIE_LEN],
+                            struct session *row, struct gh_err *err);
+/* Checks a cookie value: a live session, used within idle_us, before its absolute end, of
+ * an enabled user. Fills caller (CALLER_USER, the permissions of the user's roles) and *s.
+ * Records use at most once a minute (a small write, outside any transaction of the
+ * caller's). -EACCES with the reason in err (for logs; clients are told only to sign in). */
+int identity_session_authenticate(struct store *st, const char *cookie, int64_t now_us,
+                                  int64_t idle_us, struct identity_caller *caller,
+                                  struct session *s, struct gh_err *err);
+
+/* Failed sign-ins are counted per key ("user:NAME", "addr:ADDRESS"): the first
+ * IDENTITY_THROTTLE_FREE cost nothing, then each one doubles the wait before the next try,
+ * up to IDENTITY_THROTTLE_MAX_S. A key with no failure for IDENTITY_THROTTLE_FORGET_S
+ * starts again from zero. */
+#define IDENTITY_THROTTLE_FREE     5
+#define IDENTITY_THROTTLE_MAX_S    900
+#define IDENTITY_THROTTLE_FORGET_S 900
+/* Seconds key must still wait (0: it may try now). */
+int64_t identity_throttle_wait(struct store *st, const char *key, int64_t now_us);
+int identity_throttle_fail(struct store *st, const char *key, int64_t now_us);
+
 /* ---- callers ---------------------------------------------------------------------------- */
 
-enum caller_kind { CALLER_ANONYMOUS = 0, CALLER_TOKEN, CALLER_LOCAL /* CLI, demo */ };
+enum caller_kind {
+    CALLER_ANONYMOUS = 0,
+    CALLER_TOKEN,
+    CALLER_LOCAL, /* CLI, demo */
+    CALLER_USER   /* a signed-in user (session cookie) */
+};
 
 struct identity_caller {
     enum caller_kind kind;
-    int64_t id;                     /* token id (or user id later); 0 when anonymous */
+    int64_t id;                     /* token id or user id; 0 when anonymous */
+    int64_t session_id;             /* CALLER_USER: the session */
     char name[MODEL_NAME_MAX + 16]; /* "token:ci-export" (a whole token name), for logs, events */
     perm_set perms;
 };

@@ -1,7 +1,8 @@
 /*
  * identity_int.h: private to src/identity. Reading and writing the name lists that
  * permissions (token scopes) and roles share: words separated by commas or spaces, and the
- * canonical space-separated form they are stored in.
+ * canonical space-separated form they are stored in; the random secrets that tokens and
+ * sessions share and how they are hashed for storage.
  */
 #ifndef GH_IDENTITY_INT_H
 #define GH_IDENTITY_INT_H
@@ -16,5 +17,10 @@ const char *id_list_word(const char **p, size_t *n);
  * by spaces; -ENOSPC if len is too small (buf is then "" or a whole-names prefix). */
 int id_list_format(uint64_t set, int first, int count, const char *(*name)(int), char *buf,
                    size_t len);
+
+/* Secrets (tokens, session ids) are kept only as BLAKE2b-256 of their text, in hex. */
+void id_secret_hash_hex(const char *secret, size_t len, char hex[65]);
+/* 32 random bytes as 43 base64url characters (out: at least 44 bytes). */
+void id_random_b64(char *out, size_t len);
 
 #endif

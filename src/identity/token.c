@@ -4,7 +4,7 @@
  * request's token is hashed and looked up by that hash; expiry and revocation are checked
  * on every request, so a revoked token stops working at once.
  */
-#include "identity/identity.h"
+#include "identity/identity_int.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -12,17 +12,24 @@
 
 #define TOKEN_RANDOM_BYTES 32
 
-static void token_hash_hex(const char *token, size_t len, char hex[STORE_TOKEN_HASH_HEX])
+void id_secret_hash_hex(const char *secret, size_t len, char hex[65])
 {
     uint8_t h[32];
-    crypto_generichash(h, sizeof(h), (const uint8_t *)token, len, NULL, 0);
-    sodium_bin2hex(hex, STORE_TOKEN_HASH_HEX, h, sizeof(h));
+    crypto_generichash(h, sizeof(h), (const uint8_t *)secret, len, NULL, 0);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+void id_random_b64(char *out, size_t len)
+{
+    uint8_t rnd[TOKEN_RANDOM_BYTES];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2base64(out, len, rnd, sizeof(rnd), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(rnd, sizeof(rnd));
 }
 
 int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
                           char *out, size_t len, struct api_token *row, struct gh_err *err)
 {
-    uint8_t rnd[TOKEN_RANDOM_BYTES];
     struct api_token t;
     perm_set set;
     size_t plen = strlen(IDENTITY_TOKEN_PREFIX);
@@ -43,12 +50,9 @@ int identity_token_create(struct store *st, const char *name, const char *scope,
     t.created_us = gh_now_us();
     t.expires_us = expires_us;
 
-    randombytes_buf(rnd, sizeof(rnd));
     memcpy(out, IDENTITY_TOKEN_PREFIX, plen);
-    sodium_bin2base64(out + plen, len - plen, rnd, sizeof(rnd),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(rnd, sizeof(rnd));
-    token_hash_hex(out, strlen(out), t.hash_hex);
+    id_random_b64(out + plen, len - plen);
+    id_secret_hash_hex(out, strlen(out), t.hash_hex);
 
     r = store_token_insert(st, &t, err);
     if (r < 0) {

@@ -13,10 +13,9 @@
 #include <strings.h>
 
 static const char *const person_kind_names[] = {"employee", "contractor", "visitor"};
-static const char *const person_status_names[] = {"active", "on_leave", "suspended",
-                                                  "terminated"};
-static const char *const cred_status_names[] = {"active",  "suspended", "lost",
-                                                "stolen",  "expired",   "revoked"};
+static const char *const person_status_names[] = {"active", "on_leave", "suspended", "terminated"};
+static const char *const cred_status_names[] = {"active", "suspended", "lost",
+                                                "stolen", "expired",   "revoked"};
 static const char *const cred_format_names[] = {"h10301", "h10306", "c1000", "h10304"};
 static const char *const door_mode_names[] = {"card", "card_pin", "unlocked_schedule",
                                               "locked_down"};
@@ -24,9 +23,9 @@ static const char *const door_fail_names[] = {"secure", "safe"};
 static const char *const apb_mode_names[] = {"none", "soft", "hard"};
 static const char *const direction_names[] = {"entry", "exit"};
 static const char *const event_type_names[] = {
-    "access.decision", "door.forced",         "door.held",    "door.rex",
-    "door.tamper",     "door.state",          "alarm",        "operator.action",
-    "roster.import",   "credential.revoked",  "access.review"};
+    "access.decision", "door.forced",  "door.held",           "door.rex",      "door.tamper",
+    "door.state",      "alarm",        "operator.action",     "roster.import", "credential.revoked",
+    "access.review",   "user.sign_in", "user.sign_in_failed", "user.sign_out"};
 
 _Static_assert(GH_ARRAY_LEN(person_kind_names) == PERSON_KIND_COUNT, "person_kind names");
 _Static_assert(GH_ARRAY_LEN(person_status_names) == PERSON_STATUS_COUNT, "status names");
@@ -75,19 +74,19 @@ static int parse_name(const char *what, const char *const *names, int count, con
     return gh_fail(err, -EINVAL, "%s '%.64s' is not one of: %s", what, s, list);
 }
 
-#define ENUM_FUNCS(type, prefix, names, count, what)                                        \
-    const char *prefix##_name(enum type v)                                                  \
-    {                                                                                       \
-        return name_of(names, count, (int)v);                                               \
-    }                                                                                       \
-    int prefix##_parse(const char *s, enum type *out, struct gh_err *err)                   \
-    {                                                                                       \
-        int v = 0;                                                                          \
-        int r = parse_name(what, names, count, s, &v, err);                                 \
-        if (r == 0)                                                                         \
-            *out = (enum type)v;                                                            \
-        return r;                                                                           \
-    }                                                                                       \
+#define ENUM_FUNCS(type, prefix, names, count, what)                                               \
+    const char *prefix##_name(enum type v)                                                         \
+    {                                                                                              \
+        return name_of(names, count, (int)v);                                                      \
+    }                                                                                              \
+    int prefix##_parse(const char *s, enum type *out, struct gh_err *err)                          \
+    {                                                                                              \
+        int v = 0;                                                                                 \
+        int r = parse_name(what, names, count, s, &v, err);                                        \
+        if (r == 0)                                                                                \
+            *out = (enum type)v;                                                                   \
+        return r;                                                                                  \
+    }                                                                                              \
     const struct model_enum model_enum_##prefix = {what, names, count};
 
 ENUM_FUNCS(person_kind, person_kind, person_kind_names, PERSON_KIND_COUNT, "kind")
@@ -159,9 +158,8 @@ int model_check_ext_id(const char *field, const char *s, struct gh_err *err)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!isalnum(c) && c != '.' && c != '_' && c != ':' && c != '-')
-            return gh_fail(err, -EINVAL,
-                           "%s: '%.64s' may contain only letters, digits and . _ : -", field,
-                           s);
+            return gh_fail(err, -EINVAL, "%s: '%.64s' may contain only letters, digits and . _ : -",
+                           field, s);
     }
     return 0;
 }
@@ -179,8 +177,7 @@ int model_check_email(const char *field, const char *s, struct gh_err *err)
     return 0;
 }
 
-int model_check_card(enum cred_format f, uint32_t facility, uint64_t number,
-                     struct gh_err *err)
+int model_check_card(enum cred_format f, uint32_t facility, uint64_t number, struct gh_err *err)
 {
     if ((unsigned)f >= CRED_FORMAT_COUNT)
         return gh_fail(err, -EINVAL, "format: unknown card format");
@@ -189,8 +186,8 @@ int model_check_card(enum cred_format f, uint32_t facility, uint64_t number,
                        cred_format_facility_max(f), cred_format_name(f));
     if (number > cred_format_number_max(f))
         return gh_fail(err, -ERANGE, "number: %llu is above %llu, the largest for %s",
-                       (unsigned long long)number,
-                       (unsigned long long)cred_format_number_max(f), cred_format_name(f));
+                       (unsigned long long)number, (unsigned long long)cred_format_number_max(f),
+                       cred_format_name(f));
     return 0;
 }
 
@@ -226,8 +223,8 @@ static int parse_day(const char *s, size_t n, int *out)
 static int parse_hhmm(const char *s, size_t n, bool allow_24, unsigned *out)
 {
     unsigned h, m;
-    if (n != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
-        s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+    if (n != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+        !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
         return -EINVAL;
     h = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
     m = (unsigned)(s[3] - '0') * 10 + (unsigned)(s[4] - '0');

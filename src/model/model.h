@@ -16,10 +16,10 @@
 
 /* ---- limits ------------------------------------------------------------------------- */
 
-#define MODEL_NAME_MAX      128 /* bytes incl. NUL: names of sites, doors, people ... */
-#define MODEL_ID_MAX        64  /* external identifiers such as employee ids */
-#define MODEL_EMAIL_MAX     254
-#define MODEL_TZ_MAX        64
+#define MODEL_NAME_MAX         128 /* bytes incl. NUL: names of sites, doors, people ... */
+#define MODEL_ID_MAX           64  /* external identifiers such as employee ids */
+#define MODEL_EMAIL_MAX        254
+#define MODEL_TZ_MAX           64
 #define SCHEDULE_MAX_INTERVALS 32
 
 /* ---- enumerations (each with a name table; names are the external spelling) --------- */
@@ -232,6 +232,9 @@ enum event_type {
     EV_ROSTER_IMPORT,       /* summary of an HR roster import */
     EV_CREDENTIAL_REVOKED,  /* a credential revoked (termination, import) */
     EV_ACCESS_REVIEW,       /* an access review opened (department change) */
+    EV_SIGN_IN,             /* a user signed in (payload: user, address, session) */
+    EV_SIGN_IN_FAILED,      /* a sign-in was refused (payload: name as typed, address, why) */
+    EV_SIGN_OUT,            /* a user signed out */
     EV_TYPE_COUNT
 };
 const char *event_type_name(enum event_type v);
@@ -245,11 +248,11 @@ struct event {
     int64_t offset;  /* 0 until stored */
     int64_t time_us; /* UTC microseconds */
     enum event_type type;
-    int64_t door_id;       /* 0: none */
-    int64_t person_id;     /* 0: none */
-    int64_t credential_id; /* 0: none */
-    int decision;          /* 1 granted, 0 denied, -1 not a decision */
-    int reason;            /* enum access_reason when a decision, else -1 */
+    int64_t door_id;                 /* 0: none */
+    int64_t person_id;               /* 0: none */
+    int64_t credential_id;           /* 0: none */
+    int decision;                    /* 1 granted, 0 denied, -1 not a decision */
+    int reason;                      /* enum access_reason when a decision, else -1 */
     char payload[EVENT_PAYLOAD_MAX]; /* JSON object text, "" for none */
 };
 

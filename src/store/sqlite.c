@@ -101,6 +101,14 @@ enum sql_id {
     Q_USER_FIND,
     Q_USER_LIST,
     Q_USER_UPDATE,
+    Q_SESSION_INSERT,
+    Q_SESSION_BY_HASH,
+    Q_SESSION_TOUCH,
+    Q_SESSION_END,
+    Q_SESSION_END_USER,
+    Q_THROTTLE_GET,
+    Q_THROTTLE_SET,
+    Q_THROTTLE_CLEAR,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -116,6 +124,8 @@ enum sql_id {
 #define CRED_COLS                                                                                  \
     "id, person_id, format, facility, number, status, valid_from, valid_until, pin_hash"
 #define TOKEN_COLS "id, name, token_hash, scopes, created_us, expires_us, revoked_us"
+#define SESSION_COLS                                                                               \
+    "id, id_hash, user_id, csrf, address, created_us, last_seen_us, expires_us, ended_us"
 #define USER_COLS                                                                                  \
     "id, name, display_name, email, source, roles, password_hash, password_changed_us, "           \
     "disabled_us, created_us, updated_us"
@@ -251,6 +261,19 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_USER_UPDATE] = "UPDATE users SET name = ?1, display_name = ?2, email = ?3, source = ?4, "
                       "roles = ?5, password_hash = ?6, password_changed_us = ?7, disabled_us = ?8, "
                       "updated_us = ?10 WHERE id = ?11",
+    [Q_SESSION_INSERT] = "INSERT INTO sessions (id_hash, user_id, csrf, address, created_us, "
+                         "last_seen_us, expires_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_SESSION_BY_HASH] = "SELECT " SESSION_COLS " FROM sessions WHERE id_hash = ?1",
+    [Q_SESSION_TOUCH] = "UPDATE sessions SET last_seen_us = ?2 WHERE id = ?1",
+    [Q_SESSION_END] = "UPDATE sessions SET ended_us = ?2 WHERE id = ?1 AND ended_us IS NULL",
+    [Q_SESSION_END_USER] =
+        "UPDATE sessions SET ended_us = ?2 WHERE user_id = ?1 AND ended_us IS NULL",
+    [Q_THROTTLE_GET] = "SELECT failures, last_failure_us, blocked_until_us FROM login_throttle "
+                       "WHERE key = ?1",
+    [Q_THROTTLE_SET] = "INSERT INTO login_throttle (key, failures, last_failure_us, "
+                       "blocked_until_us) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE "
+                       "SET failures = ?2, last_failure_us = ?3, blocked_until_us = ?4",
+    [Q_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE key = ?1",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -1845,4 +1868,116 @@ int store_user_update(struct store *st, const struct user *row, struct gh_err *e
         sqlite3_bind_int64(s, 11, row->id);
     }
     return update_row(st, s, err, what);
+}
+
+/* ---- sessions and sign-in throttling ----------------------------------------------------- */
+
+static void read_session(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct session *x = row;
+    (void)st;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->id_hash, sizeof(x->id_hash));
+    x->user_id = sqlite3_column_int64(s, 2);
+    col_text(s, 3, x->csrf, sizeof(x->csrf));
+    col_text(s, 4, x->address, sizeof(x->address));
+    x->created_us = sqlite3_column_int64(s, 5);
+    x->last_seen_us = sqlite3_column_int64(s, 6);
+    x->expires_us = sqlite3_column_int64(s, 7);
+    x->ended_us = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 8);
+}
+
+int store_session_insert(struct store *st, struct session *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_SESSION_INSERT);
+    if (s) {
+        bind_text(s, 1, row->id_hash);
+        sqlite3_bind_int64(s, 2, row->user_id);
+        bind_text(s, 3, row->csrf);
+        bind_text(s, 4, row->address);
+        sqlite3_bind_int64(s, 5, row->created_us);
+        sqlite3_bind_int64(s, 6, row->last_seen_us);
+        sqlite3_bind_int64(s, 7, row->expires_us);
+    }
+    return insert_row(st, s, &row->id, err, "session");
+}
+
+int store_session_by_hash(struct store *st, const char *hash_hex, struct session *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_SESSION_BY_HASH);
+    if (s)
+        bind_text(s, 1, hash_hex);
+    return get_one(st, s, read_session, out);
+}
+
+/* An update of one session by id with a time: -ENOENT when no row changed. */
+static int session_update(struct store *st, enum sql_id q, int64_t id, int64_t time_us)
+{
+    sqlite3_stmt *s = stmt(st, q);
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, time_us);
+    }
+    return update_row(st, s, NULL, "session");
+}
+
+int store_session_touch(struct store *st, int64_t id, int64_t time_us)
+{
+    return session_update(st, Q_SESSION_TOUCH, id, time_us);
+}
+
+int store_session_end(struct store *st, int64_t id, int64_t time_us)
+{
+    return session_update(st, Q_SESSION_END, id, time_us);
+}
+
+int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, int *n)
+{
+    int r = session_update(st, Q_SESSION_END_USER, user_id, time_us);
+    if (n != NULL)
+        *n = r == 0 ? sqlite3_changes(st->db) : 0;
+    return r == -ENOENT ? 0 : r;
+}
+
+static void read_throttle(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct login_throttle *x = row;
+    (void)st;
+    x->failures = sqlite3_column_int64(s, 0);
+    x->last_failure_us = sqlite3_column_int64(s, 1);
+    x->blocked_until_us = sqlite3_column_int64(s, 2);
+}
+
+int store_throttle_get(struct store *st, const char *key, struct login_throttle *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_THROTTLE_GET);
+    int r;
+    if (s)
+        bind_text(s, 1, key);
+    r = get_one(st, s, read_throttle, out);
+    if (r == -ENOENT) {
+        memset(out, 0, sizeof(*out));
+        return 0;
+    }
+    return r;
+}
+
+int store_throttle_set(struct store *st, const char *key, const struct login_throttle *t)
+{
+    sqlite3_stmt *s = stmt(st, Q_THROTTLE_SET);
+    if (s) {
+        bind_text(s, 1, key);
+        sqlite3_bind_int64(s, 2, t->failures);
+        sqlite3_bind_int64(s, 3, t->last_failure_us);
+        sqlite3_bind_int64(s, 4, t->blocked_until_us);
+    }
+    return exec_stmt(st, s, NULL, "sign-in throttle");
+}
+
+int store_throttle_clear(struct store *st, const char *key)
+{
+    sqlite3_stmt *s = stmt(st, Q_THROTTLE_CLEAR);
+    if (s)
+        bind_text(s, 1, key);
+    return exec_stmt(st, s, NULL, "sign-in throttle");
 }

@@ -244,6 +244,40 @@ int store_user_list(struct store *st, store_user_cb cb, void *ctx);
 int store_user_update(struct store *st, const struct user *row, struct gh_err *err);
 const char *user_source_name(enum user_source s);
 
+/* ---- sessions and sign-in throttling (see src/identity) -------------------------------- */
+
+#define STORE_SESSION_HASH_HEX 65
+#define STORE_CSRF_LEN         44 /* 43 base64url characters + NUL */
+
+struct session {
+    int64_t id;
+    char id_hash[STORE_SESSION_HASH_HEX];
+    int64_t user_id;
+    char csrf[STORE_CSRF_LEN];
+    char address[64];
+    int64_t created_us;
+    int64_t last_seen_us;
+    int64_t expires_us;
+    int64_t ended_us; /* 0: live */
+};
+int store_session_insert(struct store *st, struct session *row, struct gh_err *err);
+int store_session_by_hash(struct store *st, const char *hash_hex, struct session *out);
+int store_session_touch(struct store *st, int64_t id, int64_t time_us);
+/* Ends one session; -ENOENT when it is not live. */
+int store_session_end(struct store *st, int64_t id, int64_t time_us);
+/* Ends every live session of a user; *n (may be NULL) gets how many. */
+int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, int *n);
+
+struct login_throttle {
+    int64_t failures;
+    int64_t last_failure_us;
+    int64_t blocked_until_us;
+};
+/* The row for key, or all zeros when there is none (never -ENOENT). */
+int store_throttle_get(struct store *st, const char *key, struct login_throttle *out);
+int store_throttle_set(struct store *st, const char *key, const struct login_throttle *t);
+int store_throttle_clear(struct store *st, const char *key);
+
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);
 

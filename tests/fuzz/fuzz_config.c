@@ -25,8 +25,11 @@ static void check_ranges(const struct http_config *c)
         c->max_header > (1u << 20) || c->max_json_depth < 2 || c->max_json_depth > 256 ||
         c->request_timeout_s < 1 || c->request_timeout_s > 3600 || c->max_connections < 4 ||
         c->max_connections > 65536 || c->max_sse_clients > 65536 || c->sse_heartbeat_s < 1 ||
-        c->sse_heartbeat_s > 3600 || c->max_exports < 1 || c->max_exports > 64 ||
-        c->port > 65535 || memchr(c->data_dir, '\0', sizeof(c->data_dir)) == NULL ||
+        c->sse_heartbeat_s > 3600 || c->max_exports < 1 || c->max_exports > 64 || c->workers < 1 ||
+        c->workers > 16 || c->max_queue < 1 || c->max_queue > 4096 || c->session_idle_s < 60 ||
+        c->session_idle_s > 86400 || c->session_lifetime_s < 300 ||
+        c->session_lifetime_s > 30 * 86400 || c->port > 65535 ||
+        memchr(c->data_dir, '\0', sizeof(c->data_dir)) == NULL ||
         memchr(c->tls_cert, '\0', sizeof(c->tls_cert)) == NULL ||
         memchr(c->tls_key, '\0', sizeof(c->tls_key)) == NULL ||
         memchr(c->listen_addr, '\0', sizeof(c->listen_addr)) == NULL)

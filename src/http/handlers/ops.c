@@ -46,8 +46,8 @@ HTTP_HANDLER(h_metrics)
     gh_buf_init(&out, 16u << 20);
     rc = http_metrics_render(r->srv, &out);
     if (rc == 0)
-        rc = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "",
-                             out.len);
+        rc = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+                             out.data ? out.data : "", out.len);
     gh_buf_free(&out);
     return rc;
 }
@@ -60,7 +60,9 @@ HTTP_HANDLER(h_whoami)
             json_array_append_new(perms, json_string(perm_name((enum perm)p)));
     return http_reply_json(r, 200,
                            json_pack("{s:s, s:I, s:s, s:o}", "kind",
-                                     r->caller.kind == CALLER_TOKEN ? "token" : "local", "id",
-                                     (json_int_t)r->caller.id, "name", r->caller.name,
+                                     r->caller.kind == CALLER_TOKEN  ? "token"
+                                     : r->caller.kind == CALLER_USER ? "user"
+                                                                     : "local",
+                                     "id", (json_int_t)r->caller.id, "name", r->caller.name,
                                      "permissions", perms));
 }
