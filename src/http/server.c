@@ -730,9 +730,10 @@ void http_server_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     atomic_store(&srv->stopping, true);
-    /* stop accepting; live streams are told to end; in-flight requests get up to
-     * SHUTDOWN_GRACE_MS to finish (idle keep-alive connections are simply closed) */
-    MHD_quiesce_daemon(srv->mhd);
+    /* new requests are refused from here on (503 with Connection: close); live streams are
+     * told to end; in-flight requests get up to SHUTDOWN_GRACE_MS to finish. The listening
+     * socket stays open until MHD_stop_daemon: libmicrohttpd 0.9.75's MHD_quiesce_daemon
+     * races its own epoll workers (both remove the listen FD; the loser panics). */
     http_stream_close_all(srv->hub);
     {
         int64_t deadline = gh_monotonic_us() + SHUTDOWN_GRACE_MS * 1000;
