@@ -10,7 +10,7 @@
 
 struct user_opts {
     const char *roles, *display, *email;
-    bool password_stdin, disable, enable;
+    bool password_stdin, disable, enable, reset_mfa;
 };
 
 static int user_opt(struct cli *c, void *ctx, int opt, const char *arg)
@@ -36,17 +36,24 @@ static int user_opt(struct cli *c, void *ctx, int opt, const char *arg)
     case 'E':
         o->enable = true;
         break;
+    case 'M':
+        o->reset_mfa = true;
+        break;
     default:
         break;
     }
     return 0;
 }
 
-static const struct option user_opts_table[] = {
-    {"roles", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'd'},
-    {"email", required_argument, NULL, 'e'}, {"password-stdin", no_argument, NULL, 'p'},
-    {"disable", no_argument, NULL, 'D'},     {"enable", no_argument, NULL, 'E'},
-    {"help", no_argument, NULL, 'h'},        {0}};
+static const struct option user_opts_table[] = {{"roles", required_argument, NULL, 'r'},
+                                                {"display-name", required_argument, NULL, 'd'},
+                                                {"email", required_argument, NULL, 'e'},
+                                                {"password-stdin", no_argument, NULL, 'p'},
+                                                {"disable", no_argument, NULL, 'D'},
+                                                {"enable", no_argument, NULL, 'E'},
+                                                {"reset-mfa", no_argument, NULL, 'M'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {0}};
 
 /* One line from stdin (at most 4 x the longest password in bytes), without its line end.
  * -1 on an empty or overlong input. The caller wipes buf. */
@@ -74,8 +81,8 @@ static int cmd_user_add(struct cli *c, int argc, char **argv)
         return status;
     if (optind != argc - 1)
         return cli_usage_error(c, "expected exactly one user NAME");
-    if (o.disable || o.enable)
-        return cli_usage_error(c, "--disable and --enable are for `user set`");
+    if (o.disable || o.enable || o.reset_mfa)
+        return cli_usage_error(c, "--disable, --enable and --reset-mfa are for `user set`");
     memset(&u, 0, sizeof(u));
     u.source = USER_LOCAL;
     if (gh_strlcpy(u.name, argv[optind], sizeof(u.name)) >= sizeof(u.name) ||
@@ -146,8 +153,10 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
     else
         r = store_user_update(c->st, &u, &err);
     sodium_memzero(pw, sizeof(pw));
-    /* new roles, a disabled account or a new password: every session starts again */
-    if (r == 0 && (o.roles || o.disable || o.password_stdin))
+    if (r == 0 && o.reset_mfa) /* a lost device: the user enrolls again at next sign-in */
+        r = identity_mfa_reset(c->st, &u, &err);
+    /* new roles, a disabled account, a new password or no MFA: every session starts again */
+    if (r == 0 && (o.roles || o.disable || o.password_stdin || o.reset_mfa))
         r = store_session_end_user(c->st, u.id, gh_now_us(), &ended);
     if (r == 0 && store_commit(c->st) < 0)
         r = gh_fail(&err, -EIO, "commit failed: %s", store_errmsg(c->st));
@@ -155,8 +164,9 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
         store_rollback(c->st);
         return cli_error(c, "%s", err.msg[0] ? err.msg : store_errmsg(c->st));
     }
-    printf("user %s: roles %s, %s%s", u.name, u.roles[0] ? u.roles : "none",
-           u.disabled_us ? "disabled" : "enabled", o.password_stdin ? ", password changed" : "");
+    printf("user %s: roles %s, %s%s%s", u.name, u.roles[0] ? u.roles : "none",
+           u.disabled_us ? "disabled" : "enabled", o.password_stdin ? ", password changed" : "",
+           o.reset_mfa ? ", MFA removed" : "");
     if (ended > 0)
         printf(", %d session%s ended", ended, ended == 1 ? "" : "s");
     printf("\n");
@@ -166,9 +176,9 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
 static int print_user(void *ctx, const struct user *u)
 {
     (void)ctx;
-    printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id, u->name, u->display_name,
+    printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id, u->name, u->display_name,
            u->email, user_source_name(u->source), u->disabled_us ? "disabled" : "enabled",
-           u->password_hash[0] ? "yes" : "no", u->roles);
+           u->password_hash[0] ? "yes" : "no", u->totp_secret_len ? "totp" : "none", u->roles);
     return 0;
 }
 
@@ -180,7 +190,7 @@ static int cmd_user_list(struct cli *c, int argc, char **argv)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
-    printf("id\tname\tdisplay name\temail\tsource\tstate\tpassword\troles\n");
+    printf("id\tname\tdisplay name\temail\tsource\tstate\tpassword\tmfa\troles\n");
     return store_user_list(c->st, print_user, NULL) < 0 ? cli_error(c, "listing failed") : 0;
 }
 
@@ -192,6 +202,6 @@ const struct cli_command cli_user_commands[] = {
      "--password-stdin reads the password from the first line of standard input."},
     {"user", "set", cmd_user_set, "Change a user: roles, name details, password, enabled.",
      "NAME [--roles ROLE,... (replacing all)] [--display-name TEXT] [--email ADDRESS]\n"
-     "[--password-stdin] [--disable | --enable]"},
+     "[--password-stdin] [--disable | --enable] [--reset-mfa (a lost device: enroll again)]"},
     {"user", "list", cmd_user_list, "List users (never their passwords).", ""},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -152,6 +152,39 @@ int identity_user_set_password(struct store *st, struct user *u, const char *pas
 /* The roles of u as a set (0 when its stored list does not parse: fail closed). */
 role_set identity_user_roles(const struct user *u);
 
+/* ---- two-factor sign-in (TOTP, RFC 6238) ------------------------------------------------ */
+
+#define IDENTITY_TOTP_KEY_LEN   20 /* bytes (160 bits, RFC 4226's recommendation) */
+#define IDENTITY_TOTP_STEP_S    30
+#define IDENTITY_TOTP_DIGITS    6
+#define IDENTITY_RECOVERY_CODES 10
+#define IDENTITY_RECOVERY_LEN   16 /* "xxxx-xxxx-xxxx" + NUL: 12 of 31 letters, 59 bits */
+#define IDENTITY_OTPAUTH_MAX    512
+
+/* Whether holding these roles requires MFA (admin, the security roles and it_admin). */
+bool identity_mfa_required(role_set roles);
+/* Starts enrollment: a fresh key sealed into u->totp_pending (the caller saves u), and for
+ * the user's authenticator app its otpauth:// URI and a QR code of it as SVG (*svg:
+ * malloc'd, caller frees). site_key seals the key at rest. */
+int identity_mfa_begin(struct user *u, const uint8_t site_key[32], char uri[IDENTITY_OTPAUTH_MAX],
+                       char **svg, struct gh_err *err);
+/* Finishes enrollment with a code of the pending key: it becomes the user's key, and
+ * IDENTITY_RECOVERY_CODES single-use recovery codes are made (returned once in codes,
+ * stored hashed). Saves u, in the caller's transaction. -EACCES for a wrong code. */
+int identity_mfa_confirm(struct store *st, struct user *u, const uint8_t site_key[32],
+                         const char *code, int64_t now_us,
+                         char codes[IDENTITY_RECOVERY_CODES][IDENTITY_RECOVERY_LEN],
+                         struct gh_err *err);
+/* Checks a code of the user's key: ±1 time step, and never a step at or before the last
+ * one accepted (a code works once). Saves the step. -EACCES when wrong or replayed. */
+int identity_mfa_check(struct store *st, struct user *u, const uint8_t site_key[32],
+                       const char *code, int64_t now_us);
+/* Uses one of the user's recovery codes (each works once). -EACCES when it is not one. */
+int identity_mfa_recovery(struct store *st, struct user *u, const uint8_t site_key[32],
+                          const char *code, int64_t now_us);
+/* Removes the user's MFA (key, pending key, recovery codes); saves u. */
+int identity_mfa_reset(struct store *st, struct user *u, struct gh_err *err);
+
 /* ---- sessions and sign-in throttling ---------------------------------------------------- */
 
 #define IDENTITY_SESSION_COOKIE "gh_session"
@@ -197,6 +230,8 @@ struct identity_caller {
     enum caller_kind kind;
     int64_t id;                     /* token id or user id; 0 when anonymous */
     int64_t session_id;             /* CALLER_USER: the session */
+    bool mfa_enroll_only; /* CALLER_USER whose roles need MFA and who has none yet: no
+                             permissions until enrolled */
     char name[MODEL_NAME_MAX + 16]; /* "token:ci-export" (a whole token name), for logs, events */
     perm_set perms;
 };

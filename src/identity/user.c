@@ -38,8 +38,8 @@ static int new_password(struct user *u, const char *password, struct gh_err *err
     if (u->source != USER_LOCAL)
         return gh_fail(err, -EINVAL, "password: %s users sign in through %s, not a password",
                        user_source_name(u->source), user_source_name(u->source));
-    /* MFA comes with enrollment; until a user has it, the longer minimum applies */
-    if ((r = identity_password_policy(password, false, words, err)) < 0) {
+    /* without MFA the longer minimum applies */
+    if ((r = identity_password_policy(password, u->totp_secret_len > 0, words, err)) < 0) {
         gh_err_prefix(err, "password");
         return r;
     }

@@ -101,6 +101,11 @@ enum sql_id {
     Q_USER_FIND,
     Q_USER_LIST,
     Q_USER_UPDATE,
+    Q_USER_TOTP,
+    Q_RECOVERY_CLEAR,
+    Q_RECOVERY_ADD,
+    Q_RECOVERY_USE,
+    Q_RECOVERY_LEFT,
     Q_SESSION_INSERT,
     Q_SESSION_BY_HASH,
     Q_SESSION_TOUCH,
@@ -128,7 +133,7 @@ enum sql_id {
     "id, id_hash, user_id, csrf, address, created_us, last_seen_us, expires_us, ended_us"
 #define USER_COLS                                                                                  \
     "id, name, display_name, email, source, roles, password_hash, password_changed_us, "           \
-    "disabled_us, created_us, updated_us"
+    "disabled_us, created_us, updated_us, totp_secret, totp_pending, totp_last_step"
 #define EVENT_COLS                                                                                 \
     "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
 
@@ -255,6 +260,15 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_USER_INSERT] = "INSERT INTO users (name, display_name, email, source, roles, password_hash, "
                       "password_changed_us, disabled_us, created_us, updated_us) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_USER_TOTP] = "UPDATE users SET totp_secret = ?2, totp_pending = ?3, totp_last_step = ?4 "
+                    "WHERE id = ?1",
+    [Q_RECOVERY_CLEAR] = "DELETE FROM recovery_codes WHERE user_id = ?1",
+    [Q_RECOVERY_ADD] = "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)",
+    [Q_RECOVERY_USE] = "UPDATE recovery_codes SET used_us = ?3 WHERE id = (SELECT id FROM "
+                       "recovery_codes WHERE user_id = ?1 AND code_hash = ?2 AND used_us IS NULL "
+                       "LIMIT 1)",
+    [Q_RECOVERY_LEFT] =
+        "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_us IS NULL",
     [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
     [Q_USER_FIND] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
     [Q_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY id",
@@ -1785,6 +1799,17 @@ const char *user_source_name(enum user_source v)
     return (unsigned)v < GH_ARRAY_LEN(user_sources) ? user_sources[v] : "?";
 }
 
+/* A BLOB column into buf; its length, or 0 when NULL or larger than buf. */
+static size_t col_blob(sqlite3_stmt *s, int col, uint8_t *buf, size_t len)
+{
+    const void *p = sqlite3_column_blob(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    if (p == NULL || n <= 0 || (size_t)n > len)
+        return 0;
+    memcpy(buf, p, (size_t)n);
+    return (size_t)n;
+}
+
 static void read_user(struct store *st, sqlite3_stmt *s, void *row)
 {
     struct user *x = row;
@@ -1805,7 +1830,11 @@ static void read_user(struct store *st, sqlite3_stmt *s, void *row)
     x->disabled_us = sqlite3_column_type(s, 8) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 8);
     x->created_us = sqlite3_column_int64(s, 9);
     x->updated_us = sqlite3_column_int64(s, 10);
+    x->totp_secret_len = col_blob(s, 11, x->totp_secret, sizeof(x->totp_secret));
+    x->totp_pending_len = col_blob(s, 12, x->totp_pending, sizeof(x->totp_pending));
+    x->totp_last_step = sqlite3_column_int64(s, 13);
 }
+
 LIST_ADAPTER(user, store_user_cb)
 
 /* Parameters 1..10 of Q_USER_INSERT and Q_USER_UPDATE (which skips 9, created_us). */
@@ -1862,12 +1891,64 @@ int store_user_update(struct store *st, const struct user *row, struct gh_err *e
 {
     sqlite3_stmt *s = stmt(st, Q_USER_UPDATE);
     char what[MODEL_NAME_MAX + 16];
+    int r;
     snprintf(what, sizeof(what), "user '%s'", row->name);
     if (s) {
         bind_user(s, row);
         sqlite3_bind_int64(s, 11, row->id);
     }
-    return update_row(st, s, err, what);
+    if ((r = update_row(st, s, err, what)) < 0)
+        return r;
+    s = stmt(st, Q_USER_TOTP);
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->id);
+        if (row->totp_secret_len > 0)
+            sqlite3_bind_blob(s, 2, row->totp_secret, (int)row->totp_secret_len, SQLITE_TRANSIENT);
+        if (row->totp_pending_len > 0)
+            sqlite3_bind_blob(s, 3, row->totp_pending, (int)row->totp_pending_len,
+                              SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 4, row->totp_last_step);
+    }
+    return exec_stmt(st, s, err, what);
+}
+
+int store_recovery_replace(struct store *st, int64_t user_id, const char *const *hashes, int n)
+{
+    sqlite3_stmt *s = stmt(st, Q_RECOVERY_CLEAR);
+    int r;
+    if (s)
+        sqlite3_bind_int64(s, 1, user_id);
+    if ((r = exec_stmt(st, s, NULL, "recovery codes")) < 0)
+        return r;
+    for (int i = 0; i < n; i++) {
+        s = stmt(st, Q_RECOVERY_ADD);
+        if (s) {
+            sqlite3_bind_int64(s, 1, user_id);
+            bind_text(s, 2, hashes[i]);
+        }
+        if ((r = exec_stmt(st, s, NULL, "recovery codes")) < 0)
+            return r;
+    }
+    return 0;
+}
+
+int store_recovery_use(struct store *st, int64_t user_id, const char *hash_hex, int64_t time_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_RECOVERY_USE);
+    if (s) {
+        sqlite3_bind_int64(s, 1, user_id);
+        bind_text(s, 2, hash_hex);
+        sqlite3_bind_int64(s, 3, time_us);
+    }
+    return update_row(st, s, NULL, "recovery code");
+}
+
+int store_recovery_left(struct store *st, int64_t user_id, int64_t *n)
+{
+    sqlite3_stmt *s = stmt(st, Q_RECOVERY_LEFT);
+    if (s)
+        sqlite3_bind_int64(s, 1, user_id);
+    return query_int(st, s, n);
 }
 
 /* ---- sessions and sign-in throttling ----------------------------------------------------- */

@@ -220,6 +220,7 @@ int store_token_revoke(struct store *st, int64_t id, int64_t time_us);
 enum user_source { USER_LOCAL = 0, USER_LDAP, USER_OIDC };
 #define STORE_USER_ROLES_MAX 256
 #define STORE_USER_HASH_MAX  128
+#define STORE_TOTP_BOX_MAX   96 /* nonce + MAC + a key of up to 56 bytes */
 
 struct user {
     int64_t id;
@@ -233,6 +234,12 @@ struct user {
     int64_t disabled_us; /* 0: enabled */
     int64_t created_us;
     int64_t updated_us;
+    /* TOTP keys, sealed (src/identity/mfa.c); length 0: none */
+    uint8_t totp_secret[STORE_TOTP_BOX_MAX];
+    size_t totp_secret_len;
+    uint8_t totp_pending[STORE_TOTP_BOX_MAX];
+    size_t totp_pending_len;
+    int64_t totp_last_step;
 };
 typedef int (*store_user_cb)(void *ctx, const struct user *row);
 /* Inserts (sets id; created_us/updated_us as given). -EEXIST when the name is taken. */
@@ -243,6 +250,12 @@ int store_user_list(struct store *st, store_user_cb cb, void *ctx);
 /* Writes every column but id and created_us. -ENOENT when there is no such user. */
 int store_user_update(struct store *st, const struct user *row, struct gh_err *err);
 const char *user_source_name(enum user_source s);
+/* Replaces a user's recovery codes with n new hashes (hex). */
+int store_recovery_replace(struct store *st, int64_t user_id, const char *const *hashes, int n);
+/* Marks the unused code with this hash used; -ENOENT when there is none. */
+int store_recovery_use(struct store *st, int64_t user_id, const char *hash_hex, int64_t time_us);
+/* Unused recovery codes of a user. */
+int store_recovery_left(struct store *st, int64_t user_id, int64_t *n);
 
 /* ---- sessions and sign-in throttling (see src/identity) -------------------------------- */
 

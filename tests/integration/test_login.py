@@ -61,9 +61,9 @@ def test_sign_in_sets_a_strict_cookie_and_grants_role_permissions(server):
 
 
 def test_changes_need_the_csrf_token(server):
-    add_user(server, "root", "admin")
+    add_user(server, "fac", "facilities")
     c = browser(server)
-    csrf = login(server, c, "root").json()["csrf_token"]
+    csrf = login(server, c, "fac").json()["csrf_token"]
     site = {"name": "HQ", "timezone": "Europe/Berlin"}
     r = c.post(server.url + "/api/v1/sites", json=site)
     assert r.status_code == 403 and r.json()["type"].endswith("/csrf")

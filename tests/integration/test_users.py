@@ -26,7 +26,7 @@ def test_add_with_roles_and_password(gh):
     u = users(gh)["amartin"]
     assert u == {"id": "1", "name": "amartin", "display name": "Alice Martin",
                  "email": "alice@example.org", "source": "local", "state": "enabled",
-                 "password": "yes", "roles": "hr facilities"}
+                 "password": "yes", "mfa": "none", "roles": "hr facilities"}
     [(h,)] = db_rows(gh, "SELECT password_hash FROM users WHERE name = 'amartin'")
     assert h.startswith("$argon2id$v=19$m=65536,t=3,p=1$")
     db = (gh.data / "gatehouse.db").read_bytes() + (gh.data / "gatehouse.db-wal").read_bytes() \

@@ -25,10 +25,14 @@ static json_t *session_json(const struct user *u, const struct session *s, unsig
     for (int i = 0; i < ROLE_COUNT; i++)
         if (set & ROLE_BIT(i))
             json_array_append_new(roles, json_string(role_name((enum role)i)));
-    return json_pack("{s:{s:I, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:i}", "user", "id",
+    if (identity_mfa_required(set) && u->totp_secret_len == 0)
+        json_array_clear(perms); /* as the server treats the session: enrollment first */
+    return json_pack("{s:{s:I, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:i, s:b, s:b}", "user", "id",
                      (json_int_t)u->id, "name", u->name, "display_name", u->display_name, "email",
                      u->email, "roles", roles, "permissions", perms, "csrf_token", s->csrf,
-                     "expires", http_json_time(s->expires_us), "idle_timeout_s", (int)idle_s);
+                     "expires", http_json_time(s->expires_us), "idle_timeout_s", (int)idle_s,
+                     "mfa_enabled", u->totp_secret_len > 0, "mfa_enrollment_required",
+                     identity_mfa_required(set) && u->totp_secret_len == 0);
 }
 
 static void set_cookie(struct http_req *r, const char *value, bool clear)
@@ -79,6 +83,7 @@ static int login_job(struct http_req *r)
     char name[MODEL_NAME_MAX], user_key[MODEL_NAME_MAX + 8], addr_key[80];
     char pw[IDENTITY_PASSWORD_MAX * 4 + 1], cookie[IDENTITY_COOKIE_LEN],
         rehashed[IDENTITY_HASH_MAX];
+    char code[16] = "", recovery[32] = "";
     int64_t now = gh_now_us(), wait_s;
     bool rehash = false, ok;
     const char *why = NULL;
@@ -87,6 +92,8 @@ static int login_job(struct http_req *r)
     http_form_init(&f, r);
     http_form_string(&f, "name", true, name, sizeof(name));
     http_form_string(&f, "password", true, pw, sizeof(pw));
+    http_form_string(&f, "code", false, code, sizeof(code));
+    http_form_string(&f, "recovery_code", false, recovery, sizeof(recovery));
     if (http_form_finish(&f) < 0)
         goto out;
     if (st == NULL) {
@@ -139,8 +146,25 @@ static int login_job(struct http_req *r)
     if (rehash && identity_password_hash(pw, rehashed, NULL) == 0)
         gh_strlcpy(u.password_hash, rehashed, sizeof(u.password_hash));
 
+    if (u.totp_secret_len > 0 && code[0] == '\0' && recovery[0] == '\0') {
+        /* the password was right: the second factor is asked for (nothing is counted) */
+        rc = http_problem(r, 401, "mfa-required", NULL,
+                          "a code from the authenticator app (code) or a recovery code "
+                          "(recovery_code) is needed");
+        goto out;
+    }
     if (http_write_begin(r) < 0)
         goto out;
+    if (u.totp_secret_len > 0) {
+        int m = code[0] ? identity_mfa_check(st, &u, r->srv->site_key, code, now)
+                        : identity_mfa_recovery(st, &u, r->srv->site_key, recovery, now);
+        if (m < 0) {
+            http_write_rollback(r);
+            rc = refuse(r, name, user_key, addr_key,
+                        code[0] ? "wrong or reused code" : "wrong or used recovery code");
+            goto out;
+        }
+    }
     if (store_throttle_clear(st, user_key) < 0 || (rehash && store_user_update(st, &u, NULL) < 0) ||
         identity_session_create(st, &u, r->client_addr, now,
                                 (int64_t)r->srv->cfg.session_lifetime_s * US, cookie, &s,
@@ -157,6 +181,7 @@ static int login_job(struct http_req *r)
 out:
     /* the password is in the request body, the parsed JSON and here: wipe all three */
     sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(recovery, sizeof(recovery));
     sodium_memzero(cookie, sizeof(cookie));
     sodium_memzero(rehashed, sizeof(rehashed));
     sodium_memzero(&u, sizeof(u));
@@ -207,4 +232,202 @@ HTTP_HANDLER(h_session)
     rc = http_reply_json(r, 200, session_json(&u, &r->session, r->srv->cfg.session_idle_s));
     sodium_memzero(&u, sizeof(u));
     return rc;
+}
+
+/* ---- changes that need the password again (re-authentication) --------------------------- */
+
+/* Loads the signed-in user into u and checks their password again (slow: on a worker).
+ * Failures count against the user's name as sign-in failures do. 0, or a reply was set. */
+static int reauth(struct http_req *r, struct user *u, const char *password)
+{
+    struct store *st = http_store(r);
+    char key[MODEL_NAME_MAX + 8];
+    int64_t now = gh_now_us();
+    int rc;
+    if (r->caller.kind != CALLER_USER)
+        return http_problem(r, 400, "bad-request", NULL,
+                            "only a signed-in user can do this (not an API token)"),
+               -EPERM;
+    if ((rc = store_user_get(st, r->caller.id, u)) < 0)
+        return http_problem_from(r, rc, NULL), rc;
+    snprintf(key, sizeof(key), "user:%s", u->name);
+    for (char *c = key; *c; c++)
+        *c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+    if (identity_throttle_wait(st, key, now) > 0)
+        return http_problem(r, 429, "too-many-attempts", NULL,
+                            "too many failed attempts: try again later"),
+               -EAGAIN;
+    if (u->password_hash[0] == '\0' ||
+        identity_password_verify(u->password_hash, password, NULL) < 0) {
+        if (http_write_begin(r) == 0) {
+            if (identity_throttle_fail(st, key, now) < 0 || http_write_commit(r) < 0)
+                http_write_rollback(r);
+        }
+        return http_problem(r, 401, "reauth-failed", NULL, "the current password is not right"),
+               -EACCES;
+    }
+    return 0;
+}
+
+/* Ends the caller's session and starts a new one for u (a new id after a privilege
+ * change), in the caller's transaction; sets the cookie. */
+static int rotate_session(struct http_req *r, const struct user *u, struct session *s)
+{
+    struct store *st = http_store(r);
+    char cookie[IDENTITY_COOKIE_LEN];
+    int64_t now = gh_now_us();
+    int rc = store_session_end(st, r->caller.session_id, now);
+    if (rc == -ENOENT)
+        rc = 0; /* already ended with the user's others (a password change) */
+    if (rc < 0 || (rc = identity_session_create(st, u, r->client_addr, now,
+                                                (int64_t)r->srv->cfg.session_lifetime_s * US,
+                                                cookie, s, NULL)) < 0)
+        return rc;
+    set_cookie(r, cookie, false);
+    sodium_memzero(cookie, sizeof(cookie));
+    return 0;
+}
+
+/* Wipes the copies of the request's secrets (body and parsed JSON). */
+static void wipe_request(struct http_req *r, const char *const *fields)
+{
+    for (int i = 0; fields[i] != NULL && r->json != NULL; i++) {
+        json_t *v = json_object_get(r->json, fields[i]);
+        if (json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    }
+    if (r->body.data != NULL)
+        sodium_memzero(r->body.data, r->body.len);
+}
+
+static int mfa_enroll_job(struct http_req *r)
+{
+    static const char *const secret_fields[] = {"password", NULL};
+    struct http_form f;
+    struct user u;
+    char pw[IDENTITY_PASSWORD_MAX * 4 + 1], uri[IDENTITY_OTPAUTH_MAX];
+    char *svg = NULL;
+    struct gh_err err = {{0}};
+    int rc = 0;
+    memset(&u, 0, sizeof(u));
+    http_form_init(&f, r);
+    http_form_string(&f, "password", true, pw, sizeof(pw));
+    if (http_form_finish(&f) < 0 || reauth(r, &u, pw) < 0)
+        goto out;
+    if ((rc = identity_mfa_begin(&u, r->srv->site_key, uri, &svg, &err)) < 0) {
+        rc = http_problem_from(r, rc, &err);
+        goto out;
+    }
+    u.updated_us = gh_now_us();
+    if (http_write_begin(r) < 0)
+        goto out;
+    if ((rc = store_user_update(http_store(r), &u, &err)) < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        rc = r->replied ? 0 : rc;
+        goto out;
+    }
+    rc = http_reply_json(r, 200, json_pack("{s:s, s:s}", "otpauth_uri", uri, "qr_svg", svg));
+out:
+    free(svg);
+    sodium_memzero(uri, sizeof(uri));
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(&u, sizeof(u));
+    wipe_request(r, secret_fields);
+    return rc;
+}
+
+HTTP_HANDLER(h_mfa_enroll)
+{
+    return http_defer(r, mfa_enroll_job);
+}
+
+HTTP_HANDLER(h_mfa_confirm)
+{
+    struct store *st = http_store(r);
+    struct http_form f;
+    struct user u;
+    struct session s;
+    struct gh_err err = {{0}};
+    char code[16] = "", codes[IDENTITY_RECOVERY_CODES][IDENTITY_RECOVERY_LEN];
+    json_t *list, *body;
+    int rc;
+    if (r->caller.kind != CALLER_USER)
+        return http_problem(r, 400, "bad-request", NULL, "only a signed-in user enrolls");
+    http_form_init(&f, r);
+    http_form_string(&f, "code", true, code, sizeof(code));
+    if (http_form_finish(&f) < 0)
+        return 0;
+    if ((rc = store_user_get(st, r->caller.id, &u)) < 0)
+        return http_problem_from(r, rc, NULL);
+    if (http_write_begin(r) < 0)
+        return 0;
+    rc = identity_mfa_confirm(st, &u, r->srv->site_key, code, gh_now_us(), codes, &err);
+    if (rc == -EACCES || rc == -EINVAL) {
+        http_write_rollback(r);
+        return http_problem(r, 422, "validation",
+                            json_pack("[{s:s, s:s}]", "field", "code", "detail", err.msg), "%s",
+                            err.msg);
+    }
+    /* MFA on: the session's privileges change, so it gets a new id */
+    if (rc < 0 || (rc = rotate_session(r, &u, &s)) < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        return r->replied ? 0 : rc;
+    }
+    log_info("request %s: user %s enrolled TOTP", r->id, u.name);
+    list = json_array();
+    for (int i = 0; i < IDENTITY_RECOVERY_CODES; i++)
+        json_array_append_new(list, json_string(codes[i]));
+    sodium_memzero(codes, sizeof(codes));
+    body = json_pack("{s:o, s:o}", "recovery_codes", list, "session",
+                     session_json(&u, &s, r->srv->cfg.session_idle_s));
+    sodium_memzero(&u, sizeof(u));
+    return http_reply_json(r, 200, body);
+}
+
+static int password_job(struct http_req *r)
+{
+    static const char *const secret_fields[] = {"current_password", "new_password", NULL};
+    struct store *st = http_store(r);
+    struct http_form f;
+    struct user u;
+    struct session s;
+    struct gh_err err = {{0}};
+    char cur[IDENTITY_PASSWORD_MAX * 4 + 1], next[IDENTITY_PASSWORD_MAX * 4 + 1];
+    int rc = 0;
+    memset(&u, 0, sizeof(u));
+    http_form_init(&f, r);
+    http_form_string(&f, "current_password", true, cur, sizeof(cur));
+    http_form_string(&f, "new_password", true, next, sizeof(next));
+    if (http_form_finish(&f) < 0 || reauth(r, &u, cur) < 0)
+        goto out;
+    if (http_write_begin(r) < 0)
+        goto out;
+    rc = identity_user_set_password(st, &u, next, &err);
+    if (rc == -EINVAL) {
+        http_write_rollback(r);
+        rc = http_problem(r, 422, "validation",
+                          json_pack("[{s:s, s:s}]", "field", "new_password", "detail", err.msg),
+                          "%s", err.msg);
+        goto out;
+    }
+    /* every other session of the user ends; this one continues under a new id */
+    if (rc < 0 || (rc = store_session_end_user(st, u.id, gh_now_us(), NULL)) < 0 ||
+        (rc = rotate_session(r, &u, &s)) < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        rc = r->replied ? 0 : rc;
+        goto out;
+    }
+    log_info("request %s: user %s changed their password", r->id, u.name);
+    rc = http_reply_json(r, 200, session_json(&u, &s, r->srv->cfg.session_idle_s));
+out:
+    sodium_memzero(cur, sizeof(cur));
+    sodium_memzero(next, sizeof(next));
+    sodium_memzero(&u, sizeof(u));
+    wipe_request(r, secret_fields);
+    return rc;
+}
+
+HTTP_HANDLER(h_password_change)
+{
+    return http_defer(r, password_job);
 }
