@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct user_opts {
@@ -194,6 +195,57 @@ static int cmd_user_list(struct cli *c, int argc, char **argv)
     return store_user_list(c->st, print_user, NULL) < 0 ? cli_error(c, "listing failed") : 0;
 }
 
+static int roles_opt(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    (void)c;
+    (void)arg;
+    if (opt == 'j')
+        *(bool *)ctx = true;
+    return 0;
+}
+
+/* The role table as the server applies it (src/identity/role.c): for tools and tests. */
+static int cmd_roles(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool as_json = false;
+    int status;
+    json_t *all = json_object();
+    char *text;
+    if (cli_parse(c, argc, argv, opts, roles_opt, &as_json, &status) != 0) {
+        json_decref(all);
+        return status;
+    }
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        char perms[STORE_TOKEN_SCOPES_MAX];
+        json_t *list = json_array();
+        perm_set set = role_perms((enum role)r);
+        perm_scope_format(set, perms, sizeof(perms));
+        for (int p = PERM_FIRST; p < PERM_COUNT; p++)
+            if (set & PERM_BIT(p))
+                json_array_append_new(list, json_string(perm_name((enum perm)p)));
+        json_object_set_new(all, role_name((enum role)r),
+                            json_pack("{s:s, s:b, s:o}", "summary", role_summary((enum role)r),
+                                      "mfa_required", identity_mfa_required(ROLE_BIT(r)),
+                                      "permissions", list));
+        if (!as_json)
+            printf("%-18s %s%s\n  %s\n", role_name((enum role)r), role_summary((enum role)r),
+                   identity_mfa_required(ROLE_BIT(r)) ? " (MFA required)" : "", perms);
+    }
+    if (as_json) {
+        text = json_dumps(all, JSON_INDENT(1));
+        if (text == NULL) {
+            json_decref(all);
+            return cli_error(c, "out of memory");
+        }
+        puts(text);
+        free(text);
+    }
+    json_decref(all);
+    return 0;
+}
+
 const struct cli_command cli_user_commands[] = {
     {"user", "add", cmd_user_add, "Add a user who signs in to the console and the API.",
      "NAME [--roles ROLE,...] [--display-name TEXT] [--email ADDRESS] [--password-stdin]\n"
@@ -204,4 +256,5 @@ const struct cli_command cli_user_commands[] = {
      "NAME [--roles ROLE,... (replacing all)] [--display-name TEXT] [--email ADDRESS]\n"
      "[--password-stdin] [--disable | --enable] [--reset-mfa (a lost device: enroll again)]"},
     {"user", "list", cmd_user_list, "List users (never their passwords).", ""},
+    {"roles", NULL, cmd_roles, "Print the roles and the permissions each grants.", "[--json]"},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -25,7 +25,7 @@ static const struct {
                                 MONITOR | P(DOORS_CONTROL) | P(CREDENTIALS_REVOKE) |
                                     P(EVENTS_EXPORT)},
     [ROLE_SECURITY_VIEWER] = {"security_viewer", "what a security operator sees, read-only",
-                              MONITOR},
+                              MONITOR | P(EVENTS_EXPORT)},
     [ROLE_IT_ADMIN] = {"it_admin", "users, roles, API tokens and server health",
                        P(USERS_READ) | P(USERS_ADMIN) | P(TOKENS_ADMIN) | P(METRICS_READ) |
                            P(SITES_READ) | P(DOORS_READ)},
