@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,11 +51,22 @@ static int cmd_init(struct cli *c, int argc, char **argv)
         return status;
     if (optind != argc)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+    char setup[IDENTITY_TOKEN_LEN];
     if (cli_init_data_dir(c->data_dir, &err) < 0)
         return cli_error(c, "%s", err.msg);
     printf("initialized %s (database gatehouse.db, site key keys/site.key, TLS certificate "
            "tls/cert.pem)\n",
            c->data_dir);
+    /* no default account: the first administrator is made with this one-time token */
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    if (identity_setup_token_create(c->st, gh_now_us(), setup, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    printf("first administrator: POST /api/v1/setup with {\"token\": \"%s\", \"name\": ..., "
+           "\"password\": ...} within 24 hours (or: %s user add NAME --roles admin "
+           "--password-stdin)\n",
+           setup, c->prog);
+    sodium_memzero(setup, sizeof(setup));
     return 0;
 }
 
@@ -274,20 +286,47 @@ static int door_opt(struct cli *c, void *ctx, int opt, const char *arg)
     struct door_opts *o = ctx;
     (void)c;
     switch (opt) {
-    case 's': o->site = arg; break;
-    case 'f': o->from = arg; break;
-    case 't': o->to = arg; break;
-    case 'm': o->mode = arg; break;
-    case 'u': o->unlock_sched = arg; break;
-    case 'F': o->fail = arg; break;
-    case 'U': o->unlock_ms = arg; break;
-    case 'H': o->held_open = arg; break;
-    case 'e': o->escort = 1; break;
-    case 'E': o->escort = 0; break;
-    case 'x': o->exit = 0; break;
-    case 'X': o->exit = 1; break;
-    case 'n': o->entry = 0; break;
-    default: break;
+    case 's':
+        o->site = arg;
+        break;
+    case 'f':
+        o->from = arg;
+        break;
+    case 't':
+        o->to = arg;
+        break;
+    case 'm':
+        o->mode = arg;
+        break;
+    case 'u':
+        o->unlock_sched = arg;
+        break;
+    case 'F':
+        o->fail = arg;
+        break;
+    case 'U':
+        o->unlock_ms = arg;
+        break;
+    case 'H':
+        o->held_open = arg;
+        break;
+    case 'e':
+        o->escort = 1;
+        break;
+    case 'E':
+        o->escort = 0;
+        break;
+    case 'x':
+        o->exit = 0;
+        break;
+    case 'X':
+        o->exit = 1;
+        break;
+    case 'n':
+        o->entry = 0;
+        break;
+    default:
+        break;
     }
     return 0;
 }
@@ -305,9 +344,8 @@ static int door_apply(struct cli *c, struct door_opts *o, struct door *d)
         return status;
     if (o->mode && door_mode_parse(o->mode, &d->mode, &err) < 0)
         return cli_usage_error(c, "--mode: %s", err.msg);
-    if (o->unlock_sched &&
-        (status = cli_schedule_ref(c, "--unlock-schedule", o->unlock_sched,
-                                   &d->unlock_schedule_id)) != 0)
+    if (o->unlock_sched && (status = cli_schedule_ref(c, "--unlock-schedule", o->unlock_sched,
+                                                      &d->unlock_schedule_id)) != 0)
         return status;
     if (o->fail && door_fail_parse(o->fail, &d->fail, &err) < 0)
         return cli_usage_error(c, "--fail: %s", err.msg);
@@ -372,22 +410,21 @@ static int door_body(struct cli *c, void *ctx)
     return 0;
 }
 
-static const struct option door_options[] = {
-    {"site", required_argument, NULL, 's'},
-    {"from", required_argument, NULL, 'f'},
-    {"to", required_argument, NULL, 't'},
-    {"mode", required_argument, NULL, 'm'},
-    {"unlock-schedule", required_argument, NULL, 'u'},
-    {"fail", required_argument, NULL, 'F'},
-    {"unlock-ms", required_argument, NULL, 'U'},
-    {"held-open", required_argument, NULL, 'H'},
-    {"escort", no_argument, NULL, 'e'},
-    {"no-escort", no_argument, NULL, 'E'},
-    {"no-exit-reader", no_argument, NULL, 'x'},
-    {"exit-reader", no_argument, NULL, 'X'},
-    {"no-entry-reader", no_argument, NULL, 'n'},
-    {"help", no_argument, NULL, 'h'},
-    {0}};
+static const struct option door_options[] = {{"site", required_argument, NULL, 's'},
+                                             {"from", required_argument, NULL, 'f'},
+                                             {"to", required_argument, NULL, 't'},
+                                             {"mode", required_argument, NULL, 'm'},
+                                             {"unlock-schedule", required_argument, NULL, 'u'},
+                                             {"fail", required_argument, NULL, 'F'},
+                                             {"unlock-ms", required_argument, NULL, 'U'},
+                                             {"held-open", required_argument, NULL, 'H'},
+                                             {"escort", no_argument, NULL, 'e'},
+                                             {"no-escort", no_argument, NULL, 'E'},
+                                             {"no-exit-reader", no_argument, NULL, 'x'},
+                                             {"exit-reader", no_argument, NULL, 'X'},
+                                             {"no-entry-reader", no_argument, NULL, 'n'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
 
 static int door_cmd(struct cli *c, int argc, char **argv, bool update)
 {
@@ -550,13 +587,12 @@ static int sched_add_body(struct cli *c, void *ctx)
     struct gh_err err = {{0}};
     int status;
     gh_strlcpy(o->s.name, o->name, sizeof(o->s.name));
-    if (o->calendar && (status = cli_calendar_ref(c, "--holidays", o->calendar,
-                                                  &o->s.calendar_id)) != 0)
+    if (o->calendar &&
+        (status = cli_calendar_ref(c, "--holidays", o->calendar, &o->s.calendar_id)) != 0)
         return status;
     if (store_schedule_insert(c->st, &o->s, &err) < 0)
         return cli_error(c, "%s", err.msg);
-    printf("schedule %lld %s (%d intervals)\n", (long long)o->s.id, o->s.name,
-           o->s.n_intervals);
+    printf("schedule %lld %s (%d intervals)\n", (long long)o->s.id, o->s.name, o->s.n_intervals);
     return 0;
 }
 
@@ -763,9 +799,8 @@ static int cmd_level_list(struct cli *c, int argc, char **argv)
     if (store_level_list(c->st, print_level, NULL) < 0)
         return cli_error(c, "listing failed");
     printf("\nlevel\tdoor\tschedule\n");
-    return store_level_door_list(c->st, print_level_door, NULL) < 0
-               ? cli_error(c, "listing failed")
-               : 0;
+    return store_level_door_list(c->st, print_level_door, NULL) < 0 ? cli_error(c, "listing failed")
+                                                                    : 0;
 }
 
 /* ---- departments ----------------------------------------------------------------------- */
@@ -809,9 +844,8 @@ static int cmd_department_list(struct cli *c, int argc, char **argv)
     if ((status = cli_open_store(c)) != 0)
         return status;
     printf("id\tname\n");
-    return store_department_list(c->st, print_department, NULL) < 0
-               ? cli_error(c, "listing failed")
-               : 0;
+    return store_department_list(c->st, print_department, NULL) < 0 ? cli_error(c, "listing failed")
+                                                                    : 0;
 }
 
 /* ---- removing rows -------------------------------------------------------------------- */
@@ -828,13 +862,27 @@ static int remove_body(struct cli *c, void *ctx)
     int64_t id = 0;
     int status = 0;
     switch (rc->table) {
-    case ST_SITE: status = cli_site_ref(c, "NAME", rc->ref, &id); break;
-    case ST_AREA: status = cli_area_ref(c, "NAME", rc->ref, &id); break;
-    case ST_DOOR: status = cli_door_ref(c, "NAME", rc->ref, &id); break;
-    case ST_SCHEDULE: status = cli_schedule_ref(c, "NAME", rc->ref, &id); break;
-    case ST_CALENDAR: status = cli_calendar_ref(c, "NAME", rc->ref, &id); break;
-    case ST_LEVEL: status = cli_level_ref(c, "NAME", rc->ref, &id); break;
-    case ST_PERSON: status = cli_person_ref(c, "EMPLOYEE_ID", rc->ref, &id); break;
+    case ST_SITE:
+        status = cli_site_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_AREA:
+        status = cli_area_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_DOOR:
+        status = cli_door_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_SCHEDULE:
+        status = cli_schedule_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_CALENDAR:
+        status = cli_calendar_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_LEVEL:
+        status = cli_level_ref(c, "NAME", rc->ref, &id);
+        break;
+    case ST_PERSON:
+        status = cli_person_ref(c, "EMPLOYEE_ID", rc->ref, &id);
+        break;
     case ST_DEPARTMENT: {
         struct department d;
         if (store_department_find(c->st, rc->ref, &d) < 0)
@@ -877,10 +925,10 @@ static int remove_cmd(struct cli *c, int argc, char **argv, enum store_table t)
     return in_transaction(c, remove_body, &rc);
 }
 
-#define REMOVE_CMD(fn, table)                                                               \
-    static int fn(struct cli *c, int argc, char **argv)                                     \
-    {                                                                                       \
-        return remove_cmd(c, argc, argv, table);                                            \
+#define REMOVE_CMD(fn, table)                                                                      \
+    static int fn(struct cli *c, int argc, char **argv)                                            \
+    {                                                                                              \
+        return remove_cmd(c, argc, argv, table);                                                   \
     }
 REMOVE_CMD(cmd_site_remove, ST_SITE)
 REMOVE_CMD(cmd_area_remove, ST_AREA)
@@ -904,8 +952,7 @@ const struct cli_command cli_policy_commands[] = {
     {"area", "remove", cmd_area_remove, "Remove an area (no door or area may refer to it).",
      "AREA"},
     {"area", "lockdown", cmd_area_lockdown,
-     "Lock down an area (and the areas inside it): card reads at its doors are denied.",
-     "AREA"},
+     "Lock down an area (and the areas inside it): card reads at its doors are denied.", "AREA"},
     {"area", "release", cmd_area_release, "Release an area lockdown.", "AREA"},
     {"door", "add", cmd_door_add, "Add a door between two areas of a site.",
      "NAME --site SITE --from AREA --to AREA\n"
@@ -916,8 +963,7 @@ const struct cli_command cli_policy_commands[] = {
     {"door", "set", cmd_door_set, "Change a door (same options as door add).",
      "DOOR [door add options]"},
     {"door", "list", cmd_door_list, "List doors.", ""},
-    {"door", "remove", cmd_door_remove, "Remove a door (and it from every access level).",
-     "DOOR"},
+    {"door", "remove", cmd_door_remove, "Remove a door (and it from every access level).", "DOOR"},
     {"calendar", "add", cmd_calendar_add, "Add a holiday calendar.", "NAME"},
     {"calendar", "remove", cmd_calendar_remove,
      "Remove a holiday calendar and its holidays (no schedule may use it).", "CALENDAR"},
@@ -942,12 +988,11 @@ const struct cli_command cli_policy_commands[] = {
      "Remove an access level (its door list and assignments go with it).", "LEVEL"},
     {"department", "add", cmd_department_add, "Add a department.", "NAME"},
     {"department", "list", cmd_department_list, "List departments.", ""},
-    {"department", "remove", cmd_department_remove,
-     "Remove a department (no person may be in it).", "NAME"},
+    {"department", "remove", cmd_department_remove, "Remove a department (no person may be in it).",
+     "NAME"},
     {"person", "remove", cmd_person_remove,
      "Remove a person with no credentials (prefer --status terminated: it keeps history).",
      "EMPLOYEE_ID"},
     {"credential", "remove", cmd_credential_remove,
-     "Remove a credential (prefer --status revoked: it keeps history).",
-     "FORMAT:FACILITY:NUMBER"},
+     "Remove a credential (prefer --status revoked: it keeps history).", "FORMAT:FACILITY:NUMBER"},
     {NULL, NULL, NULL, NULL, NULL}};

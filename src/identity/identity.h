@@ -14,6 +14,11 @@
 
 #include "store/store.h"
 
+/* API and setup tokens: a 4-character prefix + 43 base64url characters of 32 random bytes
+ * + NUL */
+#define IDENTITY_TOKEN_PREFIX "ghk_"
+#define IDENTITY_TOKEN_LEN    48
+
 /* ---- permissions ------------------------------------------------------------------------ */
 
 /* Never renumber: a caller's permissions are a bit set of these. The name table in perm.c
@@ -152,6 +157,22 @@ int identity_user_set_password(struct store *st, struct user *u, const char *pas
 /* The roles of u as a set (0 when its stored list does not parse: fail closed). */
 role_set identity_user_roles(const struct user *u);
 
+/* ---- the first administrator -------------------------------------------------------------- */
+
+#define IDENTITY_SETUP_PREFIX "ghs_"
+#define IDENTITY_SETUP_TTL_US (24 * 3600 * INT64_C(1000000))
+
+/* Makes a one-time setup token (printed by `gatehouse init`, stored hashed, valid 24 h). */
+int identity_setup_token_create(struct store *st, int64_t now_us, char out[IDENTITY_TOKEN_LEN],
+                                struct gh_err *err);
+/* Whether some enabled user holds the admin role. */
+bool identity_admin_exists(struct store *st);
+/* Creates the first administrator with the setup token: valid, unused, unexpired, and no
+ * administrator yet. In the caller's transaction; the token is used up. -EACCES when the
+ * token does not allow it (the reason in err), or identity_user_create's errors. */
+int identity_setup_admin(struct store *st, const char *token, struct user *u, const char *password,
+                         int64_t now_us, struct gh_err *err);
+
 /* ---- two-factor sign-in (TOTP, RFC 6238) ------------------------------------------------ */
 
 #define IDENTITY_TOTP_KEY_LEN   20 /* bytes (160 bits, RFC 4226's recommendation) */
@@ -230,17 +251,14 @@ struct identity_caller {
     enum caller_kind kind;
     int64_t id;                     /* token id or user id; 0 when anonymous */
     int64_t session_id;             /* CALLER_USER: the session */
-    bool mfa_enroll_only; /* CALLER_USER whose roles need MFA and who has none yet: no
-                             permissions until enrolled */
+    bool mfa_enroll_only;           /* CALLER_USER whose roles need MFA and who has none yet: no
+                                       permissions until enrolled */
     char name[MODEL_NAME_MAX + 16]; /* "token:ci-export" (a whole token name), for logs, events */
     perm_set perms;
 };
 
 /* ---- API tokens --------------------------------------------------------------------------- */
 
-#define IDENTITY_TOKEN_PREFIX "ghk_"
-/* prefix + 43 base64url characters of 32 random bytes + NUL */
-#define IDENTITY_TOKEN_LEN 48
 
 /* Creates a token in the caller's transaction (or alone): name unique, scope as in
  * perm_scope_parse, expires_us GH_TIME_MAX for never. The secret goes to out (len >=

@@ -87,3 +87,54 @@ int identity_user_set_password(struct store *st, struct user *u, const char *pas
     u->updated_us = gh_now_us();
     return store_user_update(st, u, err);
 }
+
+/* ---- the first administrator ----------------------------------------------------------- */
+
+int identity_setup_token_create(struct store *st, int64_t now_us, char out[IDENTITY_TOKEN_LEN],
+                                struct gh_err *err)
+{
+    char hash[65];
+    size_t plen = strlen(IDENTITY_SETUP_PREFIX);
+    int r;
+    memcpy(out, IDENTITY_SETUP_PREFIX, plen);
+    id_random_b64(out + plen, IDENTITY_TOKEN_LEN - plen);
+    id_secret_hash_hex(out, strlen(out), hash);
+    if ((r = store_setup_insert(st, hash, now_us, now_us + IDENTITY_SETUP_TTL_US)) < 0) {
+        sodium_memzero(out, IDENTITY_TOKEN_LEN);
+        return gh_fail(err, r, "cannot store the setup token: %s", store_errmsg(st));
+    }
+    return 0;
+}
+
+static int find_admin(void *ctx, const struct user *u)
+{
+    if (u->disabled_us == 0 && (identity_user_roles(u) & ROLE_BIT(ROLE_ADMIN))) {
+        *(bool *)ctx = true;
+        return 1; /* stop */
+    }
+    return 0;
+}
+
+bool identity_admin_exists(struct store *st)
+{
+    bool found = false;
+    if (store_user_list(st, find_admin, &found) < 0)
+        return true; /* cannot tell: refuse the setup path */
+    return found;
+}
+
+int identity_setup_admin(struct store *st, const char *token, struct user *u, const char *password,
+                         int64_t now_us, struct gh_err *err)
+{
+    char hash[65];
+    if (strncmp(token, IDENTITY_SETUP_PREFIX, strlen(IDENTITY_SETUP_PREFIX)) != 0 ||
+        strlen(token) != IDENTITY_TOKEN_LEN - 1)
+        return gh_fail(err, -EACCES, "not a setup token");
+    if (identity_admin_exists(st))
+        return gh_fail(err, -EACCES, "an administrator exists already");
+    id_secret_hash_hex(token, strlen(token), hash);
+    if (store_setup_use(st, hash, now_us) < 0)
+        return gh_fail(err, -EACCES, "the setup token is unknown, used or expired");
+    u->source = USER_LOCAL;
+    return identity_user_create(st, u, "admin", password, err);
+}

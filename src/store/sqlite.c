@@ -102,6 +102,8 @@ enum sql_id {
     Q_USER_LIST,
     Q_USER_UPDATE,
     Q_USER_TOTP,
+    Q_SETUP_INSERT,
+    Q_SETUP_USE,
     Q_RECOVERY_CLEAR,
     Q_RECOVERY_ADD,
     Q_RECOVERY_USE,
@@ -262,6 +264,10 @@ static const char *const sql_text[Q_COUNT] = {
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_USER_TOTP] = "UPDATE users SET totp_secret = ?2, totp_pending = ?3, totp_last_step = ?4 "
                     "WHERE id = ?1",
+    [Q_SETUP_INSERT] = "INSERT INTO setup_tokens (token_hash, created_us, expires_us) "
+                       "VALUES (?1, ?2, ?3)",
+    [Q_SETUP_USE] = "UPDATE setup_tokens SET used_us = ?2 WHERE token_hash = ?1 AND used_us IS "
+                    "NULL AND expires_us > ?2",
     [Q_RECOVERY_CLEAR] = "DELETE FROM recovery_codes WHERE user_id = ?1",
     [Q_RECOVERY_ADD] = "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)",
     [Q_RECOVERY_USE] = "UPDATE recovery_codes SET used_us = ?3 WHERE id = (SELECT id FROM "
@@ -2061,4 +2067,28 @@ int store_throttle_clear(struct store *st, const char *key)
     if (s)
         bind_text(s, 1, key);
     return exec_stmt(st, s, NULL, "sign-in throttle");
+}
+
+/* ---- setup tokens ----------------------------------------------------------------------- */
+
+int store_setup_insert(struct store *st, const char *hash_hex, int64_t created_us,
+                       int64_t expires_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_SETUP_INSERT);
+    if (s) {
+        bind_text(s, 1, hash_hex);
+        sqlite3_bind_int64(s, 2, created_us);
+        sqlite3_bind_int64(s, 3, expires_us);
+    }
+    return insert_row(st, s, NULL, NULL, "setup token");
+}
+
+int store_setup_use(struct store *st, const char *hash_hex, int64_t time_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_SETUP_USE);
+    if (s) {
+        bind_text(s, 1, hash_hex);
+        sqlite3_bind_int64(s, 2, time_us);
+    }
+    return update_row(st, s, NULL, "setup token");
 }

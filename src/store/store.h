@@ -257,6 +257,12 @@ int store_recovery_use(struct store *st, int64_t user_id, const char *hash_hex, 
 /* Unused recovery codes of a user. */
 int store_recovery_left(struct store *st, int64_t user_id, int64_t *n);
 
+/* One-time setup tokens (the first administrator). */
+int store_setup_insert(struct store *st, const char *hash_hex, int64_t created_us,
+                       int64_t expires_us);
+/* Marks the token used if it is unused and unexpired at time_us; -ENOENT otherwise. */
+int store_setup_use(struct store *st, const char *hash_hex, int64_t time_us);
+
 /* ---- sessions and sign-in throttling (see src/identity) -------------------------------- */
 
 #define STORE_SESSION_HASH_HEX 65

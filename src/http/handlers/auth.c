@@ -431,3 +431,53 @@ HTTP_HANDLER(h_password_change)
 {
     return http_defer(r, password_job);
 }
+
+/* ---- the first administrator --------------------------------------------------------------- */
+
+static int setup_job(struct http_req *r)
+{
+    static const char *const secret_fields[] = {"token", "password", NULL};
+    struct http_form f;
+    struct user u;
+    struct gh_err err = {{0}};
+    char token[IDENTITY_TOKEN_LEN + 8], pw[IDENTITY_PASSWORD_MAX * 4 + 1];
+    int rc = 0;
+    memset(&u, 0, sizeof(u));
+    http_form_init(&f, r);
+    http_form_string(&f, "token", true, token, sizeof(token));
+    http_form_string(&f, "name", true, u.name, sizeof(u.name));
+    http_form_string(&f, "password", true, pw, sizeof(pw));
+    http_form_name(&f, "display_name", false, u.display_name, sizeof(u.display_name));
+    http_form_string(&f, "email", false, u.email, sizeof(u.email));
+    if (http_form_finish(&f) < 0)
+        goto out;
+    if (http_write_begin(r) < 0)
+        goto out;
+    rc = identity_setup_admin(http_store(r), token, &u, pw, gh_now_us(), &err);
+    if (rc == -EACCES) {
+        http_write_rollback(r);
+        log_info("request %s: setup refused: %s", r->id, err.msg);
+        rc = http_problem(r, 403, "setup-refused", NULL, "%s", err.msg);
+        goto out;
+    }
+    if (rc < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        rc = r->replied ? 0 : http_problem_from(r, rc, &err);
+        goto out;
+    }
+    log_info("request %s: first administrator %s created with the setup token", r->id, u.name);
+    rc = http_reply_json(r, 201,
+                         json_pack("{s:I, s:s, s:o}", "id", (json_int_t)u.id, "name", u.name,
+                                   "roles", json_pack("[s]", "admin")));
+out:
+    sodium_memzero(token, sizeof(token));
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(&u, sizeof(u));
+    wipe_request(r, secret_fields);
+    return rc;
+}
+
+HTTP_HANDLER(h_setup)
+{
+    return http_defer(r, setup_job);
+}

@@ -17,6 +17,7 @@ HTTP_HANDLER(h_session);
 HTTP_HANDLER(h_mfa_enroll);
 HTTP_HANDLER(h_mfa_confirm);
 HTTP_HANDLER(h_password_change);
+HTTP_HANDLER(h_setup);
 HTTP_HANDLER(h_site_list);
 HTTP_HANDLER(h_site_create);
 HTTP_HANDLER(h_site_get);
