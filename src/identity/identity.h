@@ -259,12 +259,20 @@ struct identity_caller {
 
 /* ---- API tokens --------------------------------------------------------------------------- */
 
-
 /* Creates a token in the caller's transaction (or alone): name unique, scope as in
  * perm_scope_parse, expires_us GH_TIME_MAX for never. The secret goes to out (len >=
  * IDENTITY_TOKEN_LEN) and nowhere else; the caller shows it once and wipes it. */
 int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
                           char *out, size_t len, struct api_token *row, struct gh_err *err);
+/* The same for a token owned by user u: the scope must be within u's permissions now
+ * (-EINVAL naming the first that is not), and on every use the token carries at most what
+ * u holds then; it stops working when u is disabled. */
+int identity_token_create_for(struct store *st, const struct user *u, const char *name,
+                              const char *scope, int64_t expires_us, char *out, size_t len,
+                              struct api_token *row, struct gh_err *err);
+/* The permissions a user holds now (roles, none while MFA is required and missing, none
+ * when disabled). */
+perm_set identity_user_perms(const struct user *u);
 
 /* Checks an "Authorization" header value ("Bearer ghk_..."). 0 and *caller filled when it
  * names a live token; -EACCES with a reason in err otherwise (missing, malformed, unknown,

@@ -64,11 +64,9 @@ int identity_session_authenticate(struct store *st, const char *cookie, int64_t 
     caller->id = u.id;
     caller->session_id = s->id;
     gh_snprintf(caller->name, sizeof(caller->name), "user:%s", u.name);
-    caller->perms = role_set_perms(identity_user_roles(&u));
-    if (identity_mfa_required(identity_user_roles(&u)) && u.totp_secret_len == 0) {
-        caller->perms = 0; /* enrollment first (the auth routes need no permission) */
-        caller->mfa_enroll_only = true;
-    }
+    caller->perms = identity_user_perms(&u); /* none until MFA, if the roles need it */
+    caller->mfa_enroll_only =
+        identity_mfa_required(identity_user_roles(&u)) && u.totp_secret_len == 0;
     sodium_memzero(&u, sizeof(u)); /* the password hash */
     if (now_us - s->last_seen_us >= TOUCH_EVERY_US && store_session_touch(st, s->id, now_us) == 0)
         s->last_seen_us = now_us;

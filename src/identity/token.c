@@ -27,8 +27,10 @@ void id_random_b64(char *out, size_t len)
     sodium_memzero(rnd, sizeof(rnd));
 }
 
-int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
-                          char *out, size_t len, struct api_token *row, struct gh_err *err)
+/* Creates a token owned by u (NULL: a server token) whose scope must lie within `within`. */
+static int token_create(struct store *st, const struct user *u, perm_set within, const char *name,
+                        const char *scope, int64_t expires_us, char *out, size_t len,
+                        struct api_token *row, struct gh_err *err)
 {
     struct api_token t;
     perm_set set;
@@ -43,12 +45,20 @@ int identity_token_create(struct store *st, const char *name, const char *scope,
         gh_err_prefix(err, "scope");
         return r;
     }
+    if ((set & ~within) != 0) {
+        int p = PERM_FIRST;
+        while (!((set & ~within) & PERM_BIT(p)))
+            p++;
+        return gh_fail(err, -EINVAL, "scope: %s is not one of your permissions",
+                       perm_name((enum perm)p));
+    }
     memset(&t, 0, sizeof(t));
     gh_strlcpy(t.name, name, sizeof(t.name));
     if ((r = perm_scope_format(set, t.scopes, sizeof(t.scopes))) < 0)
         return gh_fail(err, r, "scope: too many permissions");
     t.created_us = gh_now_us();
     t.expires_us = expires_us;
+    t.user_id = u != NULL ? u->id : 0;
 
     memcpy(out, IDENTITY_TOKEN_PREFIX, plen);
     id_random_b64(out + plen, len - plen);
@@ -62,6 +72,19 @@ int identity_token_create(struct store *st, const char *name, const char *scope,
     if (row)
         *row = t;
     return 0;
+}
+
+int identity_token_create(struct store *st, const char *name, const char *scope, int64_t expires_us,
+                          char *out, size_t len, struct api_token *row, struct gh_err *err)
+{
+    return token_create(st, NULL, PERM_ALL, name, scope, expires_us, out, len, row, err);
+}
+
+int identity_token_create_for(struct store *st, const struct user *u, const char *name,
+                              const char *scope, int64_t expires_us, char *out, size_t len,
+                              struct api_token *row, struct gh_err *err)
+{
+    return token_create(st, u, identity_user_perms(u), name, scope, expires_us, out, len, row, err);
 }
 
 /* The token of an Authorization header value and its hash; -EACCES with why. */
@@ -103,6 +126,13 @@ static int lookup(struct store *st, const uint8_t hash[32], int64_t now_us,
         return gh_fail(err, -EACCES, "token '%s' expired", t.name);
     if (perm_scope_parse(t.scopes, &caller->perms, err) < 0)
         return gh_fail(err, -EACCES, "token '%s' has an unreadable scope", t.name);
+    if (t.user_id != 0) { /* at most what its owner holds now */
+        struct user u;
+        if (store_user_get(st, t.user_id, &u) < 0 || u.disabled_us != 0)
+            return gh_fail(err, -EACCES, "token '%s': its owner is disabled or gone", t.name);
+        caller->perms &= identity_user_perms(&u);
+        sodium_memzero(&u, sizeof(u));
+    }
     caller->kind = CALLER_TOKEN;
     caller->id = t.id;
     gh_snprintf(caller->name, sizeof(caller->name), "token:%s",

@@ -130,7 +130,7 @@ enum sql_id {
     "kind, status, valid_from, valid_until"
 #define CRED_COLS                                                                                  \
     "id, person_id, format, facility, number, status, valid_from, valid_until, pin_hash"
-#define TOKEN_COLS "id, name, token_hash, scopes, created_us, expires_us, revoked_us"
+#define TOKEN_COLS "id, name, token_hash, scopes, created_us, expires_us, revoked_us, user_id"
 #define SESSION_COLS                                                                               \
     "id, id_hash, user_id, csrf, address, created_us, last_seen_us, expires_us, ended_us"
 #define USER_COLS                                                                                  \
@@ -253,8 +253,8 @@ static const char *const sql_text[Q_COUNT] = {
                            "ORDER BY seq LIMIT ?9",
     [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
     [Q_DATA_VERSION] = "PRAGMA data_version",
-    [Q_TOKEN_INSERT] = "INSERT INTO api_tokens (name, token_hash, scopes, created_us, expires_us) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_TOKEN_INSERT] = "INSERT INTO api_tokens (name, token_hash, scopes, created_us, expires_us, "
+                       "user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash = ?1",
     [Q_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE name = ?1",
     [Q_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
@@ -1740,6 +1740,7 @@ static void read_token(struct store *st, sqlite3_stmt *s, void *row)
     x->expires_us =
         sqlite3_column_type(s, 5) == SQLITE_NULL ? GH_TIME_MAX : sqlite3_column_int64(s, 5);
     x->revoked_us = sqlite3_column_type(s, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 6);
+    x->user_id = sqlite3_column_int64(s, 7); /* NULL reads as 0 */
 }
 LIST_ADAPTER(token, store_token_cb)
 
@@ -1755,6 +1756,8 @@ int store_token_insert(struct store *st, struct api_token *row, struct gh_err *e
         sqlite3_bind_int64(s, 4, row->created_us);
         if (row->expires_us != GH_TIME_MAX)
             sqlite3_bind_int64(s, 5, row->expires_us);
+        if (row->user_id != 0)
+            sqlite3_bind_int64(s, 6, row->user_id);
     }
     return insert_row(st, s, &row->id, err, what);
 }

@@ -206,6 +206,7 @@ struct api_token {
     int64_t created_us;
     int64_t expires_us; /* GH_TIME_MAX: never */
     int64_t revoked_us; /* 0: not revoked */
+    int64_t user_id;    /* the owner, 0 for a server token (made on the host) */
 };
 typedef int (*store_token_cb)(void *ctx, const struct api_token *row);
 int store_token_insert(struct store *st, struct api_token *row, struct gh_err *err);

@@ -49,7 +49,7 @@ def sign_in(server, name, roles, mfa):
 
 
 def concrete(pattern):
-    return (pattern.replace("{id}", "1").replace("{door_id}", "1").replace("{level_id}", "1")
+    return (pattern.replace("{id}", "999999").replace("{door_id}", "1").replace("{level_id}", "1")
             .replace("{date}", "2026-12-25"))
 
 
