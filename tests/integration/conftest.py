@@ -366,3 +366,39 @@ def module_server(tmp_path_factory):
     yield s
     if s.proc is not None:
         s.assert_clean_stop()
+
+
+# ---- signed-in users -------------------------------------------------------------------
+
+USER_PASSWORD = "velvet orbit tangerine ladder"
+
+
+def sign_in_user(server, name, roles, mfa=None):
+    """Adds a user with these roles (CLI), signs in over HTTPS and, when the roles need it
+    (mfa=None: ask the server) enrolls TOTP with a code from oathtool. Returns a
+    requests.Session carrying the session cookie and X-CSRF-Token."""
+    import subprocess
+    import urllib.parse
+    server.gh("user", "add", name, "--roles", roles, "--password-stdin",
+              input=USER_PASSWORD + "\n")
+    c = requests.Session()
+    c.trust_env = False
+    c.verify = str(server.cert)
+    r = c.post(server.url + "/api/v1/auth/login",
+               json={"name": name, "password": USER_PASSWORD}, timeout=60)
+    assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    if mfa is None:
+        mfa = r.json()["mfa_enrollment_required"]
+    if mfa:
+        r = c.post(server.url + "/api/v1/auth/mfa/enroll", json={"password": USER_PASSWORD},
+                   timeout=60)
+        uri = r.json()["otpauth_uri"]
+        secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
+        code = subprocess.run(["oathtool", "--totp", "-b", secret], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        r = c.post(server.url + "/api/v1/auth/mfa/confirm", json={"code": code}, timeout=60)
+        assert r.status_code == 200, r.text
+        c.headers["X-CSRF-Token"] = r.json()["session"]["csrf_token"]
+        c.totp_secret = secret
+    return c

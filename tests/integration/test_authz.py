@@ -8,12 +8,11 @@ the data as it began."""
 
 import json
 import subprocess
-import urllib.parse
 
 import pytest
 import requests
 
-STRONG = "velvet orbit tangerine ladder"
+from conftest import sign_in_user
 OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/setup")}
 # the caller's own session: walked separately (logout would end the walk's session)
@@ -28,37 +27,16 @@ def browser(server):
     return s
 
 
-def sign_in(server, name, roles, mfa):
-    server.gh("user", "add", name, "--roles", roles, "--password-stdin", input=STRONG + "\n")
-    c = browser(server)
-    r = c.post(server.url + "/api/v1/auth/login", json={"name": name, "password": STRONG})
-    assert r.status_code == 200, r.text
-    csrf = r.json()["csrf_token"]
-    if mfa:
-        r = c.post(server.url + "/api/v1/auth/mfa/enroll", json={"password": STRONG},
-                   headers={"X-CSRF-Token": csrf})
-        uri = r.json()["otpauth_uri"]
-        secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
-        code = subprocess.run(["oathtool", "--totp", "-b", secret], check=True,
-                              capture_output=True, text=True).stdout.strip()
-        r = c.post(server.url + "/api/v1/auth/mfa/confirm", json={"code": code},
-                   headers={"X-CSRF-Token": csrf})
-        assert r.status_code == 200, r.text
-        csrf = r.json()["session"]["csrf_token"]
-    return c, csrf
-
-
 def concrete(pattern):
     return (pattern.replace("{id}", "999999").replace("{door_id}", "1").replace("{level_id}", "1")
             .replace("{date}", "2026-12-25"))
 
 
-def send(server, client, route, csrf=None):
+def send(server, client, route):
+    """One request of the route (a session client carries its own X-CSRF-Token)."""
     method, path = route["method"], concrete(route["pattern"])
     streams = route["pattern"] in ("/api/v1/events/stream", "/api/v1/exports/events")
     kw = {"headers": {}, "timeout": 60, "stream": streams}
-    if csrf:
-        kw["headers"]["X-CSRF-Token"] = csrf
     if route["request"]:
         kw["json"] = {}
     elif route["pattern"] == "/api/v1/imports/roster":
@@ -97,16 +75,16 @@ def test_every_route_has_a_permission_and_only_sign_in_and_probes_are_open(table
 def test_matrix(tables, server):
     routes, roles = tables
     before = server.gh("user", "list").stdout
-    sessions = {role: sign_in(server, f"u-{role}", role, spec["mfa_required"])
+    sessions = {role: sign_in_user(server, f"u-{role}", role, spec["mfa_required"])
                 for role, spec in roles.items()}
     walked = 0
-    for role, (client, csrf) in sessions.items():
+    for role, client in sessions.items():
         granted = set(roles[role]["permissions"])
         for route in routes:
             key = (route["method"], route["pattern"])
             if key in OPEN or route["pattern"] in OWN_SESSION:
                 continue
-            r = send(server, client, route, csrf if route["method"] != "GET" else None)
+            r = send(server, client, route)
             walked += 1
             if route["perm"] == "authenticated" or route["perm"] in granted:
                 assert r.status_code not in (401, 403), (role, key, r.status_code, r.text[:200])

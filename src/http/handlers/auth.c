@@ -7,6 +7,7 @@
  * Every attempt is recorded as an event.
  */
 #include "http/handlers/handlers.h"
+#include "http/handlers/shared.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -286,18 +287,6 @@ static int rotate_session(struct http_req *r, const struct user *u, struct sessi
     set_cookie(r, cookie, false);
     sodium_memzero(cookie, sizeof(cookie));
     return 0;
-}
-
-/* Wipes the copies of the request's secrets (body and parsed JSON). */
-static void wipe_request(struct http_req *r, const char *const *fields)
-{
-    for (int i = 0; fields[i] != NULL && r->json != NULL; i++) {
-        json_t *v = json_object_get(r->json, fields[i]);
-        if (json_is_string(v))
-            sodium_memzero((char *)json_string_value(v), json_string_length(v));
-    }
-    if (r->body.data != NULL)
-        sodium_memzero(r->body.data, r->body.len);
 }
 
 static int mfa_enroll_job(struct http_req *r)

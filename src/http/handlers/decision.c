@@ -28,8 +28,7 @@ static void presented(struct http_form *f, const char *card_key, const char *bit
     } else if (has_bits) {
         size_t n = strlen(bits);
         if (n == 0)
-            http_form_error(f, bits_key, "must be 1 to %d characters of 0 and 1",
-                            WIEGAND_MAX_BITS);
+            http_form_error(f, bits_key, "must be 1 to %d characters of 0 and 1", WIEGAND_MAX_BITS);
         for (size_t i = 0; i < n; i++) {
             if (bits[i] != '0' && bits[i] != '1') {
                 http_form_error(f, bits_key, "character %zu is not 0 or 1", i + 1);
@@ -48,9 +47,8 @@ static json_t *explain_json(const struct access_explain *ex)
 {
     json_t *steps = json_array();
     for (int i = 0; i < ex->n; i++)
-        json_array_append_new(steps, json_pack("{s:s, s:b, s:s}", "check", ex->steps[i].check,
-                                               "ok", ex->steps[i].ok, "detail",
-                                               ex->steps[i].detail));
+        json_array_append_new(steps, json_pack("{s:s, s:b, s:s}", "check", ex->steps[i].check, "ok",
+                                               ex->steps[i].ok, "detail", ex->steps[i].detail));
     return steps;
 }
 
@@ -113,10 +111,9 @@ HTTP_HANDLER(h_decision_create)
         goto out;
     }
     body = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:I, s:o}", "decision",
-                     res.granted ? "granted" : "denied", "reason",
-                     access_reason_name(res.reason), "door_id", (json_int_t)req.door_id,
-                     "direction", direction_name(req.direction), "time",
-                     http_json_time(req.time_us), "person_id", json_ref(res.person_id),
+                     res.granted ? "granted" : "denied", "reason", access_reason_name(res.reason),
+                     "door_id", (json_int_t)req.door_id, "direction", direction_name(req.direction),
+                     "time", http_json_time(req.time_us), "person_id", json_ref(res.person_id),
                      "credential_id", json_ref(res.credential_id), "policy_version",
                      (json_int_t)res.policy_version, "explanation", explain_json(&ex));
     http_reply_json(r, 200, body);

@@ -12,11 +12,11 @@ static json_t *door_json(const struct door *d)
     return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:o, s:i, s:i, s:s, s:b, s:b, s:b}", "id",
                      (json_int_t)d->id, "site_id", (json_int_t)d->site_id, "name", d->name,
                      "from_area_id", json_ref(d->from_area_id), "to_area_id",
-                     json_ref(d->to_area_id), "mode", door_mode_name(d->mode),
-                     "unlock_schedule_id", json_ref(d->unlock_schedule_id), "unlock_ms",
-                     (int)d->unlock_ms, "held_open_s", (int)d->held_open_s, "fail",
-                     door_fail_name(d->fail), "escort_required", d->escort_required,
-                     "entry_reader", d->has_entry_reader, "exit_reader", d->has_exit_reader);
+                     json_ref(d->to_area_id), "mode", door_mode_name(d->mode), "unlock_schedule_id",
+                     json_ref(d->unlock_schedule_id), "unlock_ms", (int)d->unlock_ms, "held_open_s",
+                     (int)d->held_open_s, "fail", door_fail_name(d->fail), "escort_required",
+                     d->escort_required, "entry_reader", d->has_entry_reader, "exit_reader",
+                     d->has_exit_reader);
 }
 
 struct door_list {
@@ -52,8 +52,7 @@ static int door_form(struct http_req *r, struct door *d, bool create)
         http_form_ref(&f, "site_id", true, false, ref_find_site, ref_site_exists, &d->site_id);
     http_form_ref(&f, "from_area_id", create, false, ref_find_area, ref_area_exists,
                   &d->from_area_id);
-    http_form_ref(&f, "to_area_id", create, false, ref_find_area, ref_area_exists,
-                  &d->to_area_id);
+    http_form_ref(&f, "to_area_id", create, false, ref_find_area, ref_area_exists, &d->to_area_id);
     if (http_form_enum(&f, "mode", false, &model_enum_door_mode, &e))
         d->mode = (enum door_mode)e;
     http_form_ref(&f, "unlock_schedule_id", false, true, ref_find_schedule, ref_schedule_exists,
@@ -71,8 +70,7 @@ static int door_form(struct http_req *r, struct door *d, bool create)
     if (json_array_size(f.errors) == 0) {
         struct area a, b;
         if (d->mode == DOOR_UNLOCKED_SCHEDULE && d->unlock_schedule_id == 0)
-            http_form_error(&f, "unlock_schedule_id",
-                            "is required when mode is unlocked_schedule");
+            http_form_error(&f, "unlock_schedule_id", "is required when mode is unlocked_schedule");
         if (d->from_area_id == d->to_area_id)
             http_form_error(&f, "to_area_id", "must differ from from_area_id");
         else if (store_area_get(st, d->from_area_id, &a) == 0 &&

@@ -71,10 +71,10 @@ HTTP_HANDLER(h_export_events)
     if (format != NULL && strcmp(format, "jsonl") == 0)
         fmt = EXPORT_JSONL;
     else if (format != NULL && strcmp(format, "csv") != 0)
-        return http_problem(r, 400, "bad-request",
-                            json_pack("[{s:s, s:s}]", "field", "format", "detail",
-                                      "must be csv or jsonl"),
-                            "query parameter 'format' must be csv or jsonl");
+        return http_problem(
+            r, 400, "bad-request",
+            json_pack("[{s:s, s:s}]", "field", "format", "detail", "must be csv or jsonl"),
+            "query parameter 'format' must be csv or jsonl");
     running = atomic_fetch_add(&r->srv->metrics.exports_running, 1);
     if (running >= r->srv->cfg.max_exports) {
         atomic_fetch_sub(&r->srv->metrics.exports_running, 1);
@@ -89,15 +89,14 @@ HTTP_HANDLER(h_export_events)
         export_free(e);
         return http_problem_from(r, -EIO, NULL);
     }
-    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64u << 10, export_read, e,
-                                             export_free);
+    resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64u << 10, export_read, e, export_free);
     if (resp == NULL) {
         export_free(e);
         return -ENOMEM;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            fmt == EXPORT_CSV ? "text/csv; charset=utf-8"
-                                              : "application/x-ndjson");
+                            fmt == EXPORT_CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
                             fmt == EXPORT_CSV ? "attachment; filename=\"events.csv\""
                                               : "attachment; filename=\"events.jsonl\"");

@@ -20,8 +20,7 @@ static json_t *row_errors(const struct roster *ro)
             if (ro->field_column[f] == col)
                 field = roster_field_name((enum roster_field)f);
         json_array_append_new(errs, json_pack("{s:s, s:i, s:i, s:s}", "field", field, "line",
-                                              (int)e->line, "column", (int)col, "detail",
-                                              e->msg));
+                                              (int)e->line, "column", (int)col, "detail", e->msg));
     }
     return errs;
 }
@@ -50,8 +49,8 @@ HTTP_HANDLER(h_import_roster)
     }
     rc = roster_parse(r->body.data ? r->body.data : "", r->body.len, &map, &ro, &err);
     if (rc < 0) {
-        http_problem(r, rc == -EFBIG ? 413 : 422, rc == -EFBIG ? "too-large" : "validation",
-                     NULL, "the roster cannot be read: %s; nothing was imported", err.msg);
+        http_problem(r, rc == -EFBIG ? 413 : 422, rc == -EFBIG ? "too-large" : "validation", NULL,
+                     "the roster cannot be read: %s; nothing was imported", err.msg);
         goto out;
     }
     if (ro->n_errors > 0) {

@@ -14,13 +14,12 @@
 static json_t *person_json(const struct person *p)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
-                     (json_int_t)p->id, "employee_id", p->employee_id, "first_name",
-                     p->first_name, "last_name", p->last_name, "email", p->email,
-                     "department_id", json_ref(p->department_id), "title", p->title,
-                     "manager_id", json_ref(p->manager_id), "kind", person_kind_name(p->kind),
-                     "status", person_status_name(p->status), "valid_from",
-                     http_json_time(p->valid_from), "valid_until",
-                     http_json_time(p->valid_until));
+                     (json_int_t)p->id, "employee_id", p->employee_id, "first_name", p->first_name,
+                     "last_name", p->last_name, "email", p->email, "department_id",
+                     json_ref(p->department_id), "title", p->title, "manager_id",
+                     json_ref(p->manager_id), "kind", person_kind_name(p->kind), "status",
+                     person_status_name(p->status), "valid_from", http_json_time(p->valid_from),
+                     "valid_until", http_json_time(p->valid_until));
 }
 
 struct person_list {
@@ -132,9 +131,8 @@ static int person_status_changed(struct http_req *r, const struct person *p,
 {
     int changed = 0, rc;
     rc = http_log_event(r, EV_OPERATOR_ACTION, 0, p->id, 0,
-                        json_pack("{s:s, s:s, s:s, s:s}", "action", "person.status",
-                                  "employee_id", p->employee_id, "from",
-                                  person_status_name(before), "to",
+                        json_pack("{s:s, s:s, s:s, s:s}", "action", "person.status", "employee_id",
+                                  p->employee_id, "from", person_status_name(before), "to",
                                   person_status_name(p->status)));
     if (rc < 0 || p->status != PERSON_TERMINATED || before == PERSON_TERMINATED)
         return rc;
@@ -182,11 +180,10 @@ HTTP_HANDLER(h_person_delete)
 static json_t *credential_json(const struct credential *c)
 {
     return json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:o, s:b}", "id", (json_int_t)c->id,
-                     "person_id", (json_int_t)c->person_id, "format",
-                     cred_format_name(c->format), "facility", (json_int_t)c->facility,
-                     "number", (json_int_t)c->number, "status", cred_status_name(c->status),
-                     "valid_from", http_json_time(c->valid_from), "valid_until",
-                     http_json_time(c->valid_until), "has_pin", c->has_pin);
+                     "person_id", (json_int_t)c->person_id, "format", cred_format_name(c->format),
+                     "facility", (json_int_t)c->facility, "number", (json_int_t)c->number, "status",
+                     cred_status_name(c->status), "valid_from", http_json_time(c->valid_from),
+                     "valid_until", http_json_time(c->valid_until), "has_pin", c->has_pin);
 }
 
 struct credential_list {
@@ -209,8 +206,7 @@ HTTP_HANDLER(h_credential_list)
     struct credential_list l;
     memset(&l, 0, sizeof(l));
     l.status = -1;
-    if (page_begin(&l.p, r) < 0 ||
-        http_query_int(r, "person_id", 1, INT64_MAX, &l.person_id) < 0 ||
+    if (page_begin(&l.p, r) < 0 || http_query_int(r, "person_id", 1, INT64_MAX, &l.person_id) < 0 ||
         http_query_enum(r, "status", &model_enum_cred_status, &l.status) < 0)
         return 0;
     return page_reply(&l.p, store_credential_list(http_store(r), list_credential, &l));
@@ -260,8 +256,7 @@ static int credential_form(struct http_req *r, struct credential *c, bool create
     if (c->valid_from != GH_TIME_MIN && c->valid_until != GH_TIME_MAX &&
         c->valid_until <= c->valid_from)
         http_form_error(&f, "valid_until", "must be after valid_from");
-    if (http_form_string(&f, "pin", false, pin, pin_len) &&
-        access_pin_check_format(pin, &err) < 0)
+    if (http_form_string(&f, "pin", false, pin, pin_len) && access_pin_check_format(pin, &err) < 0)
         http_form_error(&f, "pin", "%s", err.msg);
     return http_form_finish(&f);
 }
@@ -269,15 +264,13 @@ static int credential_form(struct http_req *r, struct credential *c, bool create
 static int credential_status_event(struct http_req *r, const struct credential *c,
                                    enum cred_status before, const char *reason)
 {
-    json_t *payload =
-        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "action", "credential.status", "format",
-                  cred_format_name(c->format), "facility", (json_int_t)c->facility, "number",
-                  (json_int_t)c->number, "from", cred_status_name(before), "to",
-                  cred_status_name(c->status));
+    json_t *payload = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "action", "credential.status",
+                                "format", cred_format_name(c->format), "facility",
+                                (json_int_t)c->facility, "number", (json_int_t)c->number, "from",
+                                cred_status_name(before), "to", cred_status_name(c->status));
     if (payload != NULL && reason != NULL && reason[0])
         json_object_set_new(payload, "reason", json_string(reason));
-    return http_log_event(r, c->status == CRED_REVOKED ? EV_CREDENTIAL_REVOKED
-                                                       : EV_OPERATOR_ACTION,
+    return http_log_event(r, c->status == CRED_REVOKED ? EV_CREDENTIAL_REVOKED : EV_OPERATOR_ACTION,
                           0, c->person_id, c->id, payload);
 }
 
@@ -426,8 +419,7 @@ HTTP_HANDLER(h_assignment_list)
 {
     struct assignment_list l;
     memset(&l, 0, sizeof(l));
-    if (page_begin(&l.p, r) < 0 ||
-        http_query_int(r, "person_id", 1, INT64_MAX, &l.person_id) < 0 ||
+    if (page_begin(&l.p, r) < 0 || http_query_int(r, "person_id", 1, INT64_MAX, &l.person_id) < 0 ||
         http_query_int(r, "level_id", 1, INT64_MAX, &l.level_id) < 0)
         return 0;
     return page_reply(&l.p, store_assignment_list(http_store(r), list_assignment, &l));

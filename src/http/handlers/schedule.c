@@ -55,10 +55,10 @@ static int schedule_form(struct http_req *r, struct schedule *s, bool create)
         size_t i;
         json_t *v;
         if (json_array_size(iv) == 0 || json_array_size(iv) > SCHEDULE_MAX_INTERVALS)
-            http_form_error(&f, "intervals", "must hold 1 to %d intervals",
-                            SCHEDULE_MAX_INTERVALS);
+            http_form_error(&f, "intervals", "must hold 1 to %d intervals", SCHEDULE_MAX_INTERVALS);
         s->n_intervals = 0;
-        json_array_foreach(iv, i, v) {
+        json_array_foreach(iv, i, v)
+        {
             struct gh_err err = {{0}};
             char field[32];
             snprintf(field, sizeof(field), "intervals[%zu]", i);
@@ -273,8 +273,7 @@ HTTP_HANDLER(h_holiday_list)
         json_decref(l.items);
         return http_problem_from(r, rc, NULL);
     }
-    return http_reply_json(r, 200,
-                           json_pack("{s:o, s:n}", "items", l.items, "next_cursor"));
+    return http_reply_json(r, 200, json_pack("{s:o, s:n}", "items", l.items, "next_cursor"));
 }
 
 HTTP_HANDLER(h_holiday_create)
@@ -300,8 +299,8 @@ HTTP_HANDLER(h_holiday_create)
         return 0;
     {
         char loc[128];
-        snprintf(loc, sizeof(loc), "/api/v1/calendars/%lld/holidays/%s",
-                 (long long)h.calendar_id, date);
+        snprintf(loc, sizeof(loc), "/api/v1/calendars/%lld/holidays/%s", (long long)h.calendar_id,
+                 date);
         http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
     }
     return http_reply_json(r, 201, holiday_json(&h));

@@ -4,6 +4,7 @@
  */
 #include "http/handlers/shared.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,8 +56,10 @@ int policy_commit(struct http_req *r)
     access_snapshot_free(snap);
     if (rc < 0) {
         http_write_rollback(r);
-        http_problem(r, 422, "policy", NULL, "the change would leave a policy that cannot be "
-                     "decided on: %s", err.msg);
+        http_problem(r, 422, "policy", NULL,
+                     "the change would leave a policy that cannot be "
+                     "decided on: %s",
+                     err.msg);
         return -EINVAL;
     }
     return http_write_commit(r);
@@ -104,19 +107,19 @@ json_t *json_ref(int64_t id)
 
 /* ---- references ------------------------------------------------------------------------ */
 
-#define REF_FUNCS(kind, rowtype, findcall, getfn)                                          \
-    int ref_find_##kind(struct store *st, const char *name, int64_t *id)                   \
-    {                                                                                      \
-        struct rowtype row;                                                                \
-        int rc = findcall;                                                                 \
-        if (rc == 0)                                                                       \
-            *id = row.id;                                                                  \
-        return rc;                                                                         \
-    }                                                                                      \
-    int ref_##kind##_exists(struct store *st, int64_t id)                                  \
-    {                                                                                      \
-        struct rowtype row;                                                                \
-        return getfn(st, id, &row);                                                        \
+#define REF_FUNCS(kind, rowtype, findcall, getfn)                                                  \
+    int ref_find_##kind(struct store *st, const char *name, int64_t *id)                           \
+    {                                                                                              \
+        struct rowtype row;                                                                        \
+        int rc = findcall;                                                                         \
+        if (rc == 0)                                                                               \
+            *id = row.id;                                                                          \
+        return rc;                                                                                 \
+    }                                                                                              \
+    int ref_##kind##_exists(struct store *st, int64_t id)                                          \
+    {                                                                                              \
+        struct rowtype row;                                                                        \
+        return getfn(st, id, &row);                                                                \
     }
 
 REF_FUNCS(site, site, store_site_find(st, name, &row), store_site_get)
@@ -127,3 +130,14 @@ REF_FUNCS(calendar, holiday_calendar, store_calendar_find(st, name, &row), store
 REF_FUNCS(level, access_level, store_level_find(st, name, &row), store_level_get)
 REF_FUNCS(department, department, store_department_find(st, name, &row), store_department_get)
 REF_FUNCS(person, person, store_person_find(st, name, &row), store_person_get)
+
+void wipe_request(struct http_req *r, const char *const *fields)
+{
+    for (int i = 0; fields[i] != NULL && r->json != NULL; i++) {
+        json_t *v = json_object_get(r->json, fields[i]);
+        if (json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    }
+    if (r->body.data != NULL)
+        sodium_memzero(r->body.data, r->body.len);
+}

@@ -11,7 +11,7 @@
 /* ---- lists: {"items": [...], "next_cursor": "ID" | null} ------------------------------- */
 
 #define PAGE_DEFAULT 100
-#define PAGE_MAX 1000
+#define PAGE_MAX     1000
 
 struct page {
     struct http_req *r;
@@ -37,6 +37,9 @@ int policy_commit(struct http_req *r);
 int fail_rollback(struct http_req *r, int code, const struct gh_err *err);
 /* Replies 201 with Location: /api/v1/<plural>/<id>. */
 int reply_created(struct http_req *r, const char *plural, int64_t id, json_t *body);
+/* Wipes the request's copies of secrets: the named fields of the parsed JSON (NULL-ended
+ * list) and the raw body. */
+void wipe_request(struct http_req *r, const char *const *fields);
 /* DELETE of one row of a policy table: 204, 404, or 409 while in use. */
 int delete_row(struct http_req *r, enum store_table t);
 

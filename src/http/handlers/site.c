@@ -103,8 +103,8 @@ HTTP_HANDLER(h_site_delete)
 static json_t *area_json(const struct area *a)
 {
     return json_pack("{s:I, s:I, s:o, s:s, s:s, s:b}", "id", (json_int_t)a->id, "site_id",
-                     (json_int_t)a->site_id, "parent_id", json_ref(a->parent_id), "name",
-                     a->name, "apb", apb_mode_name(a->apb), "locked_down", a->locked_down);
+                     (json_int_t)a->site_id, "parent_id", json_ref(a->parent_id), "name", a->name,
+                     "apb", apb_mode_name(a->apb), "locked_down", a->locked_down);
 }
 
 struct area_list {
@@ -144,8 +144,7 @@ static int area_form(struct http_req *r, struct area *a, bool create)
         struct area parent;
         if (a->parent_id == a->id)
             http_form_error(&f, "parent_id", "an area cannot be its own parent");
-        else if (store_area_get(st, a->parent_id, &parent) == 0 &&
-                 parent.site_id != a->site_id)
+        else if (store_area_get(st, a->parent_id, &parent) == 0 && parent.site_id != a->site_id)
             http_form_error(&f, "parent_id", "area '%s' belongs to another site", parent.name);
     }
     return http_form_finish(&f);
