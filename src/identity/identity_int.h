@@ -23,4 +23,7 @@ void id_secret_hash_hex(const char *secret, size_t len, char hex[65]);
 /* 32 random bytes as 43 base64url characters (out: at least 44 bytes). */
 void id_random_b64(char *out, size_t len);
 
+/* Whether pw (any case) is on the embedded list of common passwords. */
+bool id_password_blocked(const char *pw);
+
 #endif

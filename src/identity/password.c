@@ -72,6 +72,10 @@ int identity_password_policy(const char *pw, bool mfa, const char *const *words,
     if (chars > IDENTITY_PASSWORD_MAX)
         return gh_fail(err, -EINVAL, "the password is too long: at most %d characters",
                        IDENTITY_PASSWORD_MAX);
+    if (id_password_blocked(pw))
+        return gh_fail(err, -EINVAL,
+                       "the password is on the list of commonly used passwords; a few "
+                       "unrelated words make a strong one");
     user_dict_fill(&dict, words);
     bits = ZxcvbnMatch(pw, dict.words, NULL);
     sodium_memzero(&dict, sizeof(dict));

@@ -74,8 +74,25 @@ static void test_weak(void **state)
         "iloveyou2026", "abcdefghijklmn", "1qaz2wsx3edc4rfv", "letmein12345!",    "summer2026!!!",
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
-        refused(weak[i], true, NULL, "too easy to guess");
+    for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+        struct gh_err err = {{0}};
+        assert_int_equal(identity_password_policy(weak[i], true, NULL, &err), -EINVAL);
+        assert_true(strstr(err.msg, "too easy to guess") != NULL ||
+                    strstr(err.msg, "commonly used") != NULL);
+    }
+}
+
+/* The embedded list (data/password-blocklist.txt): its first and last lines, any case. */
+static void test_blocklist(void **state)
+{
+    (void)state;
+    refused("000000000000", true, NULL, "list of commonly used passwords");
+    refused("zzzzzzzzzzzz", true, NULL, "list of commonly used passwords");
+    refused("Gatehouse2026!", true, NULL, "list of commonly used passwords");
+    refused("SECURITY@2024", true, NULL, "list of commonly used passwords");
+    refused("WelcomeWelcome1", true, NULL, "list of commonly used passwords");
+    /* near neighbours are judged on their own */
+    accepted("gatehouse 2026 saffron kettle", true, NULL);
 }
 
 static void test_personal_words(void **state)
@@ -85,7 +102,8 @@ static void test_personal_words(void **state)
     /* strong without context, weak once the user's own words are known */
     accepted("kzrwtpbnqhvmlsdxcf", true, NULL);
     refused("kzrwtpbnqhvmlsdxcf", true, words, "too easy to guess");
-    refused("gatehousegatehouse1", true, NULL, "too easy to guess");
+    refused("gatehousegatehouse1", true, NULL, "commonly used");
+    refused("gatehouse gatehouse gate", true, NULL, "too easy to guess");
 }
 
 static void test_hash_verify(void **state)
@@ -127,9 +145,9 @@ static void test_hash_verify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_length),      cmocka_unit_test(test_any_characters),
-        cmocka_unit_test(test_weak),        cmocka_unit_test(test_personal_words),
-        cmocka_unit_test(test_hash_verify),
+        cmocka_unit_test(test_length),         cmocka_unit_test(test_any_characters),
+        cmocka_unit_test(test_weak),           cmocka_unit_test(test_blocklist),
+        cmocka_unit_test(test_personal_words), cmocka_unit_test(test_hash_verify),
     };
     if (sodium_init() < 0)
         return 1;
