@@ -10,9 +10,10 @@ packages=(
   # libraries (see docs/dependencies.md)
   libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
   libmicrohttpd-dev libgnutls28-dev libinih-dev libzxcvbn-dev liboath-dev libqrencode-dev
+  libldap2-dev
   # tests
   libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema sqlite3
-  oathtool
+  oathtool slapd ldap-utils
 )
 # `scripts/deps.sh bench` adds what the benchmarks compare against.
 if [ "${1:-}" = "bench" ]; then

@@ -137,6 +137,76 @@ static int set_path(char *dst, const char *v, struct gh_err *err)
     return 0;
 }
 
+/* A short text value into dst (refused when it does not fit). */
+static int set_text(char *dst, size_t len, const char *v, struct gh_err *err)
+{
+    if (strlen(v) >= len)
+        return gh_fail(err, -EINVAL, "at most %zu bytes", len - 1);
+    gh_strlcpy(dst, v, len);
+    return 0;
+}
+
+/* The first line of a secret file (0600 or stricter), without its line end. */
+static int read_secret_file(const char *path, char *dst, size_t len, struct gh_err *err)
+{
+    struct stat st;
+    FILE *f = fopen(path, "r");
+    int r = 0;
+    if (f == NULL)
+        return gh_fail(err, -errno, "%s: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        r = gh_fail(err, -EINVAL, "%s: not a regular file", path);
+    else if (st.st_mode & 077)
+        r = gh_fail(err, -EPERM, "%s: readable by others (chmod 600 it)", path);
+    else if (fgets(dst, (int)len, f) == NULL)
+        r = gh_fail(err, -EINVAL, "%s: empty", path);
+    fclose(f);
+    if (r == 0)
+        dst[strcspn(dst, "\r\n")] = '\0';
+    return r;
+}
+
+static int set_ldap(struct identity_ldap_config *l, const char *key, const char *v,
+                    struct gh_err *err)
+{
+    if (strcmp(key, "url") == 0)
+        return set_text(l->url, sizeof(l->url), v, err);
+    if (strcmp(key, "starttls") == 0)
+        return parse_bool(v, &l->starttls, err);
+    if (strcmp(key, "ca_file") == 0)
+        return set_text(l->ca_file, sizeof(l->ca_file), v, err);
+    if (strcmp(key, "bind_dn") == 0)
+        return set_text(l->bind_dn, sizeof(l->bind_dn), v, err);
+    if (strcmp(key, "bind_password_file") == 0)
+        return read_secret_file(v, l->bind_password, sizeof(l->bind_password), err);
+    if (strcmp(key, "user_base") == 0)
+        return set_text(l->user_base, sizeof(l->user_base), v, err);
+    if (strcmp(key, "user_filter") == 0)
+        return set_text(l->user_filter, sizeof(l->user_filter), v, err);
+    if (strcmp(key, "group_base") == 0)
+        return set_text(l->group_base, sizeof(l->group_base), v, err);
+    if (strcmp(key, "group_filter") == 0)
+        return set_text(l->group_filter, sizeof(l->group_filter), v, err);
+    if (strcmp(key, "timeout") == 0)
+        return parse_uint(v, 1, 60, &l->timeout_s, err);
+    if (strncmp(key, "role.", 5) == 0) { /* role.hr = cn=hr,ou=groups,dc=example,dc=org */
+        role_set set;
+        int i = l->n_maps;
+        if (role_set_parse(key + 5, &set, err) < 0 || set == 0 || (set & (set - 1)) != 0)
+            return gh_fail(err, -EINVAL, "'%s' is not role.ROLE", key);
+        if (i == IDENTITY_LDAP_MAPS)
+            return gh_fail(err, -E2BIG, "at most %d group maps", IDENTITY_LDAP_MAPS);
+        if (set_text(l->maps[i].group_dn, sizeof(l->maps[i].group_dn), v, err) < 0)
+            return -EINVAL;
+        for (int r = 0; r < ROLE_COUNT; r++)
+            if (set == ROLE_BIT(r))
+                l->maps[i].role = (enum role)r;
+        l->n_maps++;
+        return 0;
+    }
+    return -ENOENT;
+}
+
 int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -183,6 +253,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         } else if (strcmp(key, "max_queue") == 0) {
             r = parse_uint(v, 1, 4096, &c->max_queue, err);
         }
+    } else if (strcmp(section, "ldap") == 0) {
+        r = set_ldap(&c->ldap, key, v, err);
     } else if (strcmp(section, "sessions") == 0) {
         if (strcmp(key, "idle_timeout") == 0)
             r = parse_uint(v, 60, 86400, &c->session_idle_s, err);
@@ -190,7 +262,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
             r = parse_uint(v, 300, 30 * 86400, &c->session_lifetime_s, err);
     } else {
         return gh_fail(err, -EINVAL,
-                       "unknown section [%s] (expected server, tls, limits or sessions)", section);
+                       "unknown section [%s] (expected server, tls, limits, sessions or ldap)",
+                       section);
     }
     if (r == -ENOENT)
         return gh_fail(err, -EINVAL, "unknown key '%s' in [%s]", key, section);
@@ -303,6 +376,20 @@ int http_config_check(struct http_config *c, struct gh_err *err)
         return gh_fail(err, -ENOENT,
                        "%s is not an initialized data dir (run: gatehouse --data %s init)",
                        c->data_dir, c->data_dir);
+    if (c->ldap.url[0]) { /* passwords only ever cross TLS */
+        bool ldaps = strncmp(c->ldap.url, "ldaps://", 8) == 0;
+        if (!ldaps && strncmp(c->ldap.url, "ldap://", 7) != 0)
+            return gh_fail(err, -EINVAL, "ldap.url: ldaps://HOST[:PORT] or ldap://HOST[:PORT]");
+        if (!ldaps && !c->ldap.starttls)
+            return gh_fail(err, -EINVAL,
+                           "ldap.url: ldap:// needs starttls = true (passwords "
+                           "are never sent in clear)");
+        if (ldaps && c->ldap.starttls)
+            return gh_fail(err, -EINVAL, "ldap: starttls is for ldap://, not ldaps://");
+        if (!c->ldap.bind_dn[0] || !c->ldap.bind_password[0] || !c->ldap.user_base[0])
+            return gh_fail(err, -EINVAL,
+                           "ldap: bind_dn, bind_password_file and user_base are required");
+    }
     if (c->plain_http) {
         if (!is_loopback(c->listen_addr))
             return gh_fail(err, -EINVAL,

@@ -24,23 +24,24 @@ struct http_config {
     char data_dir[HTTP_PATH_MAX];
     char listen_addr[64]; /* numeric IPv4 or IPv6 address */
     unsigned port;
-    char tls_cert[HTTP_PATH_MAX]; /* default: DATA/tls/cert.pem */
-    char tls_key[HTTP_PATH_MAX];  /* default: DATA/tls/key.pem */
-    bool plain_http;              /* refused unless listen_addr is a loopback address */
-    unsigned threads;             /* HTTP worker threads (default: number of CPUs) */
-    size_t max_body;              /* bytes of a JSON request body (default 1 MiB) */
-    size_t max_upload;            /* bytes of a roster upload (default 64 MiB) */
-    unsigned max_json_depth;      /* nesting of a JSON body (default 32) */
-    size_t max_header;            /* bytes of the request line and headers (default 16 KiB) */
-    unsigned request_timeout_s;   /* idle seconds before a connection is closed (default 30) */
-    unsigned max_connections;     /* at once (default 1024) */
-    unsigned max_sse_clients;     /* live streams at once (default 256) */
-    unsigned sse_heartbeat_s;     /* comment line sent on idle streams (default 15) */
-    unsigned max_exports;         /* exports running at once (default 4) */
-    unsigned workers;             /* threads for slow work: password hashing (default 2) */
-    unsigned max_queue;           /* slow requests waiting for a worker (default 64) */
-    unsigned session_idle_s;      /* a session unused this long ends (default 1800) */
-    unsigned session_lifetime_s;  /* a session ends this long after sign-in (default 43200) */
+    char tls_cert[HTTP_PATH_MAX];     /* default: DATA/tls/cert.pem */
+    char tls_key[HTTP_PATH_MAX];      /* default: DATA/tls/key.pem */
+    bool plain_http;                  /* refused unless listen_addr is a loopback address */
+    unsigned threads;                 /* HTTP worker threads (default: number of CPUs) */
+    size_t max_body;                  /* bytes of a JSON request body (default 1 MiB) */
+    size_t max_upload;                /* bytes of a roster upload (default 64 MiB) */
+    unsigned max_json_depth;          /* nesting of a JSON body (default 32) */
+    size_t max_header;                /* bytes of the request line and headers (default 16 KiB) */
+    unsigned request_timeout_s;       /* idle seconds before a connection is closed (default 30) */
+    unsigned max_connections;         /* at once (default 1024) */
+    unsigned max_sse_clients;         /* live streams at once (default 256) */
+    unsigned sse_heartbeat_s;         /* comment line sent on idle streams (default 15) */
+    unsigned max_exports;             /* exports running at once (default 4) */
+    unsigned workers;                 /* threads for slow work: password hashing (default 2) */
+    unsigned max_queue;               /* slow requests waiting for a worker (default 64) */
+    unsigned session_idle_s;          /* a session unused this long ends (default 1800) */
+    unsigned session_lifetime_s;      /* a session ends this long after sign-in (default 43200) */
+    struct identity_ldap_config ldap; /* [ldap]: url "" when not used */
 };
 
 void http_config_init(struct http_config *c);

@@ -157,6 +157,48 @@ int identity_user_set_password(struct store *st, struct user *u, const char *pas
 /* The roles of u as a set (0 when its stored list does not parse: fail closed). */
 role_set identity_user_roles(const struct user *u);
 
+/* ---- LDAP / Active Directory sign-in ------------------------------------------------------ */
+
+#define IDENTITY_LDAP_MAPS 32
+
+/* A directory to check passwords against: a service account finds the user (one entry
+ * under user_base matching user_filter, %s the escaped name), a bind as that entry checks
+ * the password, and the groups it is a member of (group_filter under group_base, %s the
+ * escaped user DN) give the roles through the maps. Empty url: no LDAP. */
+struct identity_ldap_config {
+    char url[256];     /* ldap://host:389 (with starttls) or ldaps://host:636 */
+    bool starttls;     /* required for ldap:// unless the host is loopback */
+    char ca_file[512]; /* trust for the directory's certificate ("": the system's) */
+    char bind_dn[256]; /* the service account */
+    char bind_password[256];
+    char user_base[256];
+    char user_filter[128]; /* default (uid=%s); Active Directory: (sAMAccountName=%s) */
+    char group_base[256];
+    char group_filter[128]; /* default (member=%s) */
+    unsigned timeout_s;     /* per operation (default 5) */
+    struct {
+        char group_dn[256];
+        enum role role;
+    } maps[IDENTITY_LDAP_MAPS];
+    int n_maps;
+};
+
+/* What the directory says of a user who gave the right password. */
+struct identity_ldap_user {
+    char dn[512];
+    char display_name[MODEL_NAME_MAX];
+    char email[MODEL_EMAIL_MAX + 1];
+    role_set roles; /* from the group maps */
+};
+
+/* Checks name and password against the directory. 0 and *out; -EACCES when the name is
+ * unknown, ambiguous or the password wrong (reason in err, for logs); -EIO when the
+ * directory cannot be reached or refuses the service account. Blocking network I/O with
+ * timeouts: call it on a worker. */
+int identity_ldap_authenticate(const struct identity_ldap_config *c, const char *name,
+                               const char *password, struct identity_ldap_user *out,
+                               struct gh_err *err);
+
 /* ---- the first administrator -------------------------------------------------------------- */
 
 #define IDENTITY_SETUP_PREFIX "ghs_"

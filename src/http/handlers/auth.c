@@ -74,6 +74,49 @@ static int refuse(struct http_req *r, const char *name, const char *user_key, co
     return http_problem(r, 401, "sign-in-failed", NULL, "the name or the password is not right");
 }
 
+/* Brings the local record of a directory user up to date (created at first sign-in; name,
+ * e-mail and roles from the directory each time), in its own transaction. 0, or a reply
+ * was set. Roles changed: the user's other sessions end. */
+static int ldap_sync(struct http_req *r, struct user *u, bool exists, const char *name,
+                     const struct identity_ldap_user *lu)
+{
+    struct store *st = http_store(r);
+    struct gh_err err = {{0}};
+    char roles[STORE_USER_ROLES_MAX];
+    int rc;
+    role_set_format(lu->roles, roles, sizeof(roles));
+    if (http_write_begin(r) < 0)
+        return -EBUSY;
+    if (!exists) {
+        memset(u, 0, sizeof(*u));
+        gh_strlcpy(u->name, name, sizeof(u->name));
+        u->source = USER_LDAP;
+        gh_strlcpy(u->display_name, lu->display_name, sizeof(u->display_name));
+        if (model_check_email("email", lu->email, NULL) == 0)
+            gh_strlcpy(u->email, lu->email, sizeof(u->email));
+        if (u->display_name[0] && model_check_name("display_name", u->display_name, NULL) < 0)
+            u->display_name[0] = '\0';
+        rc = identity_user_create(st, u, roles, NULL, &err);
+    } else {
+        bool changed = strcmp(u->roles, roles) != 0;
+        gh_strlcpy(u->roles, roles, sizeof(u->roles));
+        if (lu->display_name[0] && model_check_name("display_name", lu->display_name, NULL) == 0)
+            gh_strlcpy(u->display_name, lu->display_name, sizeof(u->display_name));
+        if (model_check_email("email", lu->email, NULL) == 0)
+            gh_strlcpy(u->email, lu->email, sizeof(u->email));
+        u->updated_us = gh_now_us();
+        rc = store_user_update(st, u, &err);
+        if (rc == 0 && changed)
+            rc = store_session_end_user(st, u->id, gh_now_us(), NULL);
+    }
+    if (rc < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        log_error("request %s: cannot record directory user %s: %s", r->id, name, err.msg);
+        return r->replied ? rc : http_problem_from(r, rc, &err), rc;
+    }
+    return 0;
+}
+
 /* Runs on a worker thread. */
 static int login_job(struct http_req *r)
 {
@@ -85,6 +128,8 @@ static int login_job(struct http_req *r)
     char pw[IDENTITY_PASSWORD_MAX * 4 + 1], cookie[IDENTITY_COOKIE_LEN],
         rehashed[IDENTITY_HASH_MAX];
     char code[16] = "", recovery[32] = "";
+    struct identity_ldap_user lu;
+    bool ldap_user = false;
     int64_t now = gh_now_us(), wait_s;
     bool rehash = false, ok;
     const char *why = NULL;
@@ -129,7 +174,23 @@ static int login_job(struct http_req *r)
     }
 
     found = store_user_find(st, name, &u);
-    if (found == 0 && u.source == USER_LOCAL && u.disabled_us == 0 && u.password_hash[0]) {
+    if (r->srv->cfg.ldap.url[0] && (found != 0 || u.source == USER_LDAP)) {
+        /* the directory vouches for names it knows that are not local accounts */
+        struct gh_err lerr = {{0}};
+        int lr = identity_ldap_authenticate(&r->srv->cfg.ldap, name, pw, &lu, &lerr);
+        if (lr == -EIO || lr == -EINVAL) {
+            log_error("request %s: %s", r->id, lerr.msg);
+            http_reply_header(r, "Retry-After", "5");
+            rc = http_problem(r, 503, "directory-unavailable", NULL,
+                              "the directory (LDAP) cannot check passwords now");
+            goto out;
+        }
+        ok = lr == 0 && (found != 0 || u.disabled_us == 0);
+        why = lr < 0 ? "ldap refused" : ok ? NULL : "user disabled";
+        if (lr < 0)
+            log_info("request %s: %s", r->id, lerr.msg);
+        ldap_user = ok;
+    } else if (found == 0 && u.source == USER_LOCAL && u.disabled_us == 0 && u.password_hash[0]) {
         ok = identity_password_verify(u.password_hash, pw, &rehash) == 0;
         why = ok ? NULL : "wrong password";
     } else {
@@ -146,6 +207,8 @@ static int login_job(struct http_req *r)
     }
     if (rehash && identity_password_hash(pw, rehashed, NULL) == 0)
         gh_strlcpy(u.password_hash, rehashed, sizeof(u.password_hash));
+    if (ldap_user && (rc = ldap_sync(r, &u, found == 0, name, &lu)) != 0)
+        goto out;
 
     if (u.totp_secret_len > 0 && code[0] == '\0' && recovery[0] == '\0') {
         /* the password was right: the second factor is asked for (nothing is counted) */

@@ -1,0 +1,237 @@
+"""Sign-in against a real LDAP directory: slapd started by the test on 127.0.0.1 with its
+own config, data and certificate, reached with StartTLS (the certificate is checked). A
+service account finds the user, a bind as the user checks the password, group membership
+maps to roles; the local record is made at first sign-in and follows the directory's
+groups; filter metacharacters in names are escaped; a wrong password, an unknown name and
+an unreachable directory are refused cleanly."""
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+BASE = "dc=example,dc=org"
+LDIF = f"""dn: {BASE}
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: Example
+
+dn: ou=people,{BASE}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,{BASE}
+objectClass: organizationalUnit
+ou: groups
+
+dn: ou=services,{BASE}
+objectClass: organizationalUnit
+ou: services
+
+dn: cn=gatehouse,ou=services,{BASE}
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: gatehouse
+userPassword: service-account-pass
+
+dn: uid=hana,ou=people,{BASE}
+objectClass: inetOrgPerson
+uid: hana
+cn: Hana Ito
+sn: Ito
+displayName: Hana Ito
+mail: hana@example.org
+userPassword: hana directory pass
+
+dn: uid=sam,ou=people,{BASE}
+objectClass: inetOrgPerson
+uid: sam
+cn: Sam Lee
+sn: Lee
+userPassword: sam directory pass
+
+dn: cn=hr,ou=groups,{BASE}
+objectClass: groupOfNames
+cn: hr
+member: uid=hana,ou=people,{BASE}
+member: uid=sam,ou=people,{BASE}
+
+dn: cn=facilities,ou=groups,{BASE}
+objectClass: groupOfNames
+cn: facilities
+member: uid=sam,ou=people,{BASE}
+
+dn: cn=unmapped,ou=groups,{BASE}
+objectClass: groupOfNames
+cn: unmapped
+member: uid=hana,ou=people,{BASE}
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def slapd(tmp_path_factory):
+    if not shutil.which("slapd", path="/usr/sbin:" + os.environ.get("PATH", "")):
+        pytest.fail("slapd is not installed (scripts/deps.sh installs it)")
+    d = tmp_path_factory.mktemp("slapd")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", d / "key.pem", "-out",
+                    d / "cert.pem", "-subj", "/CN=localhost", "-days", "2", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    (d / "db").mkdir()
+    (d / "slapd.conf").write_text(f"""include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {d}/slapd.pid
+TLSCertificateFile {d}/cert.pem
+TLSCertificateKeyFile {d}/key.pem
+database mdb
+maxsize 10485760
+suffix "{BASE}"
+rootdn "cn=admin,{BASE}"
+rootpw admin-pass
+directory {d}/db
+access to attrs=userPassword by anonymous auth by self write by * none
+access to * by * read
+""")
+    port = free_port()
+    url = f"ldap://127.0.0.1:{port}"
+    log = open(d / "slapd.log", "w")
+    proc = subprocess.Popen(["/usr/sbin/slapd", "-f", d / "slapd.conf", "-h", url + "/", "-d", "0"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while subprocess.run(["ldapsearch", "-x", "-H", url, "-b", "", "-s", "base"],
+                         capture_output=True).returncode != 0:
+        assert proc.poll() is None, (d / "slapd.log").read_text()
+        assert time.monotonic() < deadline, "slapd did not start"
+        time.sleep(0.1)
+    subprocess.run(["ldapadd", "-x", "-H", url, "-D", f"cn=admin,{BASE}", "-w", "admin-pass"],
+                   input=LDIF, text=True, check=True, capture_output=True)
+    yield {"url": url, "dir": d, "port": port}
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+def ldapmodify(slapd, text):
+    subprocess.run(["ldapmodify", "-x", "-H", slapd["url"], "-D", f"cn=admin,{BASE}", "-w",
+                    "admin-pass"], input=text, text=True, check=True, capture_output=True)
+
+
+def config(tmp_path, slapd, url=None, ca=None):
+    pw = tmp_path / "ldap.pw"
+    pw.write_text("service-account-pass\n")
+    pw.chmod(0o600)
+    cfg = tmp_path / "gatehouse.ini"
+    cfg.write_text(f"""[ldap]
+url = {url or slapd['url']}
+starttls = true
+ca_file = {ca or slapd['dir'] / 'cert.pem'}
+bind_dn = cn=gatehouse,ou=services,{BASE}
+bind_password_file = {pw}
+user_base = ou=people,{BASE}
+user_filter = (uid=%s)
+group_base = ou=groups,{BASE}
+timeout = 3
+role.hr = cn=hr,ou=groups,{BASE}
+role.facilities = cn=facilities,ou=groups,{BASE}
+role.security_viewer = cn=soc,ou=groups,{BASE}
+""")
+    return ["--config", str(cfg)]
+
+
+def login(server, name, password):
+    c = requests.Session()
+    c.trust_env = False
+    c.verify = str(server.cert)
+    return c.post(server.url + "/api/v1/auth/login", json={"name": name, "password": password},
+                  timeout=60)
+
+
+def test_directory_sign_in_and_group_mapping(server_factory, tmp_path, slapd):
+    server = server_factory(config(tmp_path, slapd))
+    r = login(server, "hana", "hana directory pass")
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["roles"] == ["hr"] and s["user"]["display_name"] == "Hana Ito"
+    assert s["user"]["email"] == "hana@example.org" and "people.write" in s["permissions"]
+    users = server.gh("user", "list").stdout
+    assert "hana\tHana Ito\thana@example.org\tldap\tenabled\tno\tnone\thr" in users
+    # wrong password, unknown name, empty password, filter metacharacters: the same refusal
+    for name, pw in [("hana", "wrong"), ("nobody", "x"), ("hana", ""), ("*", "hana directory pass"),
+                     ("hana)(uid=*", "hana directory pass"), ("h*", "hana directory pass")]:
+        r = login(server, name, pw)
+        assert r.status_code == 401, (name, r.text)
+        assert r.json()["detail"] == "the name or the password is not right"
+    with sqlite3.connect(server.data / "gatehouse.db") as db:  # six failures from here
+        db.execute("DELETE FROM login_throttle")
+    # the directory moves hana from hr to facilities: the next sign-in follows it
+    ldapmodify(slapd, f"""dn: cn=hr,ou=groups,{BASE}
+changetype: modify
+delete: member
+member: uid=hana,ou=people,{BASE}
+
+dn: cn=facilities,ou=groups,{BASE}
+changetype: modify
+add: member
+member: uid=hana,ou=people,{BASE}
+""")
+    r = login(server, "hana", "hana directory pass")
+    assert r.status_code == 200 and r.json()["roles"] == ["facilities"]
+    # a local account of the same name is never checked against the directory
+    server.gh("user", "add", "sam", "--roles", "auditor")
+    assert login(server, "sam", "sam directory pass").status_code == 401
+    # an administrator disables hana locally: the directory's yes is not enough
+    server.gh("user", "set", "hana", "--disable")
+    assert login(server, "hana", "hana directory pass").status_code == 401
+    assert "hana directory pass" not in server.log()
+
+
+def test_directory_trouble_is_a_503_not_a_yes(server_factory, tmp_path, slapd):
+    # a certificate the server does not trust: StartTLS fails, nothing is sent in clear
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", tmp_path / "k.pem", "-out",
+                    other, "-subj", "/CN=other", "-days", "2"], check=True, capture_output=True)
+    server = server_factory(config(tmp_path, slapd, ca=other))
+    r = login(server, "hana", "hana directory pass")
+    assert r.status_code == 503 and r.json()["type"].endswith("/directory-unavailable")
+    assert "StartTLS" in server.log()
+    server.assert_clean_stop()
+    # nobody listening
+    server = server_factory(config(tmp_path, slapd, url=f"ldap://127.0.0.1:{free_port()}"))
+    r = login(server, "hana", "hana directory pass")
+    assert r.status_code == 503
+
+
+def test_ldap_config_is_checked(gh, tmp_path, slapd):
+    gh.init()
+    pw = tmp_path / "ldap.pw"
+    pw.write_text("x\n")
+    pw.chmod(0o644)
+    cfg = tmp_path / "bad.ini"
+    cfg.write_text(f"[ldap]\nurl = ldap://127.0.0.1:1\nbind_password_file = {pw}\n")
+    p = gh("serve", "--config", cfg, "--check-config", rc=1)
+    assert "readable by others" in p.stderr and "bad.ini:3" in p.stderr
+    pw.chmod(0o600)
+    p = gh("serve", "--config", cfg, "--check-config", rc=1)
+    assert "ldap:// needs starttls = true" in p.stderr
+    cfg.write_text("[ldap]\nrole.king = cn=x\n")
+    p = gh("serve", "--config", cfg, "--check-config", rc=1)
+    assert "role.king" in p.stderr
