@@ -42,6 +42,8 @@ extern const struct cli_command cli_user_commands[];
 /* Messages: "gatehouse: door add: <msg>" on stderr. Return the exit status to use. */
 int cli_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);
 int cli_usage_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);
+/* Prints v as indented JSON on stdout and releases it; the exit status. */
+int cli_print_json(struct cli *c, json_t *v);
 /* Prints the command's usage to stdout and returns 0 (for --help). */
 int cli_help(struct cli *c);
 

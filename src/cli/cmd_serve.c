@@ -287,15 +287,8 @@ static int cmd_routes(struct cli *c, int argc, char **argv)
                                              "request", str_or_null(ri.request), "response",
                                              str_or_null(ri.response), "summary", ri.summary));
     }
-    if (as_json) {
-        char *text = json_dumps(all, JSON_INDENT(1));
-        if (text == NULL) {
-            json_decref(all);
-            return cli_error(c, "out of memory");
-        }
-        puts(text);
-        free(text);
-    }
+    if (as_json)
+        return cli_print_json(c, all);
     json_decref(all);
     return 0;
 }

@@ -212,7 +212,6 @@ static int cmd_roles(struct cli *c, int argc, char **argv)
     bool as_json = false;
     int status;
     json_t *all = json_object();
-    char *text;
     if (cli_parse(c, argc, argv, opts, roles_opt, &as_json, &status) != 0) {
         json_decref(all);
         return status;
@@ -233,15 +232,8 @@ static int cmd_roles(struct cli *c, int argc, char **argv)
             printf("%-18s %s%s\n  %s\n", role_name((enum role)r), role_summary((enum role)r),
                    identity_mfa_required(ROLE_BIT(r)) ? " (MFA required)" : "", perms);
     }
-    if (as_json) {
-        text = json_dumps(all, JSON_INDENT(1));
-        if (text == NULL) {
-            json_decref(all);
-            return cli_error(c, "out of memory");
-        }
-        puts(text);
-        free(text);
-    }
+    if (as_json)
+        return cli_print_json(c, all);
     json_decref(all);
     return 0;
 }

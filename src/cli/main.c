@@ -22,6 +22,17 @@ static const struct cli_command *const command_tables[] = {
 
 static const struct cli_command *current_cmd;
 
+int cli_print_json(struct cli *c, json_t *v)
+{
+    char *text = json_dumps(v, JSON_INDENT(1));
+    json_decref(v);
+    if (text == NULL)
+        return cli_error(c, "out of memory");
+    puts(text);
+    free(text);
+    return 0;
+}
+
 int cli_error(struct cli *c, const char *fmt, ...)
 {
     va_list ap;

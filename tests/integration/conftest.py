@@ -373,17 +373,27 @@ def module_server(tmp_path_factory):
 USER_PASSWORD = "velvet orbit tangerine ladder"
 
 
+def add_user(server, name, roles, password=USER_PASSWORD):
+    """A local user with these roles and password (CLI, password on stdin)."""
+    server.gh("user", "add", name, "--roles", roles, "--password-stdin", input=password + "\n")
+
+
+def browser(server):
+    """A client with its own cookie jar, no bearer token, trusting the server's certificate."""
+    c = requests.Session()
+    c.trust_env = False
+    c.verify = str(server.cert)
+    return c
+
+
 def sign_in_user(server, name, roles, mfa=None):
     """Adds a user with these roles (CLI), signs in over HTTPS and, when the roles need it
     (mfa=None: ask the server) enrolls TOTP with a code from oathtool. Returns a
     requests.Session carrying the session cookie and X-CSRF-Token."""
     import subprocess
     import urllib.parse
-    server.gh("user", "add", name, "--roles", roles, "--password-stdin",
-              input=USER_PASSWORD + "\n")
-    c = requests.Session()
-    c.trust_env = False
-    c.verify = str(server.cert)
+    add_user(server, name, roles)
+    c = browser(server)
     r = c.post(server.url + "/api/v1/auth/login",
                json={"name": name, "password": USER_PASSWORD}, timeout=60)
     assert r.status_code == 200, r.text

@@ -9,21 +9,8 @@ import statistics
 import time
 
 import pytest
-import requests
 
-STRONG = "velvet orbit tangerine ladder"
-
-
-def add_user(server, name, roles, password=STRONG):
-    server.gh("user", "add", name, "--roles", roles, "--password-stdin", input=password + "\n")
-
-
-def browser(server):
-    """A client with its own cookie jar and no bearer token."""
-    s = requests.Session()
-    s.trust_env = False
-    s.verify = str(server.cert)
-    return s
+from conftest import USER_PASSWORD as STRONG, add_user, browser
 
 
 def login(server, client, name, password=STRONG):

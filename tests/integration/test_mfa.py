@@ -10,20 +10,8 @@ import subprocess
 import time
 import urllib.parse
 
-import requests
 
-STRONG = "velvet orbit tangerine ladder"
-
-
-def add_user(server, name, roles, password=STRONG):
-    server.gh("user", "add", name, "--roles", roles, "--password-stdin", input=password + "\n")
-
-
-def browser(server):
-    s = requests.Session()
-    s.trust_env = False
-    s.verify = str(server.cert)
-    return s
+from conftest import USER_PASSWORD as STRONG, add_user, browser
 
 
 def call(server, client, method, path, body=None, csrf=None):
