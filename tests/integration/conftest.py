@@ -209,7 +209,6 @@ def site(gh, site_template):
 
 import select
 import signal
-import time
 
 import requests
 

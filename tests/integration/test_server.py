@@ -2,19 +2,15 @@
 limits every request meets, health, readiness, metrics, the request log and a graceful
 shutdown. Resource semantics are in test_api_*.py, the live stream in test_sse.py."""
 
-import json
 import re
 import socket
 import ssl
-import subprocess
-import threading
 import time
 import warnings
 
 import pytest
-import requests
 
-from conftest import Server, base_env, gatehouse_bin, run_gatehouse
+from conftest import run_gatehouse
 
 
 def problem(r, status, slug):

@@ -6,8 +6,6 @@ import json
 import threading
 import time
 
-from conftest import Server
-
 
 class Stream:
     """Reads an SSE response message by message."""
