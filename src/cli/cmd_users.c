@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct user_opts {
     const char *roles, *display, *email;
@@ -195,6 +196,182 @@ static int cmd_user_list(struct cli *c, int argc, char **argv)
     return store_user_list(c->st, print_user, NULL) < 0 ? cli_error(c, "listing failed") : 0;
 }
 
+/* ---- sync from LDAP -------------------------------------------------------------------- */
+
+struct dir_entry {
+    char name[MODEL_NAME_MAX];
+    struct identity_ldap_user u;
+};
+
+struct dir_list {
+    struct dir_entry *v;
+    size_t n, cap;
+};
+
+static int collect(void *ctx, const char *name, const struct identity_ldap_user *u)
+{
+    struct dir_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    gh_strlcpy(l->v[l->n].name, name, sizeof(l->v[0].name));
+    l->v[l->n].u = *u;
+    l->n++;
+    return 0;
+}
+
+struct sync_state {
+    struct cli *c;
+    const struct dir_list *dir;
+    int created, updated, disabled, skipped;
+    int64_t now;
+};
+
+static const struct dir_entry *dir_find(const struct dir_list *d, const char *name)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcasecmp(d->v[i].name, name) == 0)
+            return &d->v[i];
+    return NULL;
+}
+
+/* Local directory users the directory no longer lists are disabled (sessions end). */
+static int sync_gone(void *ctx, const struct user *u)
+{
+    struct sync_state *s = ctx;
+    struct user copy = *u;
+    if (u->source != USER_LDAP || u->disabled_us != 0 || dir_find(s->dir, u->name) != NULL)
+        return 0;
+    copy.disabled_us = copy.updated_us = s->now;
+    if (store_user_update(s->c->st, &copy, NULL) < 0 ||
+        store_session_end_user(s->c->st, u->id, s->now, NULL) < 0)
+        return -EIO;
+    printf("disabled %s (no longer in the directory)\n", u->name);
+    s->disabled++;
+    return 0;
+}
+
+static int sync_one(struct sync_state *s, const struct dir_entry *e)
+{
+    struct user u;
+    struct gh_err err = {{0}};
+    char roles[STORE_USER_ROLES_MAX];
+    int r = store_user_find(s->c->st, e->name, &u);
+    role_set_format(e->u.roles, roles, sizeof(roles));
+    if (r == -ENOENT) {
+        memset(&u, 0, sizeof(u));
+        u.source = USER_LDAP;
+        gh_strlcpy(u.name, e->name, sizeof(u.name));
+        if (model_check_name("display_name", e->u.display_name, NULL) == 0)
+            gh_strlcpy(u.display_name, e->u.display_name, sizeof(u.display_name));
+        if (model_check_email("email", e->u.email, NULL) == 0)
+            gh_strlcpy(u.email, e->u.email, sizeof(u.email));
+        if (identity_user_create(s->c->st, &u, roles, NULL, &err) < 0) {
+            printf("skipped %s: %s\n", e->name, err.msg);
+            s->skipped++;
+            return 0;
+        }
+        printf("created %s (roles: %s)\n", u.name, roles[0] ? roles : "none");
+        s->created++;
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    if (u.source != USER_LDAP) {
+        printf("skipped %s: a %s account of that name exists\n", e->name,
+               user_source_name(u.source));
+        s->skipped++;
+        return 0;
+    }
+    if (strcmp(u.roles, roles) != 0 ||
+        (e->u.display_name[0] && strcmp(u.display_name, e->u.display_name) != 0) ||
+        strcmp(u.email, e->u.email) != 0) {
+        bool new_roles = strcmp(u.roles, roles) != 0;
+        gh_strlcpy(u.roles, roles, sizeof(u.roles));
+        if (model_check_name("display_name", e->u.display_name, NULL) == 0)
+            gh_strlcpy(u.display_name, e->u.display_name, sizeof(u.display_name));
+        if (model_check_email("email", e->u.email, NULL) == 0)
+            gh_strlcpy(u.email, e->u.email, sizeof(u.email));
+        u.updated_us = s->now;
+        if ((r = store_user_update(s->c->st, &u, &err)) < 0 ||
+            (new_roles && (r = store_session_end_user(s->c->st, u.id, s->now, NULL)) < 0))
+            return r;
+        printf("updated %s (roles: %s)\n", u.name, roles[0] ? roles : "none");
+        s->updated++;
+    }
+    return 0;
+}
+
+struct sync_opts {
+    const char *config;
+    bool dry_run;
+};
+
+static int sync_opt(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    struct sync_opts *o = ctx;
+    (void)c;
+    if (opt == 'c')
+        o->config = arg;
+    else if (opt == 'n')
+        o->dry_run = true;
+    return 0;
+}
+
+static int cmd_user_sync_ldap(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"dry-run", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    struct sync_opts o = {NULL, false};
+    struct http_config cfg;
+    struct dir_list dir = {0};
+    struct gh_err err = {{0}};
+    struct sync_state s = {c, &dir, 0, 0, 0, 0, gh_now_us()};
+    int status, r = 0;
+
+    if (cli_parse(c, argc, argv, opts, sync_opt, &o, &status) != 0)
+        return status;
+    if (o.config == NULL)
+        return cli_usage_error(c, "--config FILE (the server's, with an [ldap] section) is needed");
+    http_config_init(&cfg);
+    if (http_config_load(o.config, &cfg, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    if (cfg.ldap.url[0] == '\0')
+        return cli_error(c, "%s has no [ldap] url", o.config);
+    if (identity_ldap_list(&cfg.ldap, collect, &dir, &err) < 0) {
+        status = cli_error(c, "%s", err.msg);
+        goto out;
+    }
+    if ((status = cli_open_store(c)) != 0)
+        goto out;
+    if (store_begin_write(c->st) < 0) {
+        status = cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
+        goto out;
+    }
+    for (size_t i = 0; i < dir.n && r == 0; i++)
+        r = sync_one(&s, &dir.v[i]);
+    if (r == 0)
+        r = store_user_list(c->st, sync_gone, &s);
+    if (r < 0 || o.dry_run || store_commit(c->st) < 0) {
+        store_rollback(c->st);
+        if (r < 0 || !o.dry_run) {
+            status = cli_error(c, "sync failed, nothing changed: %s", store_errmsg(c->st));
+            goto out;
+        }
+    }
+    printf("%s%zu in the directory: %d created, %d updated, %d disabled, %d skipped\n",
+           o.dry_run ? "dry run (nothing changed): " : "", dir.n, s.created, s.updated, s.disabled,
+           s.skipped);
+out:
+    sodium_memzero(cfg.ldap.bind_password, sizeof(cfg.ldap.bind_password));
+    sodium_memzero(dir.v, dir.n * sizeof(*dir.v));
+    free(dir.v);
+    return status;
+}
+
 static int roles_opt(struct cli *c, void *ctx, int opt, const char *arg)
 {
     (void)c;
@@ -248,5 +425,10 @@ const struct cli_command cli_user_commands[] = {
      "NAME [--roles ROLE,... (replacing all)] [--display-name TEXT] [--email ADDRESS]\n"
      "[--password-stdin] [--disable | --enable] [--reset-mfa (a lost device: enroll again)]"},
     {"user", "list", cmd_user_list, "List users (never their passwords).", ""},
+    {"user", "sync-ldap", cmd_user_sync_ldap,
+     "Bring the users from LDAP in: create, update roles, disable those gone.",
+     "--config FILE (the server's configuration, with its [ldap] section) [--dry-run]\n"
+     "Users are otherwise created at their first sign-in; a local account of the same name\n"
+     "is never touched."},
     {"roles", NULL, cmd_roles, "Print the roles and the permissions each grants.", "[--json]"},
     {NULL, NULL, NULL, NULL, NULL}};

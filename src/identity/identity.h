@@ -198,6 +198,12 @@ struct identity_ldap_user {
 int identity_ldap_authenticate(const struct identity_ldap_config *c, const char *name,
                                const char *password, struct identity_ldap_user *out,
                                struct gh_err *err);
+/* Every entry matching user_filter (with * for the name) under user_base, with its sign-in
+ * name (the attribute user_filter compares, e.g. uid) and mapped roles, for a sync. cb
+ * returns non-zero to stop. -EIO when the directory cannot be read. */
+typedef int (*identity_ldap_cb)(void *ctx, const char *name, const struct identity_ldap_user *u);
+int identity_ldap_list(const struct identity_ldap_config *c, identity_ldap_cb cb, void *ctx,
+                       struct gh_err *err);
 
 /* ---- the first administrator -------------------------------------------------------------- */
 

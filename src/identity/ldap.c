@@ -9,6 +9,7 @@
 #include "identity/identity_int.h"
 
 #define LDAP_DEPRECATED 0
+#include <ctype.h>
 #include <ldap.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -80,12 +81,43 @@ static void first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *out, s
     ldap_value_free_len(v);
 }
 
+/* The roles that the groups of the entry dn map to (none without group_base). */
+static int user_groups(LDAP *ld, const struct identity_ldap_config *c, const char *dn,
+                       role_set *roles, struct gh_err *err)
+{
+    static char *no_attrs[] = {"1.1", NULL};
+    struct timeval tv = {(time_t)(c->timeout_s ? c->timeout_s : 5), 0};
+    LDAPMessage *res = NULL, *e;
+    char filter[1024];
+    int rc;
+    *roles = 0;
+    if (!c->group_base[0])
+        return 0;
+    if (make_filter(c->group_filter[0] ? c->group_filter : "(member=%s)", dn, filter,
+                    sizeof(filter)) < 0)
+        return gh_fail(err, -EINVAL, "ldap.group_filter must hold one %%s");
+    rc = ldap_search_ext_s(ld, c->group_base, LDAP_SCOPE_SUBTREE, filter, no_attrs, 0, NULL, NULL,
+                           &tv, 1000, &res);
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+        ldap_msgfree(res);
+        return gh_fail(err, -EIO, "ldap: searching groups: %s", ldap_err2string(rc));
+    }
+    for (e = ldap_first_entry(ld, res); e != NULL; e = ldap_next_entry(ld, e)) {
+        char *gdn = ldap_get_dn(ld, e);
+        for (int i = 0; gdn != NULL && i < c->n_maps; i++)
+            if (strcasecmp(gdn, c->maps[i].group_dn) == 0)
+                *roles |= ROLE_BIT(c->maps[i].role);
+        ldap_memfree(gdn);
+    }
+    ldap_msgfree(res);
+    return 0;
+}
+
 int identity_ldap_authenticate(const struct identity_ldap_config *c, const char *name,
                                const char *password, struct identity_ldap_user *out,
                                struct gh_err *err)
 {
     static char *attrs[] = {"cn", "displayName", "mail", NULL};
-    static char *no_attrs[] = {"1.1", NULL};
     struct timeval tv = {(time_t)(c->timeout_s ? c->timeout_s : 5), 0};
     LDAP *ld = NULL;
     LDAPMessage *res = NULL, *e;
@@ -142,26 +174,8 @@ int identity_ldap_authenticate(const struct identity_ldap_config *c, const char 
     if ((r = open_bound(c, &ld, err)) < 0)
         goto out;
     r = -EACCES;
-    if (c->group_base[0]) {
-        if (make_filter(c->group_filter[0] ? c->group_filter : "(member=%s)", out->dn, filter,
-                        sizeof(filter)) < 0) {
-            r = gh_fail(err, -EINVAL, "ldap.group_filter must hold one %%s");
-            goto out;
-        }
-        rc = ldap_search_ext_s(ld, c->group_base, LDAP_SCOPE_SUBTREE, filter, no_attrs, 0, NULL,
-                               NULL, &tv, 1000, &res);
-        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-            r = gh_fail(err, -EIO, "ldap: searching groups: %s", ldap_err2string(rc));
-            goto out;
-        }
-        for (e = ldap_first_entry(ld, res); e != NULL; e = ldap_next_entry(ld, e)) {
-            char *gdn = ldap_get_dn(ld, e);
-            for (int i = 0; gdn != NULL && i < c->n_maps; i++)
-                if (strcasecmp(gdn, c->maps[i].group_dn) == 0)
-                    out->roles |= ROLE_BIT(c->maps[i].role);
-            ldap_memfree(gdn);
-        }
-    }
+    if ((r = user_groups(ld, c, out->dn, &out->roles, err)) < 0)
+        goto out;
     r = 0;
 out:
     if (dn)
@@ -170,5 +184,70 @@ out:
         ldap_msgfree(res);
     if (ld)
         ldap_unbind_ext_s(ld, NULL, NULL);
+    return r;
+}
+
+/* The attribute compared with the name in a user filter: "(uid=%s)" gives uid. */
+static int name_attribute(const char *fmt, char *out, size_t len)
+{
+    const char *p = strstr(fmt, "=%s"), *a;
+    if (p == NULL)
+        return -EINVAL;
+    for (a = p; a > fmt && (isalnum((unsigned char)a[-1]) || a[-1] == '-'); a--) {
+    }
+    if (a == p || (size_t)(p - a) >= len)
+        return -EINVAL;
+    memcpy(out, a, (size_t)(p - a));
+    out[p - a] = '\0';
+    return 0;
+}
+
+int identity_ldap_list(const struct identity_ldap_config *c, identity_ldap_cb cb, void *ctx,
+                       struct gh_err *err)
+{
+    const char *fmt = c->user_filter[0] ? c->user_filter : "(uid=%s)";
+    const char *p = strstr(fmt, "%s");
+    struct timeval tv = {(time_t)(c->timeout_s ? c->timeout_s : 5) * 6, 0};
+    char filter[512], attr[64];
+    char *attrs[] = {attr, "cn", "displayName", "mail", NULL};
+    LDAP *ld = NULL;
+    LDAPMessage *res = NULL, *e;
+    int rc, r;
+    if (p == NULL || name_attribute(fmt, attr, sizeof(attr)) < 0 ||
+        gh_snprintf(filter, sizeof(filter), "%.*s*%s", (int)(p - fmt), fmt, p + 2) < 0)
+        return gh_fail(err, -EINVAL, "ldap.user_filter must compare one attribute with %%s");
+    if ((r = open_bound(c, &ld, err)) < 0)
+        return r;
+    rc = ldap_search_ext_s(ld, c->user_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL, &tv,
+                           100000, &res);
+    if (rc != LDAP_SUCCESS) {
+        r = gh_fail(err, -EIO, "ldap: listing %s with %s: %s", c->user_base, filter,
+                    ldap_err2string(rc));
+        goto out;
+    }
+    r = 0;
+    for (e = ldap_first_entry(ld, res); e != NULL && r == 0; e = ldap_next_entry(ld, e)) {
+        struct identity_ldap_user u;
+        char name[MODEL_NAME_MAX], *dn = ldap_get_dn(ld, e);
+        memset(&u, 0, sizeof(u));
+        first_value(ld, e, attr, name, sizeof(name));
+        if (dn == NULL || name[0] == '\0' || gh_strlcpy(u.dn, dn, sizeof(u.dn)) >= sizeof(u.dn)) {
+            ldap_memfree(dn);
+            continue; /* an entry without a usable name or DN cannot sign in either */
+        }
+        ldap_memfree(dn);
+        first_value(ld, e, "displayName", u.display_name, sizeof(u.display_name));
+        if (u.display_name[0] == '\0')
+            first_value(ld, e, "cn", u.display_name, sizeof(u.display_name));
+        first_value(ld, e, "mail", u.email, sizeof(u.email));
+        if ((r = user_groups(ld, c, u.dn, &u.roles, err)) < 0)
+            break;
+        r = cb(ctx, name, &u);
+    }
+    if (r > 0)
+        r = 0;
+out:
+    ldap_msgfree(res);
+    ldap_unbind_ext_s(ld, NULL, NULL);
     return r;
 }

@@ -16,6 +16,15 @@ import pytest
 import requests
 
 BASE = "dc=example,dc=org"
+HANA = f"""dn: uid=hana,ou=people,{BASE}
+objectClass: inetOrgPerson
+uid: hana
+cn: Hana Ito
+sn: Ito
+displayName: Hana Ito
+mail: hana@example.org
+userPassword: hana directory pass
+"""
 LDIF = f"""dn: {BASE}
 objectClass: dcObject
 objectClass: organization
@@ -40,15 +49,7 @@ objectClass: simpleSecurityObject
 cn: gatehouse
 userPassword: service-account-pass
 
-dn: uid=hana,ou=people,{BASE}
-objectClass: inetOrgPerson
-uid: hana
-cn: Hana Ito
-sn: Ito
-displayName: Hana Ito
-mail: hana@example.org
-userPassword: hana directory pass
-
+{HANA}
 dn: uid=sam,ou=people,{BASE}
 objectClass: inetOrgPerson
 uid: sam
@@ -234,3 +235,36 @@ def test_ldap_config_is_checked(gh, tmp_path, slapd):
     cfg.write_text("[ldap]\nrole.king = cn=x\n")
     p = gh("serve", "--config", cfg, "--check-config", rc=1)
     assert "role.king" in p.stderr
+
+
+def test_sync_creates_updates_and_disables(gh, tmp_path, slapd):
+    gh.init()
+    args = config(tmp_path, slapd)
+    gh("user", "add", "sam", "--roles", "auditor")  # a local account: never touched
+    p = gh("user", "sync-ldap", *args, "--dry-run")
+    assert "dry run (nothing changed)" in p.stdout
+    assert "hana" not in gh("user", "list").stdout
+    p = gh("user", "sync-ldap", *args)
+    assert "created hana" in p.stdout and "skipped sam: a local account" in p.stdout
+    users = {l.split("\t")[1]: l.split("\t") for l in gh("user", "list").stdout.splitlines()[1:]}
+    assert users["hana"][4] == "ldap" and users["hana"][5] == "enabled"
+    assert users["sam"][4] == "local" and users["sam"][-1] == "auditor"
+    # run again: nothing to do
+    assert "0 created, 0 updated, 0 disabled" in gh("user", "sync-ldap", *args).stdout
+    # hana leaves the directory: the next sync disables her
+    subprocess.run(["ldapdelete", "-x", "-H", slapd["url"], "-D", f"cn=admin,{BASE}", "-w",
+                    "admin-pass", f"uid=hana,ou=people,{BASE}"], check=True, capture_output=True)
+    try:
+        p = gh("user", "sync-ldap", *args)
+        assert "disabled hana (no longer in the directory)" in p.stdout
+        users = {l.split("\t")[1]: l.split("\t") for l in gh("user", "list").stdout.splitlines()[1:]}
+        assert users["hana"][5] == "disabled"
+    finally:
+        subprocess.run(["ldapadd", "-x", "-H", slapd["url"], "-D", f"cn=admin,{BASE}", "-w",
+                        "admin-pass"], input=HANA, text=True, check=True, capture_output=True)
+    # the directory cannot be read: a clear error, nothing changes
+    bad = config(tmp_path, slapd, url=f"ldap://127.0.0.1:{free_port()}")
+    before = gh("user", "list").stdout
+    p = gh("user", "sync-ldap", *bad, rc=1)
+    assert "ldap" in p.stderr.lower()
+    assert gh("user", "list").stdout == before
