@@ -1,10 +1,9 @@
 /*
  * identity.h: who is calling and what they may do. The permission table (one source of
- * truth for permission names), callers (the identity every HTTP handler sees) and API
- * tokens: bearer secrets made by `gatehouse token create`, stored only as a hash.
- *
- * Users, roles, sessions and MFA build on this: a caller is a token now and a user (with
- * their roles' permissions) later; handlers only look at struct identity_caller.
+ * truth for permission names), the role table, users and their passwords (policy,
+ * Argon2id), TOTP MFA, sessions and sign-in throttling, LDAP sign-in, the first
+ * administrator's setup token, and API tokens (stored only as a hash). Every HTTP handler
+ * sees one struct identity_caller: a token or a signed-in user, with a permission set.
  *
  * Ownership: callers and tokens are plain values. Thread-safety: every function is
  * thread-safe given a store used by one thread at a time (store.h).

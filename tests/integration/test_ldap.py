@@ -75,6 +75,14 @@ member: uid=hana,ou=people,{BASE}
 """
 
 
+def self_signed(cert, key, subject="/CN=localhost", san=None):
+    args = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", key, "-out", cert, "-subj", subject, "-days", "2"]
+    if san:
+        args += ["-addext", f"subjectAltName={san}"]
+    subprocess.run(args, check=True, capture_output=True)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -88,10 +96,7 @@ def slapd(tmp_path_factory):
     if not shutil.which("slapd", path="/usr/sbin:" + os.environ.get("PATH", "")):
         pytest.fail("slapd is not installed (scripts/deps.sh installs it)")
     d = tmp_path_factory.mktemp("slapd")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", d / "key.pem", "-out",
-                    d / "cert.pem", "-subj", "/CN=localhost", "-days", "2", "-addext",
-                    "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    self_signed(d / "cert.pem", d / "key.pem", san="IP:127.0.0.1,DNS:localhost")
     (d / "db").mkdir()
     (d / "slapd.conf").write_text(f"""include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -206,9 +211,7 @@ member: uid=hana,ou=people,{BASE}
 def test_directory_trouble_is_a_503_not_a_yes(server_factory, tmp_path, slapd):
     # a certificate the server does not trust: StartTLS fails, nothing is sent in clear
     other = tmp_path / "other.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", tmp_path / "k.pem", "-out",
-                    other, "-subj", "/CN=other", "-days", "2"], check=True, capture_output=True)
+    self_signed(other, tmp_path / "k.pem", subject="/CN=other")
     server = server_factory(config(tmp_path, slapd, ca=other))
     r = login(server, "hana", "hana directory pass")
     assert r.status_code == 503 and r.json()["type"].endswith("/directory-unavailable")

@@ -36,6 +36,15 @@ static json_t *session_json(const struct user *u, const struct session *s, unsig
                      identity_mfa_required(set) && u->totp_secret_len == 0);
 }
 
+/* The throttling key of a name as typed: "user:" and the name in lower case (names are
+ * unique regardless of case, so every spelling counts against the same account). */
+static void user_throttle_key(const char *name, char *key, size_t len)
+{
+    snprintf(key, len, "user:%s", name);
+    for (char *c = key; *c; c++)
+        *c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+}
+
 static void set_cookie(struct http_req *r, const char *value, bool clear)
 {
     char c[256];
@@ -112,7 +121,9 @@ static int ldap_sync(struct http_req *r, struct user *u, bool exists, const char
     if (rc < 0 || (rc = http_write_commit(r)) < 0) {
         http_write_rollback(r);
         log_error("request %s: cannot record directory user %s: %s", r->id, name, err.msg);
-        return r->replied ? rc : http_problem_from(r, rc, &err), rc;
+        if (!r->replied)
+            http_problem_from(r, rc, &err);
+        return rc;
     }
     return 0;
 }
@@ -120,6 +131,7 @@ static int ldap_sync(struct http_req *r, struct user *u, bool exists, const char
 /* Runs on a worker thread. */
 static int login_job(struct http_req *r)
 {
+    static const char *const secret_fields[] = {"password", "code", "recovery_code", NULL};
     struct store *st = http_store(r);
     struct http_form f;
     struct user u;
@@ -146,9 +158,7 @@ static int login_job(struct http_req *r)
         rc = -EIO;
         goto out;
     }
-    snprintf(user_key, sizeof(user_key), "user:%s", name);
-    for (char *c = user_key; *c; c++)
-        *c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+    user_throttle_key(name, user_key, sizeof(user_key));
     snprintf(addr_key, sizeof(addr_key), "addr:%s", r->client_addr);
 
     wait_s = identity_throttle_wait(st, user_key, now);
@@ -249,13 +259,7 @@ out:
     sodium_memzero(cookie, sizeof(cookie));
     sodium_memzero(rehashed, sizeof(rehashed));
     sodium_memzero(&u, sizeof(u));
-    if (r->json != NULL) {
-        json_t *v = json_object_get(r->json, "password");
-        if (json_is_string(v))
-            sodium_memzero((char *)json_string_value(v), json_string_length(v));
-    }
-    if (r->body.data != NULL)
-        sodium_memzero(r->body.data, r->body.len);
+    wipe_request(r, secret_fields);
     return rc;
 }
 
@@ -314,9 +318,7 @@ static int reauth(struct http_req *r, struct user *u, const char *password)
                -EPERM;
     if ((rc = store_user_get(st, r->caller.id, u)) < 0)
         return http_problem_from(r, rc, NULL), rc;
-    snprintf(key, sizeof(key), "user:%s", u->name);
-    for (char *c = key; *c; c++)
-        *c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+    user_throttle_key(u->name, key, sizeof(key));
     if (identity_throttle_wait(st, key, now) > 0)
         return http_problem(r, 429, "too-many-attempts", NULL,
                             "too many failed attempts: try again later"),
