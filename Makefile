@@ -7,12 +7,18 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PYTEST     := /usr/bin/python3 -m pytest
 
-.PHONY: all deps build demo check test unit asan integration fuzz bench format clean
+.PHONY: all deps test-deps build demo check test unit asan integration fuzz bench format clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
+
+# The test OpenID provider's npm packages (tests/oidc, lock file committed).
+OIDC_NODE := tests/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): tests/oidc/package-lock.json tests/oidc/package.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+test-deps: deps $(OIDC_NODE)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
@@ -27,14 +33,14 @@ demo: build
 
 # Every test suite: warnings as errors under gcc, unit tests, fuzz corpora, integration
 # tests against the real binary, then all of it again under ASan+UBSan with clang.
-check: deps
+check: test-deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse $(PYTEST) -q tests/integration
 	$(MAKE) asan
 
-asan: deps
+asan: test-deps
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGH_WERROR=ON -DGH_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -47,7 +53,7 @@ test: check
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
 
-integration: build
+integration: build test-deps
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse $(PYTEST) -q tests/integration
 
 # libFuzzer runs (not part of check; the corpora are replayed by check).

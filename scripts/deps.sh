@@ -10,11 +10,15 @@ packages=(
   # libraries (see docs/dependencies.md)
   libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
   libmicrohttpd-dev libgnutls28-dev libinih-dev libzxcvbn-dev liboath-dev libqrencode-dev
-  libldap2-dev
+  libldap2-dev libcurl4-gnutls-dev libcjose-dev
   # tests
   libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema sqlite3
-  oathtool slapd ldap-utils
+  oathtool slapd ldap-utils openssl
 )
+# Node.js and npm (the test OpenID provider, the console later): the machine's own when it
+# has them (a Node.js from elsewhere bundles npm, and Debian's npm package would conflict).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 # `scripts/deps.sh bench` adds what the benchmarks compare against.
 if [ "${1:-}" = "bench" ]; then
   packages+=(wrk nginx-light curl)

@@ -1,12 +1,13 @@
 /*
  * config.c: the server's configuration: defaults, an ini file read with inih (sections
- * [server], [tls], [limits]), command-line overrides through the same setter, and one
- * check of the whole before anything starts. Every error names where it was found
- * (file:line and the key) and what was expected.
+ * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc]), command-line overrides through the
+ * same setter, and one check of the whole before anything starts. Every error names where it was
+ * found (file:line and the key) and what was expected.
  */
 #include "http/http_int.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,7 @@ void http_config_init(struct http_config *c)
     c->max_queue = 64;
     c->session_idle_s = 1800;
     c->session_lifetime_s = 43200;
+    c->mfa_roles = IDENTITY_MFA_DEFAULT_ROLES;
 }
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT" (port 0: any free port). */
@@ -166,6 +168,20 @@ static int read_secret_file(const char *path, char *dst, size_t len, struct gh_e
     return r;
 }
 
+/* "role.ROLE" (a key of [ldap] or [oidc]) into *role. */
+static int parse_role_key(const char *key, enum role *role, struct gh_err *err)
+{
+    role_set set;
+    if (role_set_parse(key + 5, &set, err) < 0)
+        return -EINVAL;
+    if (set == 0 || (set & (set - 1)) != 0)
+        return gh_fail(err, -EINVAL, "'%s' is not role.ROLE (one role)", key);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (set == ROLE_BIT(r))
+            *role = (enum role)r;
+    return 0;
+}
+
 static int set_ldap(struct identity_ldap_config *l, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -190,18 +206,54 @@ static int set_ldap(struct identity_ldap_config *l, const char *key, const char 
     if (strcmp(key, "timeout") == 0)
         return parse_uint(v, 1, 60, &l->timeout_s, err);
     if (strncmp(key, "role.", 5) == 0) { /* role.hr = cn=hr,ou=groups,dc=example,dc=org */
-        role_set set;
         int i = l->n_maps;
-        if (role_set_parse(key + 5, &set, err) < 0 || set == 0 || (set & (set - 1)) != 0)
-            return gh_fail(err, -EINVAL, "'%s' is not role.ROLE", key);
         if (i == IDENTITY_LDAP_MAPS)
             return gh_fail(err, -E2BIG, "at most %d group maps", IDENTITY_LDAP_MAPS);
-        if (set_text(l->maps[i].group_dn, sizeof(l->maps[i].group_dn), v, err) < 0)
+        if (parse_role_key(key, &l->maps[i].role, err) < 0 ||
+            set_text(l->maps[i].group_dn, sizeof(l->maps[i].group_dn), v, err) < 0)
             return -EINVAL;
-        for (int r = 0; r < ROLE_COUNT; r++)
-            if (set == ROLE_BIT(r))
-                l->maps[i].role = (enum role)r;
         l->n_maps++;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+static int set_oidc(struct identity_oidc_config *o, const char *key, const char *v,
+                    struct gh_err *err)
+{
+    static const struct {
+        const char *key;
+        size_t off, len;
+    } texts[] = {
+#define OIDC_TEXT(k)                                                                               \
+    {#k, offsetof(struct identity_oidc_config, k), sizeof(((struct identity_oidc_config *)0)->k)}
+        OIDC_TEXT(issuer),         OIDC_TEXT(client_id),   OIDC_TEXT(redirect_uri),
+        OIDC_TEXT(scopes),         OIDC_TEXT(ca_file),     OIDC_TEXT(label),
+        OIDC_TEXT(username_claim), OIDC_TEXT(roles_claim), OIDC_TEXT(mfa_amr),
+        OIDC_TEXT(algorithms),
+#undef OIDC_TEXT
+    };
+    for (size_t i = 0; i < GH_ARRAY_LEN(texts); i++)
+        if (strcmp(key, texts[i].key) == 0)
+            return set_text((char *)o + texts[i].off, texts[i].len, v, err);
+    if (strcmp(key, "client_secret_file") == 0)
+        return read_secret_file(v, o->client_secret, sizeof(o->client_secret), err);
+    if (strcmp(key, "client_auth") == 0) {
+        if (strcmp(v, "client_secret_basic") != 0 && strcmp(v, "client_secret_post") != 0)
+            return gh_fail(err, -EINVAL, "client_secret_basic or client_secret_post");
+        o->client_secret_post = strcmp(v, "client_secret_post") == 0;
+        return 0;
+    }
+    if (strcmp(key, "timeout") == 0)
+        return parse_uint(v, 1, 60, &o->timeout_s, err);
+    if (strncmp(key, "role.", 5) == 0) { /* role.hr = hr-staff (a value of the roles claim) */
+        int i = o->n_maps;
+        if (i == IDENTITY_OIDC_MAPS)
+            return gh_fail(err, -E2BIG, "at most %d role maps", IDENTITY_OIDC_MAPS);
+        if (parse_role_key(key, &o->maps[i].role, err) < 0 ||
+            set_text(o->maps[i].value, sizeof(o->maps[i].value), v, err) < 0)
+            return -EINVAL;
+        o->n_maps++;
         return 0;
     }
     return -ENOENT;
@@ -255,6 +307,11 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         }
     } else if (strcmp(section, "ldap") == 0) {
         r = set_ldap(&c->ldap, key, v, err);
+    } else if (strcmp(section, "oidc") == 0) {
+        r = set_oidc(&c->oidc, key, v, err);
+    } else if (strcmp(section, "mfa") == 0) {
+        if (strcmp(key, "required_roles") == 0)
+            r = role_set_parse(v, &c->mfa_roles, err);
     } else if (strcmp(section, "sessions") == 0) {
         if (strcmp(key, "idle_timeout") == 0)
             r = parse_uint(v, 60, 86400, &c->session_idle_s, err);
@@ -262,7 +319,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
             r = parse_uint(v, 300, 30 * 86400, &c->session_lifetime_s, err);
     } else {
         return gh_fail(err, -EINVAL,
-                       "unknown section [%s] (expected server, tls, limits, sessions or ldap)",
+                       "unknown section [%s] (expected server, tls, limits, sessions, mfa, "
+                       "ldap or oidc)",
                        section);
     }
     if (r == -ENOENT)
@@ -390,6 +448,8 @@ int http_config_check(struct http_config *c, struct gh_err *err)
             return gh_fail(err, -EINVAL,
                            "ldap: bind_dn, bind_password_file and user_base are required");
     }
+    if (identity_oidc_config_check(&c->oidc, err) < 0)
+        return -EINVAL;
     if (c->plain_http) {
         if (!is_loopback(c->listen_addr))
             return gh_fail(err, -EINVAL,

@@ -41,11 +41,14 @@ struct http_config {
     unsigned max_queue;               /* slow requests waiting for a worker (default 64) */
     unsigned session_idle_s;          /* a session unused this long ends (default 1800) */
     unsigned session_lifetime_s;      /* a session ends this long after sign-in (default 43200) */
+    role_set mfa_roles;               /* [mfa] required_roles (default: admin, security, IT) */
     struct identity_ldap_config ldap; /* [ldap]: url "" when not used */
+    struct identity_oidc_config oidc; /* [oidc]: issuer "" when not used */
 };
 
 void http_config_init(struct http_config *c);
-/* Reads an ini file (sections [server], [tls], [limits]); unknown keys and bad values are
+/* Reads an ini file (sections [server], [tls], [limits], [sessions], [mfa], [ldap],
+ * [oidc]); unknown keys and bad values are
  * errors naming file:line and the key; c changes only when the whole file is valid. Lines
  * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);

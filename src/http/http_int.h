@@ -131,7 +131,8 @@ struct http_server {
     uint8_t site_key[ACCESS_SITE_KEY_LEN];
     pthread_key_t store_key; /* each worker thread's connection and token cache */
     struct http_stream_hub *hub;
-    struct http_pool *pool; /* slow work: password hashing */
+    struct http_pool *pool;     /* slow work: password hashing */
+    struct identity_oidc *oidc; /* [oidc] configured, else NULL */
     struct http_metrics metrics;
     atomic_bool stopping;
     atomic_uint_fast64_t request_seq;
@@ -226,6 +227,8 @@ int http_query_enum(struct http_req *r, const char *name, const struct model_enu
 /* Replies (each takes ownership of what it is given; status 2xx). */
 int http_reply_json(struct http_req *r, unsigned status, json_t *body);
 int http_reply_empty(struct http_req *r, unsigned status);
+/* An empty reply with Location (any length) and Cache-Control: no-store (303, 302...). */
+int http_reply_redirect(struct http_req *r, unsigned status, const char *location);
 int http_reply_text(struct http_req *r, unsigned status, const char *content_type, const char *text,
                     size_t len);
 /* Queues a prepared MHD response (streams, exports); takes the reference. */

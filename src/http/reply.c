@@ -125,6 +125,11 @@ void http_reply_header(struct http_req *r, const char *name, const char *value)
         log_error("too many reply headers (dropping %s)", name);
         return;
     }
+    if (strlen(name) >= sizeof(r->headers[0].name) ||
+        strlen(value) >= sizeof(r->headers[0].value)) {
+        log_error("reply header %s is too long (dropped, not cut)", name);
+        return;
+    }
     gh_strlcpy(r->headers[r->n_headers].name, name, sizeof(r->headers[0].name));
     gh_strlcpy(r->headers[r->n_headers].value, value, sizeof(r->headers[0].value));
     r->n_headers++;
@@ -178,6 +183,18 @@ int http_reply_json(struct http_req *r, unsigned status, json_t *body)
 int http_reply_empty(struct http_req *r, unsigned status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    return http_reply_response(r, status, resp);
+}
+
+int http_reply_redirect(struct http_req *r, unsigned status, const char *location)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp != NULL &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     return http_reply_response(r, status, resp);
 }
 

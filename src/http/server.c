@@ -641,6 +641,9 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     }
     if ((r = access_site_key_load(path, srv->site_key, err)) < 0)
         goto fail;
+    identity_mfa_policy_set(c->mfa_roles);
+    if (c->oidc.issuer[0] && (r = identity_oidc_new(&c->oidc, &srv->oidc, err)) < 0)
+        goto fail;
     /* migrate before anything else opens the database */
     if ((r = store_open(srv->db_path, 0, &st, err)) < 0)
         goto fail;
@@ -718,6 +721,7 @@ fail:
         access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    identity_oidc_free(srv->oidc);
     pthread_key_delete(srv->store_key);
     free(srv);
     return r;
@@ -770,6 +774,7 @@ void http_server_stop(struct http_server *srv)
     }
     pthread_key_delete(srv->store_key);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    identity_oidc_free(srv->oidc);
     pthread_mutex_destroy(&srv->policy_mu);
     pthread_cond_destroy(&srv->policy_cond);
     log_info("server stopped");

@@ -1,9 +1,10 @@
 /*
  * identity.h: who is calling and what they may do. The permission table (one source of
  * truth for permission names), the role table, users and their passwords (policy,
- * Argon2id), TOTP MFA, sessions and sign-in throttling, LDAP sign-in, the first
- * administrator's setup token, and API tokens (stored only as a hash). Every HTTP handler
- * sees one struct identity_caller: a token or a signed-in user, with a permission set.
+ * Argon2id), TOTP MFA, sessions and sign-in throttling, LDAP and OpenID Connect sign-in,
+ * the first administrator's setup token, and API tokens (stored only as a hash). Every
+ * HTTP handler sees one struct identity_caller: a token or a signed-in user, with a
+ * permission set.
  *
  * Ownership: callers and tokens are plain values. Thread-safety: every function is
  * thread-safe given a store used by one thread at a time (store.h).
@@ -17,6 +18,8 @@
  * + NUL */
 #define IDENTITY_TOKEN_PREFIX "ghk_"
 #define IDENTITY_TOKEN_LEN    48
+/* Session cookies and OIDC states: 43 base64url characters of 32 random bytes + NUL */
+#define IDENTITY_COOKIE_LEN 44
 
 /* ---- permissions ------------------------------------------------------------------------ */
 
@@ -204,6 +207,102 @@ typedef int (*identity_ldap_cb)(void *ctx, const char *name, const struct identi
 int identity_ldap_list(const struct identity_ldap_config *c, identity_ldap_cb cb, void *ctx,
                        struct gh_err *err);
 
+/* ---- OpenID Connect sign-in ---------------------------------------------------------------- */
+
+#define IDENTITY_OIDC_MAPS        32
+#define IDENTITY_OIDC_COOKIE      "gh_oidc" /* binds a sign-in's state to the browser that began it */
+#define IDENTITY_OIDC_STATE_TTL   (10 * 60) /* seconds a sign-in may take at the provider */
+#define IDENTITY_OIDC_PENDING_MAX 10000     /* sign-ins in progress at once */
+
+/* One provider, authorization code flow with PKCE (S256), state and nonce, a confidential
+ * client (client_secret_basic, or client_secret_post). Only the ID token is read (no
+ * userinfo): username_claim names the user, roles_claim (a string or an array of strings)
+ * gives the roles through the maps, amr tells whether the provider checked a second
+ * factor. Empty issuer: no OIDC. */
+struct identity_oidc_config {
+    char issuer[256]; /* https://..., exactly the "iss" of the provider's tokens */
+    char client_id[256];
+    char client_secret[256]; /* from client_secret_file (0600) */
+    char redirect_uri[512];  /* https://THIS-SERVER/api/v1/auth/oidc/callback */
+    char scopes[256];        /* default "openid profile email"; openid is always sent */
+    char ca_file[512];       /* trust for the provider's certificate ("": the system's) */
+    char label[64];          /* what the sign-in button says (default "Single sign-on") */
+    char username_claim[64]; /* default preferred_username */
+    char roles_claim[64];    /* default groups */
+    char mfa_amr[128];       /* amr values that count as a second factor (default below) */
+    char algorithms[64];     /* accepted ID token algorithms (default "RS256 ES256 PS256") */
+    bool client_secret_post; /* send the secret in the body instead of HTTP Basic */
+    unsigned timeout_s;      /* per request to the provider (default 10) */
+    struct {
+        char value[256];
+        enum role role;
+    } maps[IDENTITY_OIDC_MAPS];
+    int n_maps;
+};
+#define IDENTITY_OIDC_DEFAULT_AMR "mfa otp hwk swk sc"
+#define IDENTITY_OIDC_DEFAULT_ALG "RS256 ES256 PS256"
+
+/* Fills the defaults of the fields left empty, and checks the whole (https URLs, a
+ * client, known algorithms). Errors name the key. */
+int identity_oidc_config_check(struct identity_oidc_config *c, struct gh_err *err);
+
+/* What a provider says of a user, once its ID token passed every check. */
+struct identity_oidc_user {
+    char sub[STORE_EXTERNAL_ID_MAX];
+    char name[MODEL_NAME_MAX]; /* from username_claim */
+    char display_name[MODEL_NAME_MAX];
+    char email[MODEL_EMAIL_MAX + 1];
+    role_set roles; /* from roles_claim through the maps */
+    bool mfa;       /* amr holds one of mfa_amr */
+};
+
+/* A provider in use: the configuration, and its discovery document and keys (JWKS) once
+ * fetched, kept for an hour (keys fetched again at once for an unknown kid, at most once
+ * a minute). Thread-safe; blocking network I/O with timeouts: call from a worker. */
+struct identity_oidc;
+int identity_oidc_new(const struct identity_oidc_config *c, struct identity_oidc **out,
+                      struct gh_err *err);
+void identity_oidc_free(struct identity_oidc *o);
+const struct identity_oidc_config *identity_oidc_config(const struct identity_oidc *o);
+
+/* Begins a sign-in: a fresh state (43 characters: for the browser's cookie and the
+ * provider), and the provider's authorization URL with it, the nonce and the PKCE
+ * challenge (both derived from the state with the site key, so nothing secret is stored).
+ * *url is malloc'd (caller frees). -EIO when the provider cannot be discovered. */
+int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
+                        char state[IDENTITY_COOKIE_LEN], char **url, struct gh_err *err);
+/* Records a begun sign-in (its state, hashed) in the caller's transaction, dropping
+ * expired ones; -EAGAIN when IDENTITY_OIDC_PENDING_MAX are in progress. */
+int identity_oidc_state_save(struct store *st, const char *state, const char *return_to,
+                             int64_t now_us, struct gh_err *err);
+/* Takes a state back (it works once): return_to gets where to go. -EACCES when it is
+ * unknown, used or expired. */
+int identity_oidc_state_take(struct store *st, const char *state, int64_t now_us, char *return_to,
+                             size_t len, struct gh_err *err);
+/* Finishes a sign-in: exchanges code (with the PKCE verifier of state) at the token
+ * endpoint and checks the ID token (below). -EACCES when refused, -EIO when the provider
+ * cannot be reached or replies nonsense; the reason in err. */
+int identity_oidc_finish(struct identity_oidc *o, const uint8_t site_key[32], const char *state,
+                         const char *code, int64_t now_us, struct identity_oidc_user *out,
+                         struct gh_err *err);
+/* Checks an ID token against a JWKS document: a JWS with an accepted algorithm (never
+ * "none" nor HMAC) and a valid signature by a key of the set (kid, type and curve
+ * matching; RSA of at least 2048 bits), iss equal to the issuer, aud holding client_id
+ * (azp equal to it when present), exp and iat within 60 s of leeway, iat at most
+ * IDENTITY_OIDC_STATE_TTL old, nbf if present, nonce equal, a sub, and the user name
+ * claim. -EACCES with the reason; -ENOKEY when no key of the set has the token's kid. */
+int identity_oidc_check_id_token(const struct identity_oidc_config *c, const char *jwks,
+                                 size_t jwks_len, const char *token, size_t len, const char *nonce,
+                                 int64_t now_us, struct identity_oidc_user *out,
+                                 struct gh_err *err);
+/* Finds or creates the local record of a provider's user (matched by sub, never by name;
+ * a new user's name must be free), refreshing its name, e-mail and roles, in the caller's
+ * transaction. *roles_changed tells the caller to end the user's other sessions.
+ * -EACCES when the user may not sign in (disabled, no mapped role, a second factor needed
+ * and not reported), -EEXIST when a new user's name is taken; the reason in err. */
+int identity_oidc_user_sync(struct store *st, const struct identity_oidc_user *ou, int64_t now_us,
+                            struct user *u, bool *roles_changed, struct gh_err *err);
+
 /* ---- the first administrator -------------------------------------------------------------- */
 
 #define IDENTITY_SETUP_PREFIX "ghs_"
@@ -229,8 +328,19 @@ int identity_setup_admin(struct store *st, const char *token, struct user *u, co
 #define IDENTITY_RECOVERY_LEN   16 /* "xxxx-xxxx-xxxx" + NUL: 12 of 31 letters, 59 bits */
 #define IDENTITY_OTPAUTH_MAX    512
 
-/* Whether holding these roles requires MFA (admin, the security roles and it_admin). */
+/* Which roles require MFA: by default admin, the security roles and it_admin ([mfa]
+ * required_roles). Set it before starting threads; read anywhere. */
+#define IDENTITY_MFA_DEFAULT_ROLES                                                                 \
+    (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SECURITY_OPERATOR) | ROLE_BIT(ROLE_SECURITY_VIEWER) |    \
+     ROLE_BIT(ROLE_IT_ADMIN))
+void identity_mfa_policy_set(role_set roles);
+role_set identity_mfa_policy(void);
+/* Whether holding these roles requires MFA under the policy. */
 bool identity_mfa_required(role_set roles);
+/* Whether u needs MFA and has none yet: a local or LDAP user whose roles require it and
+ * who has not enrolled TOTP (their sessions may only enroll). OIDC users never: the
+ * provider's report of a second factor is checked at each sign-in instead. */
+bool identity_mfa_missing(const struct user *u);
 /* Starts enrollment: a fresh key sealed into u->totp_pending (the caller saves u), and for
  * the user's authenticator app its otpauth:// URI and a QR code of it as SVG (*svg:
  * malloc'd, caller frees). site_key seals the key at rest. */
@@ -256,7 +366,6 @@ int identity_mfa_reset(struct store *st, struct user *u, struct gh_err *err);
 /* ---- sessions and sign-in throttling ---------------------------------------------------- */
 
 #define IDENTITY_SESSION_COOKIE "gh_session"
-#define IDENTITY_COOKIE_LEN     44 /* 43 base64url characters of 32 random bytes + NUL */
 
 struct identity_caller;
 

@@ -22,10 +22,28 @@ static void oath_start(void)
     oath_status = oath_init();
 }
 
+static _Atomic role_set mfa_roles = IDENTITY_MFA_DEFAULT_ROLES;
+
+void identity_mfa_policy_set(role_set roles)
+{
+    mfa_roles = roles;
+}
+
+role_set identity_mfa_policy(void)
+{
+    return mfa_roles;
+}
+
 bool identity_mfa_required(role_set roles)
 {
-    return (roles & (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SECURITY_OPERATOR) |
-                     ROLE_BIT(ROLE_SECURITY_VIEWER) | ROLE_BIT(ROLE_IT_ADMIN))) != 0;
+    return (roles & mfa_roles) != 0;
+}
+
+bool identity_mfa_missing(const struct user *u)
+{
+    /* a provider's users prove a second factor to the provider (checked at each sign-in) */
+    return u->source != USER_OIDC && u->totp_secret_len == 0 &&
+           identity_mfa_required(identity_user_roles(u));
 }
 
 /* The key that seals TOTP keys, and the one that hashes recovery codes, from the site key. */

@@ -65,8 +65,7 @@ int identity_session_authenticate(struct store *st, const char *cookie, int64_t 
     caller->session_id = s->id;
     gh_snprintf(caller->name, sizeof(caller->name), "user:%s", u.name);
     caller->perms = identity_user_perms(&u); /* none until MFA, if the roles need it */
-    caller->mfa_enroll_only =
-        identity_mfa_required(identity_user_roles(&u)) && u.totp_secret_len == 0;
+    caller->mfa_enroll_only = identity_mfa_missing(&u);
     sodium_memzero(&u, sizeof(u)); /* the password hash */
     if (now_us - s->last_seen_us >= TOUCH_EVERY_US && store_session_touch(st, s->id, now_us) == 0)
         s->last_seen_us = now_us;

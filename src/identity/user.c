@@ -141,8 +141,7 @@ int identity_setup_admin(struct store *st, const char *token, struct user *u, co
 
 perm_set identity_user_perms(const struct user *u)
 {
-    role_set roles = identity_user_roles(u);
-    if (u->disabled_us != 0 || (identity_mfa_required(roles) && u->totp_secret_len == 0))
+    if (u->disabled_us != 0 || identity_mfa_missing(u))
         return 0;
-    return role_set_perms(roles);
+    return role_set_perms(identity_user_roles(u));
 }

@@ -116,6 +116,11 @@ enum sql_id {
     Q_THROTTLE_GET,
     Q_THROTTLE_SET,
     Q_THROTTLE_CLEAR,
+    Q_USER_FIND_EXTERNAL,
+    Q_OIDC_STATE_INSERT,
+    Q_OIDC_STATE_TAKE,
+    Q_OIDC_STATE_PURGE,
+    Q_OIDC_STATE_COUNT,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -135,7 +140,7 @@ enum sql_id {
     "id, id_hash, user_id, csrf, address, created_us, last_seen_us, expires_us, ended_us"
 #define USER_COLS                                                                                  \
     "id, name, display_name, email, source, roles, password_hash, password_changed_us, "           \
-    "disabled_us, created_us, updated_us, totp_secret, totp_pending, totp_last_step"
+    "disabled_us, created_us, updated_us, totp_secret, totp_pending, totp_last_step, external_id"
 #define EVENT_COLS                                                                                 \
     "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
 
@@ -260,8 +265,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
     [Q_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
     [Q_USER_INSERT] = "INSERT INTO users (name, display_name, email, source, roles, password_hash, "
-                      "password_changed_us, disabled_us, created_us, updated_us) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                      "password_changed_us, disabled_us, created_us, updated_us, external_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
     [Q_USER_TOTP] = "UPDATE users SET totp_secret = ?2, totp_pending = ?3, totp_last_step = ?4 "
                     "WHERE id = ?1",
     [Q_SETUP_INSERT] = "INSERT INTO setup_tokens (token_hash, created_us, expires_us) "
@@ -280,7 +285,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY id",
     [Q_USER_UPDATE] = "UPDATE users SET name = ?1, display_name = ?2, email = ?3, source = ?4, "
                       "roles = ?5, password_hash = ?6, password_changed_us = ?7, disabled_us = ?8, "
-                      "updated_us = ?10 WHERE id = ?11",
+                      "updated_us = ?10, external_id = ?12 WHERE id = ?11",
     [Q_SESSION_INSERT] = "INSERT INTO sessions (id_hash, user_id, csrf, address, created_us, "
                          "last_seen_us, expires_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_SESSION_BY_HASH] = "SELECT " SESSION_COLS " FROM sessions WHERE id_hash = ?1",
@@ -294,6 +299,14 @@ static const char *const sql_text[Q_COUNT] = {
                        "blocked_until_us) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE "
                        "SET failures = ?2, last_failure_us = ?3, blocked_until_us = ?4",
     [Q_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE key = ?1",
+    [Q_USER_FIND_EXTERNAL] = "SELECT " USER_COLS " FROM users WHERE source = ?1 AND "
+                             "external_id = ?2",
+    [Q_OIDC_STATE_INSERT] = "INSERT INTO oidc_states (state_hash, return_to, created_us, "
+                            "expires_us) VALUES (?1, ?2, ?3, ?4)",
+    [Q_OIDC_STATE_TAKE] = "DELETE FROM oidc_states WHERE state_hash = ?1 RETURNING return_to, "
+                          "expires_us",
+    [Q_OIDC_STATE_PURGE] = "DELETE FROM oidc_states WHERE expires_us <= ?1",
+    [Q_OIDC_STATE_COUNT] = "SELECT count(*) FROM oidc_states",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -1842,11 +1855,13 @@ static void read_user(struct store *st, sqlite3_stmt *s, void *row)
     x->totp_secret_len = col_blob(s, 11, x->totp_secret, sizeof(x->totp_secret));
     x->totp_pending_len = col_blob(s, 12, x->totp_pending, sizeof(x->totp_pending));
     x->totp_last_step = sqlite3_column_int64(s, 13);
+    col_text(s, 14, x->external_id, sizeof(x->external_id));
 }
 
 LIST_ADAPTER(user, store_user_cb)
 
-/* Parameters 1..10 of Q_USER_INSERT and Q_USER_UPDATE (which skips 9, created_us). */
+/* Parameters 1..10 and 12 of Q_USER_INSERT and Q_USER_UPDATE (which skips 9, created_us;
+ * 11 is the id there). */
 static void bind_user(sqlite3_stmt *s, const struct user *u)
 {
     bind_text(s, 1, u->name);
@@ -1861,6 +1876,8 @@ static void bind_user(sqlite3_stmt *s, const struct user *u)
         sqlite3_bind_int64(s, 8, u->disabled_us);
     sqlite3_bind_int64(s, 9, u->created_us);
     sqlite3_bind_int64(s, 10, u->updated_us);
+    if (u->external_id[0] != '\0')
+        bind_text(s, 12, u->external_id);
 }
 
 int store_user_insert(struct store *st, struct user *row, struct gh_err *err)
@@ -1886,6 +1903,17 @@ int store_user_find(struct store *st, const char *name, struct user *out)
     sqlite3_stmt *s = stmt(st, Q_USER_FIND);
     if (s)
         bind_text(s, 1, name);
+    return get_one(st, s, read_user, out);
+}
+
+int store_user_find_external(struct store *st, enum user_source source, const char *external_id,
+                             struct user *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_USER_FIND_EXTERNAL);
+    if (s) {
+        bind_text(s, 1, user_source_name(source));
+        bind_text(s, 2, external_id);
+    }
     return get_one(st, s, read_user, out);
 }
 
@@ -2094,4 +2122,57 @@ int store_setup_use(struct store *st, const char *hash_hex, int64_t time_us)
         sqlite3_bind_int64(s, 2, time_us);
     }
     return update_row(st, s, NULL, "setup token");
+}
+
+/* ---- OpenID Connect sign-ins in progress ------------------------------------------------ */
+
+int store_oidc_state_insert(struct store *st, const char *hash_hex, const char *return_to,
+                            int64_t created_us, int64_t expires_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_INSERT);
+    if (s) {
+        bind_text(s, 1, hash_hex);
+        bind_text(s, 2, return_to);
+        sqlite3_bind_int64(s, 3, created_us);
+        sqlite3_bind_int64(s, 4, expires_us);
+    }
+    return insert_row(st, s, NULL, NULL, "sign-in state");
+}
+
+struct oidc_state_row {
+    char *return_to;
+    size_t len;
+    int64_t expires_us;
+};
+
+static void read_oidc_state(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct oidc_state_row *x = row;
+    (void)st;
+    col_text(s, 0, x->return_to, x->len);
+    x->expires_us = sqlite3_column_int64(s, 1);
+}
+
+int store_oidc_state_take(struct store *st, const char *hash_hex, int64_t now_us, char *return_to,
+                          size_t len)
+{
+    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_TAKE);
+    struct oidc_state_row row = {return_to, len, 0};
+    int r;
+    if (s)
+        bind_text(s, 1, hash_hex);
+    if ((r = get_one(st, s, read_oidc_state, &row)) < 0)
+        return r;
+    return row.expires_us > now_us ? 0 : -ENOENT;
+}
+
+int store_oidc_state_purge(struct store *st, int64_t now_us, int64_t *left)
+{
+    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_PURGE);
+    int r;
+    if (s)
+        sqlite3_bind_int64(s, 1, now_us);
+    if ((r = exec_stmt(st, s, NULL, "sign-in states")) < 0)
+        return r;
+    return query_int(st, stmt(st, Q_OIDC_STATE_COUNT), left);
 }

@@ -219,9 +219,10 @@ int store_token_revoke(struct store *st, int64_t id, int64_t time_us);
 /* ---- users (see src/identity) ---------------------------------------------------------- */
 
 enum user_source { USER_LOCAL = 0, USER_LDAP, USER_OIDC };
-#define STORE_USER_ROLES_MAX 256
-#define STORE_USER_HASH_MAX  128
-#define STORE_TOTP_BOX_MAX   96 /* nonce + MAC + a key of up to 56 bytes */
+#define STORE_USER_ROLES_MAX  256
+#define STORE_USER_HASH_MAX   128
+#define STORE_TOTP_BOX_MAX    96  /* nonce + MAC + a key of up to 56 bytes */
+#define STORE_EXTERNAL_ID_MAX 256 /* OIDC Core: "sub" is at most 255 ASCII characters */
 
 struct user {
     int64_t id;
@@ -241,12 +242,16 @@ struct user {
     uint8_t totp_pending[STORE_TOTP_BOX_MAX];
     size_t totp_pending_len;
     int64_t totp_last_step;
+    char external_id[STORE_EXTERNAL_ID_MAX]; /* OIDC: the provider's "sub"; "" otherwise */
 };
 typedef int (*store_user_cb)(void *ctx, const struct user *row);
 /* Inserts (sets id; created_us/updated_us as given). -EEXIST when the name is taken. */
 int store_user_insert(struct store *st, struct user *row, struct gh_err *err);
 int store_user_get(struct store *st, int64_t id, struct user *out);
 int store_user_find(struct store *st, const char *name, struct user *out);
+/* The user a provider knows by external_id (an OIDC "sub"). -ENOENT when none. */
+int store_user_find_external(struct store *st, enum user_source source, const char *external_id,
+                             struct user *out);
 int store_user_list(struct store *st, store_user_cb cb, void *ctx);
 /* Writes every column but id and created_us. -ENOENT when there is no such user. */
 int store_user_update(struct store *st, const struct user *row, struct gh_err *err);
@@ -297,6 +302,16 @@ struct login_throttle {
 int store_throttle_get(struct store *st, const char *key, struct login_throttle *out);
 int store_throttle_set(struct store *st, const char *key, const struct login_throttle *t);
 int store_throttle_clear(struct store *st, const char *key);
+
+/* OpenID Connect sign-ins in progress: the hash of each state sent to the provider. */
+int store_oidc_state_insert(struct store *st, const char *hash_hex, const char *return_to,
+                            int64_t created_us, int64_t expires_us);
+/* Deletes the row of hash_hex (a state works once) and gives its return_to. -ENOENT when
+ * there is none or it had expired. */
+int store_oidc_state_take(struct store *st, const char *hash_hex, int64_t now_us, char *return_to,
+                          size_t len);
+/* Deletes expired rows; *left gets how many remain. */
+int store_oidc_state_purge(struct store *st, int64_t now_us, int64_t *left);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

@@ -2,7 +2,7 @@
 real session (MFA enrolled where the role needs it), against the permission table as the
 binary reports it (`gatehouse routes --json`, `gatehouse roles --json`). A role without the
 route's permission gets 403 naming it; a role with it gets past authorization. Anonymous
-callers reach only health, readiness and sign-in. The server runs on an empty data dir, so
+callers reach only health, readiness, first setup and sign-in (password or single sign-on). The server runs on an empty data dir, so
 no allowed request finds anything to change (404 or 422 at most), and the walk ends with
 the data as it began."""
 
@@ -13,8 +13,11 @@ import pytest
 import requests
 
 from conftest import sign_in_user
+# sign-in: the password route, the ways to sign in, and single sign-on's two legs (its
+# callback comes from the provider's redirect, before any session exists)
 OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/login"),
-        ("POST", "/api/v1/setup")}
+        ("POST", "/api/v1/setup"), ("GET", "/api/v1/auth/methods"),
+        ("GET", "/api/v1/auth/oidc/start"), ("GET", "/api/v1/auth/oidc/callback")}
 # the caller's own session: walked separately (logout would end the walk's session)
 OWN_SESSION = {"/api/v1/auth/logout", "/api/v1/auth/session", "/api/v1/auth/mfa/enroll",
                "/api/v1/auth/mfa/confirm", "/api/v1/auth/password"}

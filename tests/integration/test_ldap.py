@@ -271,3 +271,44 @@ def test_sync_creates_updates_and_disables(gh, tmp_path, slapd):
     p = gh("user", "sync-ldap", *bad, rc=1)
     assert "ldap" in p.stderr.lower()
     assert gh("user", "list").stdout == before
+
+
+def test_directory_user_with_an_mfa_role_enrolls_with_the_directory_password(
+        server_factory, tmp_path, slapd):
+    import subprocess
+    import urllib.parse
+    ldapmodify(slapd, f"""dn: cn=soc,ou=groups,{BASE}
+changetype: add
+objectClass: groupOfNames
+cn: soc
+member: uid=sam,ou=people,{BASE}
+""")
+    server = server_factory(config(tmp_path, slapd))
+    c = requests.Session()
+    c.trust_env = False
+    c.verify = str(server.cert)
+    r = c.post(server.url + "/api/v1/auth/login",
+               json={"name": "sam", "password": "sam directory pass"}, timeout=60)
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert "security_viewer" in s["roles"] and s["mfa_enrollment_required"] is True
+    assert s["permissions"] == []
+    c.headers["X-CSRF-Token"] = s["csrf_token"]
+    # re-authentication asks the directory: a wrong password is refused, the right one works
+    r = c.post(server.url + "/api/v1/auth/mfa/enroll", json={"password": "wrong"}, timeout=60)
+    assert r.status_code == 401
+    r = c.post(server.url + "/api/v1/auth/mfa/enroll", json={"password": "sam directory pass"},
+               timeout=60)
+    assert r.status_code == 200, r.text
+    secret = urllib.parse.parse_qs(urllib.parse.urlparse(r.json()["otpauth_uri"]).query)
+    code = subprocess.run(["oathtool", "--totp", "-b", secret["secret"][0]], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    r = c.post(server.url + "/api/v1/auth/mfa/confirm", json={"code": code}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert "events.read" in r.json()["session"]["permissions"]
+    # the directory keeps the password: changing it here is refused
+    c.headers["X-CSRF-Token"] = r.json()["session"]["csrf_token"]
+    r = c.post(server.url + "/api/v1/auth/password",
+               json={"current_password": "sam directory pass",
+                     "new_password": "a much longer local password here"}, timeout=60)
+    assert r.status_code == 422 and "ldap users sign in through ldap" in r.json()["detail"]

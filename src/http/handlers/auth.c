@@ -26,14 +26,14 @@ static json_t *session_json(const struct user *u, const struct session *s, unsig
     for (int i = 0; i < ROLE_COUNT; i++)
         if (set & ROLE_BIT(i))
             json_array_append_new(roles, json_string(role_name((enum role)i)));
-    if (identity_mfa_required(set) && u->totp_secret_len == 0)
+    if (identity_mfa_missing(u))
         json_array_clear(perms); /* as the server treats the session: enrollment first */
     return json_pack("{s:{s:I, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:i, s:b, s:b}", "user", "id",
                      (json_int_t)u->id, "name", u->name, "display_name", u->display_name, "email",
                      u->email, "roles", roles, "permissions", perms, "csrf_token", s->csrf,
                      "expires", http_json_time(s->expires_us), "idle_timeout_s", (int)idle_s,
                      "mfa_enabled", u->totp_secret_len > 0, "mfa_enrollment_required",
-                     identity_mfa_required(set) && u->totp_secret_len == 0);
+                     identity_mfa_missing(u));
 }
 
 /* The throttling key of a name as typed: "user:" and the name in lower case (names are
@@ -43,26 +43,6 @@ static void user_throttle_key(const char *name, char *key, size_t len)
     snprintf(key, len, "user:%s", name);
     for (char *c = key; *c; c++)
         *c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
-}
-
-static void set_cookie(struct http_req *r, const char *value, bool clear)
-{
-    char c[256];
-    snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; Secure; SameSite=Strict%s",
-             IDENTITY_SESSION_COOKIE, value, clear ? "; Max-Age=0" : "");
-    http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
-    sodium_memzero(c, sizeof(c));
-}
-
-static int log_attempt(struct http_req *r, enum event_type type, const char *name, const char *why,
-                       int64_t session_id)
-{
-    json_t *p = json_pack("{s:s, s:s}", "user", name, "address", r->client_addr);
-    if (p != NULL && why != NULL)
-        json_object_set_new(p, "reason", json_string(why));
-    if (p != NULL && session_id != 0)
-        json_object_set_new(p, "session", json_integer(session_id));
-    return http_log_event(r, type, 0, 0, 0, p);
 }
 
 /* The same reply for every failed sign-in, once the failure is recorded. */
@@ -75,7 +55,8 @@ static int refuse(struct http_req *r, const char *name, const char *user_key, co
         return 0;
     if (identity_throttle_fail(st, user_key, now) < 0 ||
         identity_throttle_fail(st, addr_key, now) < 0 ||
-        log_attempt(r, EV_SIGN_IN_FAILED, name, why, 0) < 0 || http_write_commit(r) < 0) {
+        log_sign_in(r, EV_SIGN_IN_FAILED, name, "password", why, 0) < 0 ||
+        http_write_commit(r) < 0) {
         http_write_rollback(r);
         return r->replied ? 0 : -EIO;
     }
@@ -171,7 +152,7 @@ static int login_job(struct http_req *r)
         snprintf(ra, sizeof(ra), "%lld", (long long)wait_s);
         if (http_write_begin(r) < 0)
             goto out;
-        if (log_attempt(r, EV_SIGN_IN_FAILED, name, "throttled", 0) < 0 ||
+        if (log_sign_in(r, EV_SIGN_IN_FAILED, name, "password", "throttled", 0) < 0 ||
             http_write_commit(r) < 0) {
             http_write_rollback(r);
             rc = r->replied ? 0 : -EIO;
@@ -243,14 +224,15 @@ static int login_job(struct http_req *r)
         identity_session_create(st, &u, r->client_addr, now,
                                 (int64_t)r->srv->cfg.session_lifetime_s * US, cookie, &s,
                                 NULL) < 0 ||
-        log_attempt(r, EV_SIGN_IN, u.name, NULL, s.id) < 0 || http_write_commit(r) < 0) {
+        log_sign_in(r, EV_SIGN_IN, u.name, ldap_user ? "ldap" : "password", NULL, s.id) < 0 ||
+        http_write_commit(r) < 0) {
         http_write_rollback(r);
         rc = r->replied ? 0 : -EIO;
         goto out;
     }
     log_info("request %s: user %s signed in from %s (session %lld)", r->id, u.name, r->client_addr,
              (long long)s.id);
-    set_cookie(r, cookie, false);
+    set_session_cookie(r, cookie, false);
     rc = http_reply_json(r, 200, session_json(&u, &s, r->srv->cfg.session_idle_s));
 out:
     /* the password is in the request body, the parsed JSON and here: wipe all three */
@@ -279,12 +261,12 @@ HTTP_HANDLER(h_logout)
         return 0;
     if (store_session_end(st, r->caller.session_id, gh_now_us()) < 0 ||
         store_user_get(st, r->caller.id, &u) < 0 ||
-        log_attempt(r, EV_SIGN_OUT, u.name, NULL, r->caller.session_id) < 0 ||
+        log_sign_in(r, EV_SIGN_OUT, u.name, NULL, NULL, r->caller.session_id) < 0 ||
         http_write_commit(r) < 0) {
         http_write_rollback(r);
         return r->replied ? 0 : -EIO;
     }
-    set_cookie(r, "", true);
+    set_session_cookie(r, "", true);
     return http_reply_empty(r, 204);
 }
 
@@ -303,6 +285,19 @@ HTTP_HANDLER(h_session)
 }
 
 /* ---- changes that need the password again (re-authentication) --------------------------- */
+
+/* Whether the directory accepts this password of name now. */
+static bool ldap_password_ok(struct http_req *r, const char *name, const char *password)
+{
+    struct identity_ldap_user lu;
+    struct gh_err err = {{0}};
+    if (!r->srv->cfg.ldap.url[0])
+        return false;
+    if (identity_ldap_authenticate(&r->srv->cfg.ldap, name, password, &lu, &err) == 0)
+        return true;
+    log_info("request %s: re-authentication of %s by the directory: %s", r->id, name, err.msg);
+    return false;
+}
 
 /* Loads the signed-in user into u and checks their password again (slow: on a worker).
  * Failures count against the user's name as sign-in failures do. 0, or a reply was set. */
@@ -323,8 +318,16 @@ static int reauth(struct http_req *r, struct user *u, const char *password)
         return http_problem(r, 429, "too-many-attempts", NULL,
                             "too many failed attempts: try again later"),
                -EAGAIN;
-    if (u->password_hash[0] == '\0' ||
-        identity_password_verify(u->password_hash, password, NULL) < 0) {
+    if (u->source == USER_OIDC)
+        return http_problem(r, 409, "managed-by-provider", NULL,
+                            "%s signs in with the identity provider, which keeps their "
+                            "password and second factor",
+                            u->name),
+               -EPERM;
+    if (u->source == USER_LDAP
+            ? !ldap_password_ok(r, u->name, password)
+            : u->password_hash[0] == '\0' ||
+                  identity_password_verify(u->password_hash, password, NULL) < 0) {
         if (http_write_begin(r) == 0) {
             if (identity_throttle_fail(st, key, now) < 0 || http_write_commit(r) < 0)
                 http_write_rollback(r);
@@ -349,7 +352,7 @@ static int rotate_session(struct http_req *r, const struct user *u, struct sessi
                                                 (int64_t)r->srv->cfg.session_lifetime_s * US,
                                                 cookie, s, NULL)) < 0)
         return rc;
-    set_cookie(r, cookie, false);
+    set_session_cookie(r, cookie, false);
     sodium_memzero(cookie, sizeof(cookie));
     return 0;
 }

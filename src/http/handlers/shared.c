@@ -141,3 +141,27 @@ void wipe_request(struct http_req *r, const char *const *fields)
     if (r->body.data != NULL)
         sodium_memzero(r->body.data, r->body.len);
 }
+
+/* ---- sign-in ------------------------------------------------------------------------------ */
+
+void set_session_cookie(struct http_req *r, const char *value, bool clear)
+{
+    char c[256];
+    snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; Secure; SameSite=Strict%s",
+             IDENTITY_SESSION_COOKIE, value, clear ? "; Max-Age=0" : "");
+    http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+    sodium_memzero(c, sizeof(c));
+}
+
+int log_sign_in(struct http_req *r, enum event_type type, const char *name, const char *method,
+                const char *why, int64_t session_id)
+{
+    json_t *p = json_pack("{s:s, s:s}", "user", name, "address", r->client_addr);
+    if (p != NULL && method != NULL)
+        json_object_set_new(p, "method", json_string(method));
+    if (p != NULL && why != NULL)
+        json_object_set_new(p, "reason", json_string(why));
+    if (p != NULL && session_id != 0)
+        json_object_set_new(p, "session", json_integer(session_id));
+    return http_log_event(r, type, 0, 0, 0, p);
+}

@@ -1,7 +1,8 @@
 /*
  * shared.h: private to src/http/handlers: what several resource handlers share: list
- * paging, the policy check before a commit, replies for created and deleted rows, and the
- * reference resolvers that http_form_ref() takes.
+ * paging, the policy check before a commit, replies for created and deleted rows, the
+ * session cookie and sign-in events, and the reference resolvers that http_form_ref()
+ * takes.
  */
 #ifndef GH_HTTP_HANDLERS_SHARED_H
 #define GH_HTTP_HANDLERS_SHARED_H
@@ -42,6 +43,16 @@ int reply_created(struct http_req *r, const char *plural, int64_t id, json_t *bo
 void wipe_request(struct http_req *r, const char *const *fields);
 /* DELETE of one row of a policy table: 204, 404, or 409 while in use. */
 int delete_row(struct http_req *r, enum store_table t);
+
+/* ---- sign-in ------------------------------------------------------------------------------ */
+
+/* Sets the session cookie (HttpOnly, Secure, SameSite=Strict), or clears it. */
+void set_session_cookie(struct http_req *r, const char *value, bool clear);
+/* Records a sign-in, a refused one or a sign-out as an event: the user (as named), the
+ * method (password, ldap, oidc; NULL for none), the client address, the reason of a
+ * refusal and the session. In the caller's transaction. */
+int log_sign_in(struct http_req *r, enum event_type type, const char *name, const char *method,
+                const char *why, int64_t session_id);
 
 /* ---- references (for http_form_ref) ------------------------------------------------------- */
 

@@ -248,7 +248,8 @@ static void test_listen_forms(void **state)
         {"127.0.0.1:", "server.listen: port '' is not a number from 0 to 65535"},
         {"127.0.0.1:80x", "server.listen: port '80x' is not a number from 0 to 65535"},
         {"[::1]", "server.listen: port '1]' is not a number from 0 to 65535"},
-        {"::1:8443", "server.listen: '::1:8443': an IPv6 address goes in brackets, e.g. [::1]:8443"},
+        {"::1:8443",
+         "server.listen: '::1:8443': an IPv6 address goes in brackets, e.g. [::1]:8443"},
         {"::1", "server.listen: '::1': an IPv6 address goes in brackets, e.g. [::1]:8443"},
         {"256.0.0.1:80", "server.listen: '256.0.0.1' is not a numeric IPv4 or IPv6 address"},
         {"[127.0.0.1:80", "server.listen: '[127.0.0.1' is not a numeric IPv4 or IPv6 address"},
@@ -329,7 +330,9 @@ static void test_unknown_section_and_key(void **state)
     d = c;
     assert_int_equal(load_text(f, "[server]\nthreads = 2\n\n[database]\npath = x\n", &c, &err),
                      -EINVAL);
-    assert_err_at(f, &err, 5, "unknown section [database] (expected server, tls, limits, sessions or ldap)");
+    assert_err_at(
+        f, &err, 5,
+        "unknown section [database] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
 
     http_config_init(&c);
     assert_int_equal(load_text(f, "[server]\nport = 8443\n", &c, &err), -EINVAL);
@@ -343,13 +346,16 @@ static void test_unknown_section_and_key(void **state)
 
     /* names are case-sensitive */
     assert_int_equal(load_text(f, "[Server]\nthreads = 2\n", &c, &err), -EINVAL);
-    assert_err_at(f, &err, 2, "unknown section [Server] (expected server, tls, limits, sessions or ldap)");
+    assert_err_at(
+        f, &err, 2,
+        "unknown section [Server] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
     assert_int_equal(load_text(f, "[server]\nThreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2, "unknown key 'Threads' in [server]");
 
     /* a key before any section */
     assert_int_equal(load_text(f, "threads = 2\n", &c, &err), -EINVAL);
-    assert_err_at(f, &err, 1, "unknown section [] (expected server, tls, limits, sessions or ldap)");
+    assert_err_at(f, &err, 1,
+                  "unknown section [] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
     assert_memory_equal(&c, &d, sizeof(c));
 }
 
@@ -589,7 +595,9 @@ static void test_set_errors(void **state)
     http_config_init(&c);
     d = c;
     assert_int_equal(http_config_set(&c, "srv", "threads", "2", &err), -EINVAL);
-    assert_string_equal(err.msg, "unknown section [srv] (expected server, tls, limits, sessions or ldap)");
+    assert_string_equal(
+        err.msg,
+        "unknown section [srv] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
     assert_int_equal(http_config_set(&c, "limits", "max_bodies", "2m", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown key 'max_bodies' in [limits]");
     assert_int_equal(http_config_set(&c, "tls", "key", "", &err), -EINVAL);
@@ -733,6 +741,77 @@ static void test_check_tls(void **state)
     print_message("mismatched pair: %s\n", err.msg);
 }
 
+/* ---- [oidc] and [mfa] -------------------------------------------------------------------- */
+
+#define ROLES                                                                                      \
+    " (one of: admin security_operator security_viewer it_admin hr facilities legal finance "      \
+    "communications auditor)"
+
+static void test_oidc_and_mfa(void **state)
+{
+    struct fx *f = *state;
+    struct http_config c, d;
+    struct gh_err err = {{0}};
+    char text[1024], secret[160];
+    make_db(f);
+    gh_snprintf(secret, sizeof(secret), "%s/oidc-secret", f->dir);
+    write_text(secret, "s3cret\n");
+    assert_int_equal(chmod(secret, 0600), 0);
+    gh_snprintf(text, sizeof(text),
+                "[server]\ndata_dir = %s\nplain_http = true\n[mfa]\nrequired_roles = admin hr\n"
+                "[oidc]\nissuer = https://id.example.com/realms/x/\nclient_id = gh\n"
+                "client_secret_file = %s\nredirect_uri = https://gh.example.com/api/v1/auth/"
+                "oidc/callback\nscopes = profile groups\nrole.hr = HR Staff\n"
+                "role.admin = gh-admins\nclient_auth = client_secret_post\n",
+                f->dir, secret);
+    http_config_init(&c);
+    assert_int_equal(load_text(f, text, &c, &err), 0);
+    assert_int_equal(http_config_check(&c, &err), 0);
+    assert_int_equal(c.mfa_roles, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_HR));
+    assert_string_equal(c.oidc.client_secret, "s3cret");
+    assert_true(c.oidc.client_secret_post);
+    /* defaults filled by the check; openid is always asked for */
+    assert_string_equal(c.oidc.scopes, "openid profile groups");
+    assert_string_equal(c.oidc.username_claim, "preferred_username");
+    assert_string_equal(c.oidc.roles_claim, "groups");
+    assert_string_equal(c.oidc.algorithms, IDENTITY_OIDC_DEFAULT_ALG);
+    assert_string_equal(c.oidc.mfa_amr, IDENTITY_OIDC_DEFAULT_AMR);
+    assert_int_equal(c.oidc.n_maps, 2);
+    assert_string_equal(c.oidc.maps[0].value, "HR Staff");
+    assert_int_equal(c.oidc.maps[0].role, ROLE_HR);
+
+    /* bad values name the key (and the file's line), and change nothing */
+    d = c;
+    assert_int_equal(load_text(f, "[oidc]\nrole.wizard = x\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "oidc.role.wizard: unknown role 'wizard'" ROLES);
+    assert_int_equal(load_text(f, "[oidc]\nclient_auth = private_key_jwt\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "oidc.client_auth: client_secret_basic or client_secret_post");
+    assert_int_equal(load_text(f, "[mfa]\nrequired_roles = admin, boss\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "mfa.required_roles: unknown role 'boss'" ROLES);
+    assert_memory_equal(&c, &d, sizeof(c));
+    /* the whole is checked: https only, a client, known algorithms */
+    gh_strlcpy(c.oidc.issuer, "http://id.example.com", sizeof(c.oidc.issuer));
+    assert_int_equal(http_config_check(&c, &err), -EINVAL);
+    assert_string_equal(err.msg, "oidc.issuer: an https:// URL, exactly as in the tokens");
+    c = d;
+    gh_strlcpy(c.oidc.algorithms, "RS256 HS256", sizeof(c.oidc.algorithms));
+    assert_int_equal(http_config_check(&c, &err), -EINVAL);
+    assert_true(strstr(err.msg, "oidc.algorithms: 'HS256' is not one of") == err.msg);
+    c = d;
+    gh_strlcpy(c.oidc.redirect_uri, "http://gh.example.com/cb", sizeof(c.oidc.redirect_uri));
+    assert_int_equal(http_config_check(&c, &err), -EINVAL);
+    assert_true(strstr(err.msg, "oidc.redirect_uri:") == err.msg);
+    gh_strlcpy(c.oidc.redirect_uri, "http://127.0.0.1:8443/cb", sizeof(c.oidc.redirect_uri));
+    assert_int_equal(http_config_check(&c, &err), 0); /* plain HTTP to loopback only */
+    c = d;
+    c.oidc.client_secret[0] = '\0';
+    assert_int_equal(http_config_check(&c, &err), -EINVAL);
+    assert_string_equal(err.msg, "oidc: client_id and client_secret_file are required");
+    /* a secret file others can read is refused */
+    assert_int_equal(chmod(secret, 0644), 0);
+    assert_int_equal(http_config_set(&c, "oidc", "client_secret_file", secret, &err), -EPERM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +834,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_data_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_plain_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oidc_and_mfa, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,241 @@
+/*
+ * sso.c: single sign-on with an OpenID Connect provider. GET /api/v1/auth/oidc/start sends
+ * the browser to the provider (a fresh state in a cookie bound to this browser, the nonce
+ * and PKCE challenge in the URL); GET /api/v1/auth/oidc/callback takes the state back
+ * (once), exchanges the code, checks the ID token, brings the local user record up to date
+ * and signs the browser in. GET /api/v1/auth/methods tells a sign-in page which ways to
+ * sign in exist. Both legs talk to the provider, so they run on a worker thread; every
+ * outcome is recorded as an event.
+ */
+#include "http/handlers/handlers.h"
+#include "http/handlers/shared.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define US         INT64_C(1000000)
+#define RETURN_MAX 512
+#define STATE_PATH "/api/v1/auth/oidc"
+
+HTTP_HANDLER(h_auth_methods)
+{
+    json_t *oidc = json_null();
+    if (r->srv->oidc != NULL)
+        oidc = json_pack("{s:s, s:s}", "label", identity_oidc_config(r->srv->oidc)->label, "start",
+                         STATE_PATH "/start");
+    return http_reply_json(r, 200,
+                           json_pack("{s:b, s:b, s:o}", "password", true, "ldap",
+                                     r->srv->cfg.ldap.url[0] != '\0', "oidc", oidc));
+}
+
+/* The state cookie: sent back only to the OIDC routes, and on the provider's top-level
+ * redirect back here (SameSite=Lax: Strict would withhold it on that cross-site step). */
+static void set_state_cookie(struct http_req *r, const char *state)
+{
+    char c[200];
+    snprintf(c, sizeof(c), "%s=%s; Path=" STATE_PATH "; HttpOnly; Secure; SameSite=Lax; Max-Age=%d",
+             IDENTITY_OIDC_COOKIE, state, state[0] ? IDENTITY_OIDC_STATE_TTL : 0);
+    http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
+    sodium_memzero(c, sizeof(c));
+}
+
+/* Where to go after signing in: a path of this server, never another site ("//host",
+ * "/\host" and schemes are refused), printable ASCII. */
+static bool good_return_to(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= RETURN_MAX || v[0] != '/' || v[1] == '/' || v[1] == '\\')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] <= ' ' || v[i] > '~')
+            return false;
+    return true;
+}
+
+static int not_configured(struct http_req *r)
+{
+    return http_problem(r, 404, "not-found", NULL,
+                        "single sign-on is not configured here (see [oidc] in operations.md)");
+}
+
+static int provider_down(struct http_req *r, const struct gh_err *err)
+{
+    log_error("request %s: single sign-on: %s", r->id, err->msg);
+    http_reply_header(r, "Retry-After", "30");
+    return http_problem(r, 503, "provider-unavailable", NULL,
+                        "the identity provider cannot be reached or answered nonsense: try "
+                        "again, or sign in with a password");
+}
+
+static int start_job(struct http_req *r)
+{
+    struct gh_err err = {{0}};
+    char state[IDENTITY_COOKIE_LEN];
+    const char *back = http_query(r, "return_to");
+    char *url = NULL;
+    int rc;
+    if (back == NULL)
+        back = "/";
+    if (!good_return_to(back))
+        return http_problem(r, 400, "validation",
+                            json_pack("[{s:s, s:s}]", "field", "return_to", "detail",
+                                      "a path on this server, starting with one /"),
+                            "return_to must be a path on this server");
+    if ((rc = identity_oidc_begin(r->srv->oidc, r->srv->site_key, state, &url, &err)) < 0)
+        return provider_down(r, &err);
+    if (http_write_begin(r) < 0)
+        goto out;
+    rc = identity_oidc_state_save(http_store(r), state, back, gh_now_us(), &err);
+    if (rc < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        if (rc == -EAGAIN) {
+            http_reply_header(r, "Retry-After", "60");
+            http_problem(r, 503, "busy", NULL, "%s", err.msg);
+        } else if (!r->replied) {
+            http_problem_from(r, rc, &err);
+        }
+        goto out;
+    }
+    set_state_cookie(r, state);
+    http_reply_redirect(r, 303, url);
+out:
+    sodium_memzero(state, sizeof(state));
+    free(url);
+    return 0;
+}
+
+HTTP_HANDLER(h_oidc_start)
+{
+    if (r->srv->oidc == NULL)
+        return not_configured(r);
+    return http_defer(r, start_job);
+}
+
+/* Records a refused single sign-on (log and event). 0, or a reply was set. */
+static int record_refusal(struct http_req *r, const char *name, const char *why)
+{
+    log_info("request %s: single sign-on%s%s from %s refused: %s", r->id, name[0] ? " of " : "",
+             name, r->client_addr, why);
+    if (http_write_begin(r) < 0)
+        return -EIO;
+    if (log_sign_in(r, EV_SIGN_IN_FAILED, name, "oidc", why, 0) < 0 || http_write_commit(r) < 0) {
+        http_write_rollback(r);
+        if (!r->replied)
+            http_problem_from(r, -EIO, NULL);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* A refused single sign-on: recorded, the state cookie cleared, and the reason told (it
+ * is about the sign-in, never about which users exist). Returns 0 (a reply was set). */
+static int refuse(struct http_req *r, unsigned status, const char *name, const char *why)
+{
+    if (record_refusal(r, name, why) < 0)
+        return 0;
+    set_state_cookie(r, "");
+    return http_problem(r, status, "sso-refused", NULL, "single sign-on failed: %s", why);
+}
+
+/* Takes the state back: it must be the one this browser's cookie holds, and still known
+ * (a state works once and for IDENTITY_OIDC_STATE_TTL). 0, or a reply was set. */
+static int take_state(struct http_req *r, const char *state, char return_to[RETURN_MAX])
+{
+    const char *cookie =
+        MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, IDENTITY_OIDC_COOKIE);
+    struct gh_err err = {{0}};
+    size_t n = IDENTITY_COOKIE_LEN - 1;
+    int rc;
+    if (state == NULL || strlen(state) != n)
+        return refuse(r, 400, "", "the provider's reply has no valid state"), -EINVAL;
+    if (cookie == NULL || strlen(cookie) != n || sodium_memcmp(cookie, state, n) != 0)
+        return refuse(r, 401, "",
+                      "this sign-in was not started in this browser, or took longer than "
+                      "10 minutes"),
+               -EACCES;
+    if (http_write_begin(r) < 0)
+        return -EIO;
+    rc = identity_oidc_state_take(http_store(r), state, gh_now_us(), return_to, RETURN_MAX, &err);
+    if (rc < 0 || (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        if (rc == -EACCES)
+            return refuse(r, 401, "", err.msg), rc;
+        return r->replied ? rc : (http_problem_from(r, rc, &err), rc);
+    }
+    return 0;
+}
+
+/* Signs the provider's user in: the local record, the session, the event; one
+ * transaction. 0, or a reply was set. */
+static int sign_in(struct http_req *r, const struct identity_oidc_user *ou, const char *return_to)
+{
+    struct store *st = http_store(r);
+    struct gh_err err = {{0}};
+    char cookie[IDENTITY_COOKIE_LEN];
+    struct session s;
+    struct user u;
+    bool roles_changed;
+    int64_t now = gh_now_us();
+    int rc;
+    if (http_write_begin(r) < 0)
+        return -EIO;
+    rc = identity_oidc_user_sync(st, ou, now, &u, &roles_changed, &err);
+    if (rc == -EACCES || rc == -EEXIST) {
+        http_write_rollback(r);
+        return refuse(r, 403, ou->name, err.msg), rc;
+    }
+    if (rc < 0 || (roles_changed && (rc = store_session_end_user(st, u.id, now, NULL)) < 0) ||
+        (rc = identity_session_create(st, &u, r->client_addr, now,
+                                      (int64_t)r->srv->cfg.session_lifetime_s * US, cookie, &s,
+                                      &err)) < 0 ||
+        (rc = log_sign_in(r, EV_SIGN_IN, u.name, "oidc", NULL, s.id)) < 0 ||
+        (rc = http_write_commit(r)) < 0) {
+        http_write_rollback(r);
+        sodium_memzero(cookie, sizeof(cookie));
+        return r->replied ? rc : (http_problem_from(r, rc, &err), rc);
+    }
+    log_info("request %s: user %s signed in with the identity provider from %s (session %lld)",
+             r->id, u.name, r->client_addr, (long long)s.id);
+    set_session_cookie(r, cookie, false);
+    set_state_cookie(r, "");
+    sodium_memzero(cookie, sizeof(cookie));
+    http_reply_redirect(r, 303, return_to);
+    return 0;
+}
+
+static int callback_job(struct http_req *r)
+{
+    const char *state = http_query(r, "state"), *code = http_query(r, "code");
+    const char *error = http_query(r, "error");
+    struct identity_oidc_user ou;
+    struct gh_err err = {{0}};
+    char return_to[RETURN_MAX], why[300];
+    int rc;
+    if (take_state(r, state, return_to) < 0)
+        return 0;
+    if (error != NULL) { /* the provider refused (the user cancelled, no access...) */
+        const char *d = http_query(r, "error_description");
+        snprintf(why, sizeof(why), "the identity provider answered %.64s%s%.160s%s", error,
+                 d ? " (" : "", d ? d : "", d ? ")" : "");
+        for (char *c = why; *c; c++)
+            *c = (*c < ' ' || *c > '~') ? '?' : *c;
+        return refuse(r, 401, "", why);
+    }
+    if (code == NULL || code[0] == '\0')
+        return refuse(r, 400, "", "the provider's reply has no code");
+    rc = identity_oidc_finish(r->srv->oidc, r->srv->site_key, state, code, gh_now_us(), &ou, &err);
+    if (rc == -EACCES)
+        return refuse(r, 401, "", err.msg);
+    if (rc < 0)
+        return record_refusal(r, "", err.msg) < 0 ? 0 : provider_down(r, &err);
+    sign_in(r, &ou, return_to);
+    sodium_memzero(&ou, sizeof(ou));
+    return 0;
+}
+
+HTTP_HANDLER(h_oidc_callback)
+{
+    if (r->srv->oidc == NULL)
+        return not_configured(r);
+    return http_defer(r, callback_job);
+}
