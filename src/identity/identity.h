@@ -209,10 +209,11 @@ int identity_ldap_list(const struct identity_ldap_config *c, identity_ldap_cb cb
 
 /* ---- OpenID Connect sign-in ---------------------------------------------------------------- */
 
-#define IDENTITY_OIDC_MAPS        32
-#define IDENTITY_OIDC_COOKIE      "gh_oidc" /* binds a sign-in's state to the browser that began it */
-#define IDENTITY_OIDC_STATE_TTL   (10 * 60) /* seconds a sign-in may take at the provider */
-#define IDENTITY_OIDC_PENDING_MAX 10000     /* sign-ins in progress at once */
+#define IDENTITY_OIDC_MAPS         32
+#define IDENTITY_OIDC_COOKIE       "gh_oidc" /* binds a sign-in's state to the browser that began it */
+#define IDENTITY_OIDC_STATE_TTL    (10 * 60) /* seconds a sign-in may take at the provider */
+#define IDENTITY_OIDC_PENDING_MAX  100000    /* sign-ins in progress at once (~20 MB of rows) */
+#define IDENTITY_OIDC_PENDING_ADDR 20        /* ... begun from one client address */
 
 /* One provider, authorization code flow with PKCE (S256), state and nonce, a confidential
  * client (client_secret_basic, or client_secret_post). Only the ID token is read (no
@@ -272,9 +273,10 @@ const struct identity_oidc_config *identity_oidc_config(const struct identity_oi
 int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
                         char state[IDENTITY_COOKIE_LEN], char **url, struct gh_err *err);
 /* Records a begun sign-in (its state, hashed) in the caller's transaction, dropping
- * expired ones; -EAGAIN when IDENTITY_OIDC_PENDING_MAX are in progress. */
+ * expired ones; -EAGAIN when IDENTITY_OIDC_PENDING_ADDR are in progress from address, or
+ * IDENTITY_OIDC_PENDING_MAX in all. */
 int identity_oidc_state_save(struct store *st, const char *state, const char *return_to,
-                             int64_t now_us, struct gh_err *err);
+                             const char *address, int64_t now_us, struct gh_err *err);
 /* Takes a state back (it works once): return_to gets where to go. -EACCES when it is
  * unknown, used or expired. */
 int identity_oidc_state_take(struct store *st, const char *state, int64_t now_us, char *return_to,
@@ -296,7 +298,8 @@ int identity_oidc_check_id_token(const struct identity_oidc_config *c, const cha
                                  int64_t now_us, struct identity_oidc_user *out,
                                  struct gh_err *err);
 /* Finds or creates the local record of a provider's user (matched by sub, never by name;
- * a new user's name must be free), refreshing its name, e-mail and roles, in the caller's
+ * a new user's name must be free; the name stays as first given), refreshing its display
+ * name, e-mail and roles, in the caller's
  * transaction. *roles_changed tells the caller to end the user's other sessions.
  * -EACCES when the user may not sign in (disabled, no mapped role, a second factor needed
  * and not reported), -EEXIST when a new user's name is taken; the reason in err. */

@@ -73,6 +73,7 @@ static bool list_has(const char *list, const char *word)
  * host and no space or control character. */
 static bool good_url(const char *u, bool loopback_http)
 {
+    static const char *const loopback[] = {"127.0.0.1", "localhost", "[::1]"};
     const char *host;
     if (strncmp(u, "https://", 8) == 0)
         host = u + 8;
@@ -87,8 +88,13 @@ static bool good_url(const char *u, bool loopback_http)
             return false;
     if (host != u + 7)
         return true;
-    return strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0 ||
-           strncmp(host, "[::1]", 5) == 0;
+    for (size_t i = 0; i < GH_ARRAY_LEN(loopback); i++) {
+        size_t n = strlen(loopback[i]);
+        if (strncmp(host, loopback[i], n) == 0 &&
+            (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
+            return true;
+    }
+    return false;
 }
 
 int identity_oidc_config_check(struct identity_oidc_config *c, struct gh_err *err)
@@ -486,18 +492,23 @@ int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
 }
 
 int identity_oidc_state_save(struct store *st, const char *state, const char *return_to,
-                             int64_t now_us, struct gh_err *err)
+                             const char *address, int64_t now_us, struct gh_err *err)
 {
     char hash[65];
-    int64_t left = 0;
+    int64_t left = 0, mine = 0;
     int r;
-    if ((r = store_oidc_state_purge(st, now_us, &left)) < 0)
+    if ((r = store_oidc_state_purge(st, now_us, address, &left, &mine)) < 0)
         return gh_fail(err, r, "sign-in states: %s", store_errmsg(st));
+    if (mine >= IDENTITY_OIDC_PENDING_ADDR)
+        return gh_fail(err, -EAGAIN,
+                       "%lld single sign-ons from %s are in progress: finish one "
+                       "or wait %d minutes",
+                       (long long)mine, address, IDENTITY_OIDC_STATE_TTL / 60);
     if (left >= IDENTITY_OIDC_PENDING_MAX)
         return gh_fail(err, -EAGAIN, "%lld single sign-ons are in progress: try again later",
                        (long long)left);
     id_secret_hash_hex(state, strlen(state), hash);
-    if ((r = store_oidc_state_insert(st, hash, return_to, now_us,
+    if ((r = store_oidc_state_insert(st, hash, return_to, address, now_us,
                                      now_us + IDENTITY_OIDC_STATE_TTL * US)) < 0)
         return gh_fail(err, r, "sign-in states: %s", store_errmsg(st));
     return 0;
@@ -634,6 +645,31 @@ static int64_t claim_time(json_t *claims, const char *key)
     return (int64_t)(d * 1e6);
 }
 
+/* Whether s[0..n) is unpadded base64url that cjose can decode (its decoder asserts on a
+ * '=' after one character of a quantum). */
+static bool b64url_ok(const char *s, size_t n)
+{
+    if (n % 4 == 1)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+            return false;
+    return true;
+}
+
+static bool key_b64_ok(json_t *k)
+{
+    static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi", "x", "y", "k"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_t *v = json_object_get(k, names[i]);
+        if (v != NULL &&
+            (!json_is_string(v) || !b64url_ok(json_string_value(v), json_string_length(v))))
+            return false;
+    }
+    return true;
+}
+
 /* Verifies the signature of jws (alg index a, kid may be NULL) with a key of the set.
  * 0 when one verifies; -ENOKEY when no key could be tried; -EACCES when none verifies. */
 static int verify_signature(cjose_jws_t *jws, int a, const char *kid, const char *jwks,
@@ -656,13 +692,15 @@ static int verify_signature(cjose_jws_t *jws, int a, const char *kid, const char
         cjose_jwk_t *jwk;
         cjose_err ce;
         bool fits;
-        if (i >= KEYS_MAX || !json_is_object(k))
+        if (i >= KEYS_MAX)
             break;
+        if (!json_is_object(k))
+            continue;
         if ((use != NULL && strcmp(use, "sig") != 0) ||
             (kalg != NULL && strcmp(kalg, algs[a].name) != 0) ||
             (kid != NULL && (kkid == NULL || strcmp(kid, kkid) != 0)))
             continue;
-        if ((jwk = cjose_jwk_import_json((cjose_header_t *)k, &ce)) == NULL)
+        if (!key_b64_ok(k) || (jwk = cjose_jwk_import_json((cjose_header_t *)k, &ce)) == NULL)
             continue; /* a key of a type cjose does not know (OKP...): not ours to use */
         fits = cjose_jwk_get_kty(jwk, &ce) == algs[a].kty;
         if (fits && algs[a].kty == CJOSE_JWK_KTY_RSA)
@@ -750,7 +788,8 @@ static int check_claims(const struct identity_oidc_config *c, json_t *claims, co
                         int64_t now_us, struct identity_oidc_user *out, struct gh_err *err)
 {
     const char *iss = json_string_value(json_object_get(claims, "iss"));
-    const char *azp = json_string_value(json_object_get(claims, "azp"));
+    json_t *azp_v = json_object_get(claims, "azp");
+    const char *azp = json_string_value(azp_v);
     const char *got = json_string_value(json_object_get(claims, "nonce"));
     const char *sub = json_string_value(json_object_get(claims, "sub"));
     const char *name = json_string_value(json_object_get(claims, c->username_claim));
@@ -767,7 +806,7 @@ static int check_claims(const struct identity_oidc_config *c, json_t *claims, co
     if (!audience_has(json_object_get(claims, "aud"), c->client_id, &n_aud))
         return gh_fail(err, -EACCES, "the ID token's audience is not this client (%s)",
                        c->client_id);
-    if ((n_aud > 1 || azp != NULL) && (azp == NULL || strcmp(azp, c->client_id) != 0))
+    if ((n_aud > 1 || azp_v != NULL) && (azp == NULL || strcmp(azp, c->client_id) != 0))
         return gh_fail(err, -EACCES,
                        "the ID token has several audiences and its authorized "
                        "party (azp) is not this client");
@@ -825,11 +864,21 @@ int identity_oidc_check_id_token(const struct identity_oidc_config *c, const cha
         return gh_fail(err, -EACCES,
                        dots == 4 ? "encrypted ID tokens are not supported"
                                  : "the ID token is not a signed JWT");
+    for (size_t i = 0, start = 0; i <= len; i++)
+        if (i == len || token[i] == '.') {
+            if (!b64url_ok(token + start, i - start))
+                return gh_fail(err, -EACCES, "the ID token is not base64url");
+            start = i + 1;
+        }
     if ((jws = cjose_jws_import(token, len, &ce)) == NULL)
         return gh_fail(err, -EACCES, "the ID token is not a valid JWS: %s", ce.message);
     hdr = cjose_jws_get_protected(jws);
     alg = cjose_header_get(hdr, CJOSE_HDR_ALG, &ce);
     kid = cjose_header_get(hdr, CJOSE_HDR_KID, &ce);
+    if (kid == NULL && json_object_get((json_t *)hdr, "kid") != NULL) {
+        r = gh_fail(err, -EACCES, "the ID token's kid is not a string");
+        goto out;
+    }
     if (alg == NULL || (a = alg_find(alg)) < 0 || !list_has(c->algorithms, alg)) {
         char shown[32];
         clean_text(alg, shown, sizeof(shown));
@@ -844,9 +893,9 @@ int identity_oidc_check_id_token(const struct identity_oidc_config *c, const cha
     }
     if ((r = verify_signature(jws, a, kid, jwks, jwks_len, err)) < 0)
         goto out;
-    if (!cjose_jws_get_plaintext(jws, &payload, &payload_len, &ce) ||
-        !json_is_object(
-            claims = json_loadb((const char *)payload, payload_len, JSON_REJECT_DUPLICATES, &je))) {
+    if (cjose_jws_get_plaintext(jws, &payload, &payload_len, &ce))
+        claims = json_loadb((const char *)payload, payload_len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(claims)) {
         r = gh_fail(err, -EACCES, "the ID token's claims are not a JSON object");
         goto out;
     }

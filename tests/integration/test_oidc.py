@@ -235,6 +235,12 @@ def test_state_works_once_and_only_in_its_browser(sso):
     r = forged.get(server.url + "/api/v1/auth/oidc/callback?code=x&state=" + "A" * 43,
                    allow_redirects=False, timeout=30)
     assert r.status_code == 401 and "unknown, used or expired" in r.json()["detail"]
+    # a reply that names another issuer (RFC 9207) is refused before the code is used
+    c4 = browser(server)
+    callback = to_callback(c4, server, op, account="alice")
+    r = c4.get(callback.replace("iss=", "iss=https%3A%2F%2Fevil.example&x="),
+               allow_redirects=False, timeout=30)
+    assert r.status_code == 401 and "another issuer" in r.json()["detail"]
     # the provider's own refusal (the user cancelled) is told
     c3 = browser(server)
     callback = to_callback(c3, server, op, account="alice")
@@ -302,6 +308,13 @@ def test_start_checks_and_methods(sso):
         rows = db.execute("SELECT state_hash, return_to FROM oidc_states").fetchall()
     assert len(rows) == 1 and rows[0][1] == "/" and state not in rows[0][0]
     assert hashlib.blake2b(state.encode(), digest_size=32).hexdigest() == rows[0][0]
+    # one address may have 20 sign-ins in progress (an anonymous flood cannot fill the table)
+    for _ in range(19):
+        r = c.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False, timeout=30)
+        assert r.status_code == 303
+    r = c.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False, timeout=30)
+    assert r.status_code == 503 and "from 127.0.0.1 are in progress" in r.json()["detail"]
+    assert r.headers["Retry-After"]
 
 
 def test_unreachable_provider_and_no_oidc(tmp_path, server_factory):

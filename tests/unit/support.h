@@ -1,7 +1,7 @@
 /*
  * support.h: helpers shared by the unit tests (each test file is its own program, so these
  * are static inline): removing a temporary directory the tests made, a fresh store in a
- * temporary directory, and OK() for calls that must return 0. Include it after <cmocka.h>.
+ * temporary directory, counting its users, and OK() for calls that must return 0. Include it after <cmocka.h>.
  */
 #ifndef GH_TEST_SUPPORT_H
 #define GH_TEST_SUPPORT_H
@@ -91,6 +91,21 @@ static inline int temp_store_teardown(void **state)
     temp_store_close(*state);
     free(*state);
     return 0;
+}
+
+static inline int count_users_cb(void *ctx, const struct user *u)
+{
+    (void)u;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* How many users the store holds. */
+static inline int count_users(struct store *st)
+{
+    int n = 0;
+    OK(store_user_list(st, count_users_cb, &n));
+    return n;
 }
 
 #endif

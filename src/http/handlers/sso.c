@@ -85,7 +85,7 @@ static int start_job(struct http_req *r)
         return provider_down(r, &err);
     if (http_write_begin(r) < 0)
         goto out;
-    rc = identity_oidc_state_save(http_store(r), state, back, gh_now_us(), &err);
+    rc = identity_oidc_state_save(http_store(r), state, back, r->client_addr, gh_now_us(), &err);
     if (rc < 0 || (rc = http_write_commit(r)) < 0) {
         http_write_rollback(r);
         if (rc == -EAGAIN) {
@@ -206,7 +206,7 @@ static int sign_in(struct http_req *r, const struct identity_oidc_user *ou, cons
 static int callback_job(struct http_req *r)
 {
     const char *state = http_query(r, "state"), *code = http_query(r, "code");
-    const char *error = http_query(r, "error");
+    const char *error = http_query(r, "error"), *iss = http_query(r, "iss");
     struct identity_oidc_user ou;
     struct gh_err err = {{0}};
     char return_to[RETURN_MAX], why[300];
@@ -223,6 +223,9 @@ static int callback_job(struct http_req *r)
     }
     if (code == NULL || code[0] == '\0')
         return refuse(r, 400, "", "the provider's reply has no code");
+    /* RFC 9207: a provider that names itself must be the configured one (mix-up defence) */
+    if (iss != NULL && strcmp(iss, identity_oidc_config(r->srv->oidc)->issuer) != 0)
+        return refuse(r, 401, "", "the reply names another issuer (iss)");
     rc = identity_oidc_finish(r->srv->oidc, r->srv->site_key, state, code, gh_now_us(), &ou, &err);
     if (rc == -EACCES)
         return refuse(r, 401, "", err.msg);

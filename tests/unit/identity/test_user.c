@@ -20,20 +20,6 @@
 
 #define STRONG "velvet orbit tangerine ladder"
 
-static int count_cb(void *ctx, const struct user *u)
-{
-    (void)u;
-    (*(int *)ctx)++;
-    return 0;
-}
-
-static int count_users(struct store *st)
-{
-    int n = 0;
-    OK(store_user_list(st, count_cb, &n));
-    return n;
-}
-
 static void test_name_rules(void **state)
 {
     struct gh_err err = {{0}};
