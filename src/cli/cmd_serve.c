@@ -51,16 +51,29 @@ static int serve_opt(struct cli *c, void *ctx, int opt, const char *arg)
 {
     struct serve_opts *o = ctx;
     switch (opt) {
-    case 'c': o->config = arg; return 0;
-    case 'D': o->data = arg; return 0;
-    case 'l': return add_set(c, o, "server", "listen", arg);
-    case 'C': return add_set(c, o, "tls", "cert", arg);
-    case 'K': return add_set(c, o, "tls", "key", arg);
-    case 'p': return add_set(c, o, "server", "plain_http", "true");
-    case 't': return add_set(c, o, "server", "threads", arg);
-    case 'k': o->check_only = true; return 0;
-    case 's': return add_set_arg(c, o, (char *)arg);
-    default: return 0;
+    case 'c':
+        o->config = arg;
+        return 0;
+    case 'D':
+        o->data = arg;
+        return 0;
+    case 'l':
+        return add_set(c, o, "server", "listen", arg);
+    case 'C':
+        return add_set(c, o, "tls", "cert", arg);
+    case 'K':
+        return add_set(c, o, "tls", "key", arg);
+    case 'p':
+        return add_set(c, o, "server", "plain_http", "true");
+    case 't':
+        return add_set(c, o, "server", "threads", arg);
+    case 'k':
+        o->check_only = true;
+        return 0;
+    case 's':
+        return add_set_arg(c, o, (char *)arg);
+    default:
+        return 0;
     }
 }
 
@@ -77,8 +90,7 @@ static int load_config(struct cli *c, struct serve_opts *o, struct http_config *
     else if (c->data_explicit || o->config == NULL || cfg->data_dir[0] == '\0')
         gh_strlcpy(cfg->data_dir, c->data_dir, sizeof(cfg->data_dir));
     for (int i = 0; i < o->n_sets; i++) {
-        if (http_config_set(cfg, o->sets[i].section, o->sets[i].key, o->sets[i].value, &err) <
-            0)
+        if (http_config_set(cfg, o->sets[i].section, o->sets[i].key, o->sets[i].value, &err) < 0)
             return cli_usage_error(c, "%s", err.msg);
     }
     if (http_config_check(cfg, &err) < 0)
@@ -115,8 +127,9 @@ static int cmd_serve(struct cli *c, int argc, char **argv)
         return status;
     if (o.check_only) {
         printf("configuration OK: data %s, listen %s port %u, %s, %u threads\n", cfg.data_dir,
-               cfg.listen_addr, cfg.port,
-               cfg.plain_http ? "plain HTTP (loopback only)" : "TLS", cfg.threads);
+               cfg.listen_addr, cfg.port, cfg.plain_http ? "plain HTTP (loopback only)" : "TLS",
+               cfg.threads);
+        http_config_wipe(&cfg);
         return 0;
     }
 
@@ -127,7 +140,9 @@ static int cmd_serve(struct cli *c, int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     log_set_level(LOG_INFO);
-    if (http_server_start(&cfg, &srv, &err) < 0)
+    status = http_server_start(&cfg, &srv, &err);
+    http_config_wipe(&cfg); /* the server holds its own copy */
+    if (status < 0)
         return cli_error(c, "%s", err.msg);
     printf("gatehouse: serving %s://%s%s%s:%u (data %s)\n", cfg.plain_http ? "http" : "https",
            strchr(cfg.listen_addr, ':') ? "[" : "", cfg.listen_addr,
@@ -186,8 +201,8 @@ static int cmd_token_create(struct cli *c, int argc, char **argv)
     }
     if ((status = cli_open_store(c)) != 0)
         return status;
-    if (identity_token_create(c->st, o.name, o.scope, expires, token, sizeof(token), NULL,
-                              &err) < 0)
+    if (identity_token_create(c->st, o.name, o.scope, expires, token, sizeof(token), NULL, &err) <
+        0)
         return cli_error(c, "%s", err.msg);
     /* the token alone on stdout, for $(gatehouse token create ...) */
     printf("%s\n", token);
@@ -282,9 +297,9 @@ static int cmd_routes(struct cli *c, int argc, char **argv)
             printf("%-7s %-45s %s\n", ri.method, ri.pattern, ri.perm);
             continue;
         }
-        json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "method",
-                                             ri.method, "pattern", ri.pattern, "perm", ri.perm,
-                                             "request", str_or_null(ri.request), "response",
+        json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "method", ri.method,
+                                             "pattern", ri.pattern, "perm", ri.perm, "request",
+                                             str_or_null(ri.request), "response",
                                              str_or_null(ri.response), "summary", ri.summary));
     }
     if (as_json)

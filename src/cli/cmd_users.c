@@ -366,7 +366,7 @@ static int cmd_user_sync_ldap(struct cli *c, int argc, char **argv)
            o.dry_run ? "dry run (nothing changed): " : "", dir.n, s.created, s.updated, s.disabled,
            s.skipped);
 out:
-    sodium_memzero(cfg.ldap.bind_password, sizeof(cfg.ldap.bind_password));
+    http_config_wipe(&cfg);
     sodium_memzero(dir.v, dir.n * sizeof(*dir.v));
     free(dir.v);
     return status;

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <ini.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,12 @@ void http_config_init(struct http_config *c)
     c->session_idle_s = 1800;
     c->session_lifetime_s = 43200;
     c->mfa_roles = IDENTITY_MFA_DEFAULT_ROLES;
+}
+
+void http_config_wipe(struct http_config *c)
+{
+    sodium_memzero(c->ldap.bind_password, sizeof(c->ldap.bind_password));
+    sodium_memzero(c->oidc.client_secret, sizeof(c->oidc.client_secret));
 }
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT" (port 0: any free port). */
@@ -386,8 +393,10 @@ int http_config_load(const char *path, struct http_config *c, struct gh_err *err
     }
     line = ini_parse_stream(ini_read, &x, on_ini, &x);
     fclose(x.f);
-    if (line == -2)
+    if (line == -2) {
+        http_config_wipe(&next);
         return gh_fail(err, -ENOMEM, "%s: out of memory", path);
+    }
     /* the first problem in file order: a syntax error (inih's line), a refused value
      * (ours), or a line too long */
     if (line > 0 && (x.fail_line == 0 || line < x.fail_line))
@@ -400,9 +409,11 @@ int http_config_load(const char *path, struct http_config *c, struct gh_err *err
     }
     if (line > 0) {
         gh_err_prefix(err, "%s:%d", path, line);
+        http_config_wipe(&next);
         return -EINVAL;
     }
     *c = next;
+    http_config_wipe(&next);
     return 0;
 }
 

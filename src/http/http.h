@@ -47,6 +47,9 @@ struct http_config {
 };
 
 void http_config_init(struct http_config *c);
+/* Wipes the secrets a configuration holds (the LDAP service password, the OIDC client
+ * secret): call when done with a copy. */
+void http_config_wipe(struct http_config *c);
 /* Reads an ini file (sections [server], [tls], [limits], [sessions], [mfa], [ldap],
  * [oidc]); unknown keys and bad values are
  * errors naming file:line and the key; c changes only when the whole file is valid. Lines

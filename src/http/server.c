@@ -721,6 +721,7 @@ fail:
         access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    http_config_wipe(&srv->cfg);
     identity_oidc_free(srv->oidc);
     pthread_key_delete(srv->store_key);
     free(srv);
@@ -774,6 +775,7 @@ void http_server_stop(struct http_server *srv)
     }
     pthread_key_delete(srv->store_key);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    http_config_wipe(&srv->cfg);
     identity_oidc_free(srv->oidc);
     pthread_mutex_destroy(&srv->policy_mu);
     pthread_cond_destroy(&srv->policy_cond);
