@@ -195,8 +195,8 @@ struct http_req {
     /* reply */
     struct {
         char name[32];
-        char value[512];
-    } headers[4]; /* added by http_reply_header() */
+        char value[1024]; /* a sealed single sign-on cookie is the longest */
+    } headers[4];         /* added by http_reply_header() */
     int n_headers;
     unsigned status;
     struct MHD_Response *response; /* set by http_reply_* */

@@ -642,8 +642,12 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     if ((r = access_site_key_load(path, srv->site_key, err)) < 0)
         goto fail;
     identity_mfa_policy_set(c->mfa_roles);
-    if (c->oidc.issuer[0] && (r = identity_oidc_new(&c->oidc, &srv->oidc, err)) < 0)
-        goto fail;
+    if (c->oidc.issuer[0]) {
+        /* single sign-on never takes the last worker: password sign-in keeps one */
+        srv->cfg.oidc.max_concurrent = c->workers > 1 ? c->workers - 1 : 1;
+        if ((r = identity_oidc_new(&srv->cfg.oidc, &srv->oidc, err)) < 0)
+            goto fail;
+    }
     /* migrate before anything else opens the database */
     if ((r = store_open(srv->db_path, 0, &st, err)) < 0)
         goto fail;

@@ -209,11 +209,11 @@ int identity_ldap_list(const struct identity_ldap_config *c, identity_ldap_cb cb
 
 /* ---- OpenID Connect sign-in ---------------------------------------------------------------- */
 
-#define IDENTITY_OIDC_MAPS         32
-#define IDENTITY_OIDC_COOKIE       "gh_oidc" /* binds a sign-in's state to the browser that began it */
-#define IDENTITY_OIDC_STATE_TTL    (10 * 60) /* seconds a sign-in may take at the provider */
-#define IDENTITY_OIDC_PENDING_MAX  100000    /* sign-ins in progress at once (~20 MB of rows) */
-#define IDENTITY_OIDC_PENDING_ADDR 20        /* ... begun from one client address */
+#define IDENTITY_OIDC_MAPS       32
+#define IDENTITY_OIDC_COOKIE     "__Host-gh_oidc" /* a sign-in's state, bound to its browser */
+#define IDENTITY_OIDC_STATE_TTL  (10 * 60)        /* seconds a sign-in may take */
+#define IDENTITY_OIDC_RETURN_MAX 512              /* return_to, with its NUL */
+#define IDENTITY_OIDC_COOKIE_MAX 860              /* the sealed cookie value, with its NUL */
 
 /* One provider, authorization code flow with PKCE (S256), state and nonce, a confidential
  * client (client_secret_basic, or client_secret_post). Only the ID token is read (no
@@ -230,17 +230,19 @@ struct identity_oidc_config {
     char label[64];          /* what the sign-in button says (default "Single sign-on") */
     char username_claim[64]; /* default preferred_username */
     char roles_claim[64];    /* default groups */
-    char mfa_amr[128];       /* amr values that count as a second factor (default below) */
+    char mfa_amr[128];       /* amr values that alone count as MFA (default below) */
     char algorithms[64];     /* accepted ID token algorithms (default "RS256 ES256 PS256") */
     bool client_secret_post; /* send the secret in the body instead of HTTP Basic */
-    unsigned timeout_s;      /* per request to the provider (default 10) */
+    unsigned timeout_s;      /* per request to the provider (default 10; connecting: 3) */
+    unsigned
+        max_concurrent; /* sign-ins talking to the provider at once (the server: workers - 1) */
     struct {
         char value[256];
         enum role role;
     } maps[IDENTITY_OIDC_MAPS];
     int n_maps;
 };
-#define IDENTITY_OIDC_DEFAULT_AMR "mfa otp hwk swk sc"
+#define IDENTITY_OIDC_DEFAULT_AMR "mfa" /* and always: methods of two different factors */
 #define IDENTITY_OIDC_DEFAULT_ALG "RS256 ES256 PS256"
 
 /* Fills the defaults of the fields left empty, and checks the whole (https URLs, a
@@ -259,7 +261,9 @@ struct identity_oidc_user {
 
 /* A provider in use: the configuration, and its discovery document and keys (JWKS) once
  * fetched, kept for an hour (keys fetched again at once for an unknown kid, at most once
- * a minute). Thread-safe; blocking network I/O with timeouts: call from a worker. */
+ * a minute). At most max_concurrent calls talk to it at once (others: -EBUSY at once);
+ * after it failed (-EIO), calls fail at once for 30 s. Thread-safe; blocking network I/O
+ * with timeouts: call from a worker. */
 struct identity_oidc;
 int identity_oidc_new(const struct identity_oidc_config *c, struct identity_oidc **out,
                       struct gh_err *err);
@@ -272,15 +276,19 @@ const struct identity_oidc_config *identity_oidc_config(const struct identity_oi
  * *url is malloc'd (caller frees). -EIO when the provider cannot be discovered. */
 int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
                         char state[IDENTITY_COOKIE_LEN], char **url, struct gh_err *err);
-/* Records a begun sign-in (its state, hashed) in the caller's transaction, dropping
- * expired ones; -EAGAIN when IDENTITY_OIDC_PENDING_ADDR are in progress from address, or
- * IDENTITY_OIDC_PENDING_MAX in all. */
-int identity_oidc_state_save(struct store *st, const char *state, const char *return_to,
-                             const char *address, int64_t now_us, struct gh_err *err);
-/* Takes a state back (it works once): return_to gets where to go. -EACCES when it is
- * unknown, used or expired. */
-int identity_oidc_state_take(struct store *st, const char *state, int64_t now_us, char *return_to,
-                             size_t len, struct gh_err *err);
+/* The browser's cookie of a begun sign-in: the state, and sealed with a key derived from
+ * the site key (XSalsa20-Poly1305) where to go afterwards (return_to, a path shorter than
+ * IDENTITY_OIDC_RETURN_MAX) and until when (IDENTITY_OIDC_STATE_TTL). Nothing is stored. */
+int identity_oidc_state_seal(const uint8_t site_key[32], const char *state, const char *return_to,
+                             int64_t now_us, char cookie[IDENTITY_OIDC_COOKIE_MAX],
+                             struct gh_err *err);
+/* Takes a state back from the provider: it must be the one of the browser's cookie, the
+ * cookie must open and be in time, and the state unused; it is then marked used in st (the
+ * caller's transaction), so it works once. return_to gets where to go. -EACCES with the
+ * reason. */
+int identity_oidc_state_open(struct store *st, const uint8_t site_key[32], const char *cookie,
+                             const char *state, int64_t now_us, char *return_to, size_t len,
+                             struct gh_err *err);
 /* Finishes a sign-in: exchanges code (with the PKCE verifier of state) at the token
  * endpoint and checks the ID token (below). -EACCES when refused, -EIO when the provider
  * cannot be reached or replies nonsense; the reason in err. */
@@ -302,7 +310,8 @@ int identity_oidc_check_id_token(const struct identity_oidc_config *c, const cha
  * name, e-mail and roles, in the caller's
  * transaction. *roles_changed tells the caller to end the user's other sessions.
  * -EACCES when the user may not sign in (disabled, no mapped role, a second factor needed
- * and not reported), -EEXIST when a new user's name is taken; the reason in err. */
+ * and not reported): a known user then loses their roles (commit it, end their sessions);
+ * -EEXIST when a new user's name is taken; the reason in err. */
 int identity_oidc_user_sync(struct store *st, const struct identity_oidc_user *ou, int64_t now_us,
                             struct user *u, bool *roles_changed, struct gh_err *err);
 

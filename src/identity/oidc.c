@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #define LEEWAY_US     (60 * US)
 #define CACHE_US      (3600 * US)
 #define KEYS_RETRY_US (60 * US)
+#define DOWN_US       (30 * US)
 #define REPLY_MAX     (256 * 1024)
 #define TOKEN_MAX     (16 * 1024)
 #define URL_MAX       512
@@ -131,6 +133,8 @@ int identity_oidc_config_check(struct identity_oidc_config *c, struct gh_err *er
         gh_strlcpy(c->algorithms, IDENTITY_OIDC_DEFAULT_ALG, sizeof(c->algorithms));
     if (c->timeout_s == 0)
         c->timeout_s = 10;
+    if (c->max_concurrent == 0)
+        c->max_concurrent = 1;
     p = c->algorithms;
     while ((w = id_list_word(&p, &n)) != NULL) {
         char a[16];
@@ -215,9 +219,14 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
         b->too_big = true;
         return 0;
     }
-    q = realloc(b->p, b->n + k + 1);
+    q = malloc(b->n + k + 1); /* not realloc: the old copy (tokens) is wiped first */
     if (q == NULL)
         return 0;
+    if (b->p != NULL) {
+        memcpy(q, b->p, b->n);
+        sodium_memzero(b->p, b->n);
+        free(b->p);
+    }
     b->p = q;
     memcpy(b->p + b->n, data, k);
     b->n += k;
@@ -251,7 +260,7 @@ static int fetch_json(const struct identity_oidc_config *c, const char *what, co
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->timeout_s);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->timeout_s);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout_s < 3 ? c->timeout_s : 3));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "gatehouse");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -297,14 +306,30 @@ out:
     return r;
 }
 
+/* Wipes the string members of a reply (the token endpoint's holds tokens) before it is
+ * freed. */
+static void wipe_strings(json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    }
+}
+
 struct identity_oidc {
     struct identity_oidc_config c;
     pthread_mutex_t mu; /* guards everything below */
     char auth_ep[URL_MAX], token_ep[URL_MAX], jwks_uri[URL_MAX];
-    int64_t discovered_us; /* 0: not yet */
+    int64_t discovered_us; /* monotonic; 0: not yet */
     char *jwks;            /* the last key set fetched (JSON text), or NULL */
     size_t jwks_len;
     int64_t keys_us;
+    int64_t down_until_us; /* monotonic: the provider failed, do not wait on it again */
+    char down_why[256];
+    atomic_uint busy; /* begin and finish running; at most c.max_concurrent */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -355,12 +380,13 @@ static int endpoint(json_t *doc, const char *key, char out[URL_MAX], struct gh_e
 }
 
 /* Reads the discovery document unless a fresh one is known. */
-static int discover(struct identity_oidc *o, int64_t now_us, struct gh_err *err)
+static int discover(struct identity_oidc *o, struct gh_err *err)
 {
     char url[URL_MAX + 64], auth[URL_MAX], token[URL_MAX], jwks[URL_MAX];
     size_t n = strlen(o->c.issuer);
     json_t *doc = NULL, *methods;
     const char *iss;
+    int64_t now_us = gh_monotonic_us();
     bool fresh;
     int r;
     pthread_mutex_lock(&o->mu);
@@ -413,9 +439,9 @@ out:
 
 /* A copy of the provider's key set (*jwks malloc'd), fetched when none is known, when the
  * one known is an hour old, or when refresh asks and the last fetch is a minute old. */
-static int keys(struct identity_oidc *o, int64_t now_us, bool refresh, char **jwks, size_t *len,
-                struct gh_err *err)
+static int keys(struct identity_oidc *o, bool refresh, char **jwks, size_t *len, struct gh_err *err)
 {
+    int64_t now_us = gh_monotonic_us();
     char uri[URL_MAX];
     json_t *doc = NULL;
     char *text;
@@ -452,6 +478,41 @@ static int keys(struct identity_oidc *o, int64_t now_us, bool refresh, char **jw
     return 0;
 }
 
+/* Admits a call that talks to the provider: at most c.max_concurrent at once (the rest of
+ * the worker pool stays free for password sign-ins), and none for a while after the
+ * provider failed (nobody waits on a provider known to be down). -EBUSY or -EIO. */
+static int enter(struct identity_oidc *o, struct gh_err *err)
+{
+    int64_t until;
+    if (atomic_fetch_add(&o->busy, 1) >= o->c.max_concurrent) {
+        atomic_fetch_sub(&o->busy, 1);
+        return gh_fail(err, -EBUSY, "%u single sign-ons are talking to the provider already",
+                       o->c.max_concurrent);
+    }
+    pthread_mutex_lock(&o->mu);
+    until = o->down_until_us;
+    if (until > gh_monotonic_us())
+        gh_fail(err, -EIO, "%s (less than %d s ago)", o->down_why, (int)(DOWN_US / US));
+    pthread_mutex_unlock(&o->mu);
+    if (until > gh_monotonic_us()) {
+        atomic_fetch_sub(&o->busy, 1);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Ends a call admitted by enter(); r -EIO marks the provider down for DOWN_US. */
+static void leave(struct identity_oidc *o, int r, const struct gh_err *err)
+{
+    if (r == -EIO) {
+        pthread_mutex_lock(&o->mu);
+        o->down_until_us = gh_monotonic_us() + DOWN_US;
+        gh_strlcpy(o->down_why, err ? err->msg : "the provider failed", sizeof(o->down_why));
+        pthread_mutex_unlock(&o->mu);
+    }
+    atomic_fetch_sub(&o->busy, 1);
+}
+
 /* ---- the flow ------------------------------------------------------------------------------ */
 
 int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
@@ -464,7 +525,11 @@ int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
     size_t cap = 4096;
     int r;
     *url = NULL;
-    if ((r = discover(o, gh_now_us(), err)) < 0)
+    if ((r = enter(o, err)) < 0)
+        return r;
+    r = discover(o, err);
+    leave(o, r, err);
+    if (r < 0)
         return r;
     id_random_b64(state, IDENTITY_COOKIE_LEN);
     state_secrets(site_key, state, nonce, verifier);
@@ -491,40 +556,82 @@ int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
     return 0;
 }
 
-int identity_oidc_state_save(struct store *st, const char *state, const char *return_to,
-                             const char *address, int64_t now_us, struct gh_err *err)
+/* The key that seals state cookies. */
+static void seal_key(const uint8_t site_key[32], uint8_t k[32])
 {
-    char hash[65];
-    int64_t left = 0, mine = 0;
-    int r;
-    if ((r = store_oidc_state_purge(st, now_us, address, &left, &mine)) < 0)
-        return gh_fail(err, r, "sign-in states: %s", store_errmsg(st));
-    if (mine >= IDENTITY_OIDC_PENDING_ADDR)
-        return gh_fail(err, -EAGAIN,
-                       "%lld single sign-ons from %s are in progress: finish one "
-                       "or wait %d minutes",
-                       (long long)mine, address, IDENTITY_OIDC_STATE_TTL / 60);
-    if (left >= IDENTITY_OIDC_PENDING_MAX)
-        return gh_fail(err, -EAGAIN, "%lld single sign-ons are in progress: try again later",
-                       (long long)left);
-    id_secret_hash_hex(state, strlen(state), hash);
-    if ((r = store_oidc_state_insert(st, hash, return_to, address, now_us,
-                                     now_us + IDENTITY_OIDC_STATE_TTL * US)) < 0)
-        return gh_fail(err, r, "sign-in states: %s", store_errmsg(st));
+    crypto_kdf_derive_from_key(k, 32, 2, "gh_oidc_", site_key);
+}
+
+#define BOX_MAX                                                                                    \
+    (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 8 + IDENTITY_OIDC_RETURN_MAX)
+
+int identity_oidc_state_seal(const uint8_t site_key[32], const char *state, const char *return_to,
+                             int64_t now_us, char cookie[IDENTITY_OIDC_COOKIE_MAX],
+                             struct gh_err *err)
+{
+    uint8_t k[32], msg[8 + IDENTITY_OIDC_RETURN_MAX], box[BOX_MAX];
+    size_t n = strlen(return_to), sn = strlen(state), blen;
+    uint64_t until = (uint64_t)(now_us + IDENTITY_OIDC_STATE_TTL * US);
+    if (n >= IDENTITY_OIDC_RETURN_MAX || sn != IDENTITY_COOKIE_LEN - 1)
+        return gh_fail(err, -EINVAL, "return_to is longer than %d bytes",
+                       IDENTITY_OIDC_RETURN_MAX - 1);
+    for (int i = 0; i < 8; i++)
+        msg[i] = (uint8_t)(until >> (56 - 8 * i));
+    memcpy(msg + 8, return_to, n);
+    seal_key(site_key, k);
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, msg, 8 + n, box, k);
+    sodium_memzero(k, sizeof(k));
+    blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 8 + n;
+    memcpy(cookie, state, sn);
+    cookie[sn] = '.';
+    sodium_bin2base64(cookie + sn + 1, IDENTITY_OIDC_COOKIE_MAX - sn - 1, box, blen,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return 0;
 }
 
-int identity_oidc_state_take(struct store *st, const char *state, int64_t now_us, char *return_to,
-                             size_t len, struct gh_err *err)
+int identity_oidc_state_open(struct store *st, const uint8_t site_key[32], const char *cookie,
+                             const char *state, int64_t now_us, char *return_to, size_t len,
+                             struct gh_err *err)
 {
+    static const char foreign[] =
+        "this sign-in was not started in this browser, or took longer than 10 minutes";
+    const size_t sn = IDENTITY_COOKIE_LEN - 1;
+    uint8_t k[32], msg[8 + IDENTITY_OIDC_RETURN_MAX], box[BOX_MAX];
+    size_t blen = 0, n;
+    uint64_t until = 0;
     char hash[65];
     int r;
-    id_secret_hash_hex(state, strlen(state), hash);
-    r = store_oidc_state_take(st, hash, now_us, return_to, len);
-    if (r == -ENOENT)
-        return gh_fail(err, -EACCES, "the state is unknown, used or expired");
+    if (state == NULL || strlen(state) != sn)
+        return gh_fail(err, -EACCES, "the provider's reply has no valid state");
+    if (cookie == NULL || strlen(cookie) <= sn + 1 || cookie[sn] != '.' ||
+        sodium_memcmp(cookie, state, sn) != 0 ||
+        sodium_base642bin(box, sizeof(box), cookie + sn + 1, strlen(cookie + sn + 1), NULL, &blen,
+                          NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        blen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 8)
+        return gh_fail(err, -EACCES, "%s", foreign);
+    n = blen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+    seal_key(site_key, k);
+    r = crypto_secretbox_open_easy(msg, box + crypto_secretbox_NONCEBYTES,
+                                   blen - crypto_secretbox_NONCEBYTES, box, k);
+    sodium_memzero(k, sizeof(k));
+    if (r != 0)
+        return gh_fail(err, -EACCES, "%s", foreign);
+    for (int i = 0; i < 8; i++)
+        until = until << 8 | msg[i];
+    if ((int64_t)until <= now_us)
+        return gh_fail(err, -EACCES, "the sign-in took longer than %d minutes",
+                       IDENTITY_OIDC_STATE_TTL / 60);
+    if (n - 8 >= len)
+        return gh_fail(err, -EACCES, "%s", foreign);
+    id_secret_hash_hex(state, sn, hash);
+    r = store_oidc_state_use(st, hash, now_us, (int64_t)until);
+    if (r == -EEXIST)
+        return gh_fail(err, -EACCES, "the state was used already (a replayed sign-in)");
     if (r < 0)
         return gh_fail(err, r, "sign-in states: %s", store_errmsg(st));
+    memcpy(return_to, msg + 8, n - 8);
+    return_to[n - 8] = '\0';
     return 0;
 }
 
@@ -569,8 +676,10 @@ int identity_oidc_finish(struct identity_oidc *o, const uint8_t site_key[32], co
     auth[0] = secret[0] = '\0';
     if (strlen(code) >= 2048 || url_encode(code, code_enc, sizeof(code_enc)) < 0)
         return gh_fail(err, -EACCES, "the authorization code is longer than 2047 characters");
-    if ((r = discover(o, now_us, err)) < 0)
+    if ((r = enter(o, err)) < 0)
         return r;
+    if ((r = discover(o, err)) < 0)
+        goto out;
     state_secrets(site_key, state, nonce, verifier);
     url_encode(c->redirect_uri, redirect, sizeof(redirect));
     url_encode(c->client_id, id, sizeof(id));
@@ -609,7 +718,7 @@ int identity_oidc_finish(struct identity_oidc *o, const uint8_t site_key[32], co
     for (int pass = 0; pass < 2; pass++) {
         free(jwks);
         jwks = NULL;
-        if ((r = keys(o, now_us, pass > 0, &jwks, &jwks_len, err)) < 0)
+        if ((r = keys(o, pass > 0, &jwks, &jwks_len, err)) < 0)
             goto out;
         r = identity_oidc_check_id_token(c, jwks, jwks_len, tok, strlen(tok), nonce, now_us, out,
                                          err);
@@ -619,13 +728,16 @@ int identity_oidc_finish(struct identity_oidc *o, const uint8_t site_key[32], co
     if (r == -ENOKEY)
         r = -EACCES;
 out:
+    leave(o, r, err);
     sodium_memzero(verifier, sizeof(verifier));
     sodium_memzero(auth, sizeof(auth));
     sodium_memzero(secret, sizeof(secret));
     if (form != NULL)
         sodium_memzero(form, form_len);
+    sodium_memzero(code_enc, sizeof(code_enc));
     free(form);
     free(jwks);
+    wipe_strings(reply);
     json_decref(reply);
     return r;
 }
@@ -679,7 +791,8 @@ static int verify_signature(cjose_jws_t *jws, int a, const char *kid, const char
     json_t *set = json_loadb(jwks, jwks_len, JSON_REJECT_DUPLICATES, &je), *k;
     json_t *list = json_object_get(set, "keys");
     size_t i;
-    int tried = 0, r;
+    int tried = 0;
+    char shown[64];
     if (!json_is_array(list)) {
         json_decref(set);
         return gh_fail(err, -EIO, "the provider's key set (JWKS) is not valid");
@@ -718,15 +831,14 @@ static int verify_signature(cjose_jws_t *jws, int a, const char *kid, const char
         cjose_jwk_release(jwk);
     }
     json_decref(set);
-    if (tried == 0)
-        r = gh_fail(err, -ENOKEY, "no key of the provider's key set fits the ID token (kid %s, %s)",
-                    kid ? kid : "none", algs[a].name);
-    else
-        r = gh_fail(err, -EACCES, "the ID token's signature does not verify");
-    return r;
+    if (tried > 0)
+        return gh_fail(err, -EACCES, "the ID token's signature does not verify");
+    clean_text(kid ? kid : "none", shown, sizeof(shown));
+    return gh_fail(err, -ENOKEY, "no key of the provider's key set fits the ID token (kid %s, %s)",
+                   shown, algs[a].name);
 }
 
-/* Whether aud (a string or an array of strings) holds id. */
+/* Whether aud is id, or an array of strings each of which is id. */
 static bool audience_has(json_t *aud, const char *id, size_t *count)
 {
     json_t *v;
@@ -742,7 +854,9 @@ static bool audience_has(json_t *aud, const char *id, size_t *count)
     json_array_foreach(aud, i, v)
     {
         (*count)++;
-        has = has || (json_is_string(v) && strcmp(json_string_value(v), id) == 0);
+        if (!json_is_string(v) || strcmp(json_string_value(v), id) != 0)
+            return false; /* an audience we do not know is one we cannot trust */
+        has = true;
     }
     return has;
 }
@@ -771,15 +885,40 @@ static role_set mapped_roles(const struct identity_oidc_config *c, json_t *claim
     return roles;
 }
 
-/* Whether amr (an array of strings) holds a method of the list. */
+/* RFC 8176 methods by the factor they prove: what one knows, has, or is. */
+static const struct {
+    const char *amr;
+    char factor;
+} factors[] = {
+    {"pwd", 'k'},  {"pin", 'k'},  {"kba", 'k'},    {"otp", 'h'}, {"hwk", 'h'},
+    {"swk", 'h'},  {"sc", 'h'},   {"sms", 'h'},    {"tel", 'h'}, {"fpt", 'i'},
+    {"face", 'i'}, {"iris", 'i'}, {"retina", 'i'}, {"vbm", 'i'},
+};
+
+/* Whether amr (an array of strings) shows a second factor: a method of the list (by
+ * default only "mfa"), or methods of two different factors (e.g. pwd and otp, pin and
+ * hwk). One method alone is one factor, whatever it is. */
 static bool amr_has(json_t *amr, const char *list)
 {
     json_t *v;
     size_t i;
+    char seen = 0;
     if (!json_is_array(amr))
         return false;
-    json_array_foreach(amr, i, v) if (json_is_string(v) &&
-                                      list_has(list, json_string_value(v))) return true;
+    json_array_foreach(amr, i, v)
+    {
+        const char *m = json_string_value(v);
+        if (m == NULL || i >= 32)
+            continue;
+        if (list_has(list, m))
+            return true;
+        for (size_t f = 0; f < GH_ARRAY_LEN(factors); f++)
+            if (strcmp(m, factors[f].amr) == 0) {
+                if (seen != 0 && seen != factors[f].factor)
+                    return true;
+                seen = factors[f].factor;
+            }
+    }
     return false;
 }
 
@@ -804,7 +943,7 @@ static int check_claims(const struct identity_oidc_config *c, json_t *claims, co
         return gh_fail(err, -EACCES, "the ID token's issuer '%s' is not %s", seen, c->issuer);
     }
     if (!audience_has(json_object_get(claims, "aud"), c->client_id, &n_aud))
-        return gh_fail(err, -EACCES, "the ID token's audience is not this client (%s)",
+        return gh_fail(err, -EACCES, "the ID token's audience is not (only) this client (%s)",
                        c->client_id);
     if ((n_aud > 1 || azp_v != NULL) && (azp == NULL || strcmp(azp, c->client_id) != 0))
         return gh_fail(err, -EACCES,
@@ -828,6 +967,11 @@ static int check_claims(const struct identity_oidc_config *c, json_t *claims, co
         return gh_fail(err, -EACCES, "the ID token has no valid sub");
     if (name == NULL || strlen(name) >= sizeof(out->name))
         return gh_fail(err, -EACCES, "the ID token has no '%s' claim (oidc.username_claim)",
+                       c->username_claim);
+    if (identity_user_name_check(name, NULL) < 0)
+        return gh_fail(err, -EACCES,
+                       "the ID token's '%s' is not a usable sign-in name (letters, digits and "
+                       ". _ @ -, at most 64)",
                        c->username_claim);
     gh_strlcpy(out->sub, sub, sizeof(out->sub));
     gh_strlcpy(out->name, name, sizeof(out->name));
@@ -914,20 +1058,21 @@ int identity_oidc_user_sync(struct store *st, const struct identity_oidc_user *o
                             struct user *u, bool *roles_changed, struct gh_err *err)
 {
     char roles[STORE_USER_ROLES_MAX];
+    const char *refusal = NULL;
     int r;
     *roles_changed = false;
     if (ou->roles == 0)
-        return gh_fail(err, -EACCES,
-                       "none of the user's groups maps to a gatehouse role (oidc.role.ROLE)");
-    if (identity_mfa_required(ou->roles) && !ou->mfa)
-        return gh_fail(err, -EACCES,
-                       "the user's roles require a second factor and the provider reported none "
-                       "(amr; oidc.mfa_amr)");
-    role_set_format(ou->roles, roles, sizeof(roles));
+        refusal = "none of the user's groups maps to a gatehouse role (oidc.role.ROLE)";
+    else if (identity_mfa_required(ou->roles) && !ou->mfa)
+        refusal = "the user's roles require a second factor and the provider reported none "
+                  "(amr)";
+    role_set_format(refusal ? 0 : ou->roles, roles, sizeof(roles));
     r = store_user_find_external(st, USER_OIDC, ou->sub, u);
     if (r == 0) {
         if (u->disabled_us != 0)
             return gh_fail(err, -EACCES, "user %s is disabled", u->name);
+        /* what the provider says now holds, a refusal included: roles it took away (or
+         * that it no longer backs with a second factor) are taken away here too */
         *roles_changed = strcmp(u->roles, roles) != 0;
         gh_strlcpy(u->roles, roles, sizeof(u->roles));
         if (ou->display_name[0])
@@ -935,11 +1080,15 @@ int identity_oidc_user_sync(struct store *st, const struct identity_oidc_user *o
         if (ou->email[0])
             gh_strlcpy(u->email, ou->email, sizeof(u->email));
         u->updated_us = now_us;
-        return store_user_update(st, u, err);
+        if ((r = store_user_update(st, u, err)) < 0)
+            return r;
+        return refusal ? gh_fail(err, -EACCES, "%s", refusal) : 0;
     }
     if (r != -ENOENT)
         return gh_fail(err, r, "reading users: %s", store_errmsg(st));
     memset(u, 0, sizeof(*u));
+    if (refusal)
+        return gh_fail(err, -EACCES, "%s", refusal);
     if (identity_user_name_check(ou->name, err) < 0) {
         gh_err_prefix(err, "the provider's user name '%.64s'", ou->name);
         return -EACCES;

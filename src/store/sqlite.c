@@ -117,10 +117,8 @@ enum sql_id {
     Q_THROTTLE_SET,
     Q_THROTTLE_CLEAR,
     Q_USER_FIND_EXTERNAL,
-    Q_OIDC_STATE_INSERT,
-    Q_OIDC_STATE_TAKE,
-    Q_OIDC_STATE_PURGE,
-    Q_OIDC_STATE_COUNT,
+    Q_OIDC_USED_PURGE,
+    Q_OIDC_USED_INSERT,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -301,13 +299,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE key = ?1",
     [Q_USER_FIND_EXTERNAL] = "SELECT " USER_COLS " FROM users WHERE source = ?1 AND "
                              "external_id = ?2",
-    [Q_OIDC_STATE_INSERT] = "INSERT INTO oidc_states (state_hash, return_to, address, "
-                            "created_us, expires_us) VALUES (?1, ?2, ?5, ?3, ?4)",
-    [Q_OIDC_STATE_TAKE] = "DELETE FROM oidc_states WHERE state_hash = ?1 RETURNING return_to, "
-                          "expires_us",
-    [Q_OIDC_STATE_PURGE] = "DELETE FROM oidc_states WHERE expires_us <= ?1",
-    [Q_OIDC_STATE_COUNT] = "SELECT count(*), count(*) FILTER (WHERE address = ?1) FROM "
-                           "oidc_states",
+    [Q_OIDC_USED_PURGE] = "DELETE FROM oidc_used_states WHERE expires_us <= ?1",
+    [Q_OIDC_USED_INSERT] = "INSERT INTO oidc_used_states (state_hash, expires_us) VALUES (?1, ?2)",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -2125,77 +2118,20 @@ int store_setup_use(struct store *st, const char *hash_hex, int64_t time_us)
     return update_row(st, s, NULL, "setup token");
 }
 
-/* ---- OpenID Connect sign-ins in progress ------------------------------------------------ */
+/* ---- OpenID Connect states that came back -------------------------------------------- */
 
-int store_oidc_state_insert(struct store *st, const char *hash_hex, const char *return_to,
-                            const char *address, int64_t created_us, int64_t expires_us)
+int store_oidc_state_use(struct store *st, const char *hash_hex, int64_t now_us, int64_t expires_us)
 {
-    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_INSERT);
-    if (s) {
-        bind_text(s, 1, hash_hex);
-        bind_text(s, 2, return_to);
-        sqlite3_bind_int64(s, 3, created_us);
-        sqlite3_bind_int64(s, 4, expires_us);
-        bind_text(s, 5, address);
-    }
-    return insert_row(st, s, NULL, NULL, "sign-in state");
-}
-
-struct oidc_state_row {
-    char *return_to;
-    size_t len;
-    int64_t expires_us;
-};
-
-static void read_oidc_state(struct store *st, sqlite3_stmt *s, void *row)
-{
-    struct oidc_state_row *x = row;
-    (void)st;
-    col_text(s, 0, x->return_to, x->len);
-    x->expires_us = sqlite3_column_int64(s, 1);
-}
-
-int store_oidc_state_take(struct store *st, const char *hash_hex, int64_t now_us, char *return_to,
-                          size_t len)
-{
-    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_TAKE);
-    struct oidc_state_row row = {return_to, len, 0};
-    int r;
-    if (s)
-        bind_text(s, 1, hash_hex);
-    if ((r = get_one(st, s, read_oidc_state, &row)) < 0)
-        return r;
-    return row.expires_us > now_us ? 0 : -ENOENT;
-}
-
-struct oidc_state_counts {
-    int64_t all, address;
-};
-
-static void read_oidc_counts(struct store *st, sqlite3_stmt *s, void *row)
-{
-    struct oidc_state_counts *x = row;
-    (void)st;
-    x->all = sqlite3_column_int64(s, 0);
-    x->address = sqlite3_column_int64(s, 1);
-}
-
-int store_oidc_state_purge(struct store *st, int64_t now_us, const char *address, int64_t *left,
-                           int64_t *left_address)
-{
-    sqlite3_stmt *s = stmt(st, Q_OIDC_STATE_PURGE);
-    struct oidc_state_counts n = {0, 0};
+    sqlite3_stmt *s = stmt(st, Q_OIDC_USED_PURGE);
     int r;
     if (s)
         sqlite3_bind_int64(s, 1, now_us);
-    if ((r = exec_stmt(st, s, NULL, "sign-in states")) < 0)
+    if ((r = exec_stmt(st, s, NULL, "used sign-in states")) < 0)
         return r;
-    s = stmt(st, Q_OIDC_STATE_COUNT);
-    if (s)
-        bind_text(s, 1, address);
-    if ((r = get_one(st, s, read_oidc_counts, &n)) < 0)
-        return r;
-    *left = n.all;
-    *left_address = n.address;
-    return 0;
+    s = stmt(st, Q_OIDC_USED_INSERT);
+    if (s) {
+        bind_text(s, 1, hash_hex);
+        sqlite3_bind_int64(s, 2, expires_us);
+    }
+    return insert_row(st, s, NULL, NULL, "sign-in state");
 }

@@ -303,16 +303,10 @@ int store_throttle_get(struct store *st, const char *key, struct login_throttle 
 int store_throttle_set(struct store *st, const char *key, const struct login_throttle *t);
 int store_throttle_clear(struct store *st, const char *key);
 
-/* OpenID Connect sign-ins in progress: the hash of each state sent to the provider. */
-int store_oidc_state_insert(struct store *st, const char *hash_hex, const char *return_to,
-                            const char *address, int64_t created_us, int64_t expires_us);
-/* Deletes the row of hash_hex (a state works once) and gives its return_to. -ENOENT when
- * there is none or it had expired. */
-int store_oidc_state_take(struct store *st, const char *hash_hex, int64_t now_us, char *return_to,
-                          size_t len);
-/* Deletes expired rows; *left gets how many remain, *left_address how many of address. */
-int store_oidc_state_purge(struct store *st, int64_t now_us, const char *address, int64_t *left,
-                           int64_t *left_address);
+/* Marks an OpenID Connect sign-in's state (hash) used until expires_us, dropping rows
+ * past their time first. -EEXIST when it was used already. */
+int store_oidc_state_use(struct store *st, const char *hash_hex, int64_t now_us,
+                         int64_t expires_us);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

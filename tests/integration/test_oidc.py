@@ -27,6 +27,8 @@ ACCOUNTS = {
              "email": "root@example.com", "groups": ["gh-admins"], "amr": ["pwd"]},
     "rootmfa": {"sub": "u-root-3", "preferred_username": "rootmfa", "name": "Root MFA",
                 "email": "rootmfa@example.com", "groups": ["gh-admins"], "amr": ["pwd", "hwk"]},
+    "solo": {"sub": "u-solo-6", "preferred_username": "solo", "name": "Solo Key",
+             "email": "solo@example.com", "groups": ["gh-admins"], "amr": ["hwk"]},
     "carol": {"sub": "u-carol-4", "preferred_username": "carol", "name": "Carol",
               "email": "carol@example.com", "groups": ["somewhere-else"], "amr": ["pwd"]},
     "hank": {"sub": "u-hank-5", "preferred_username": "hank", "name": "Hank HR",
@@ -178,8 +180,8 @@ def op_claims(token):
 REFUSALS = [
     ("bad_signature", "signature does not verify"),
     ("unknown_key", "signature does not verify"),
-    ("aud", "audience is not this client"),
-    ("azp", "authorized party (azp) is not this client"),
+    ("aud", "audience is not (only) this client"),
+    ("azp", "audience is not (only) this client"),  # another audience beside us
     ("iss", "issuer 'https://evil.example'"),
     ("expired", "expired"),
     ("nonce", "nonce is not the one of this sign-in"),
@@ -211,6 +213,8 @@ def test_state_works_once_and_only_in_its_browser(sso):
     server, op = sso
     c = browser(server)
     callback = to_callback(c, server, op, account="alice")
+    sealed = c.cookies.get("__Host-gh_oidc")
+    assert sealed.startswith(op.last_auth()["state"] + ".")
     # the callback in another browser (a login CSRF: the attacker's code in a victim's
     # browser): no state cookie there
     other = browser(server)
@@ -223,18 +227,20 @@ def test_state_works_once_and_only_in_its_browser(sso):
     # the right browser signs in once ...
     r = c.get(callback, allow_redirects=False, timeout=30)
     assert r.status_code == 303, r.text
-    # ... and a replay of the same state is refused, even with the state cookie put back
-    state = parse_qs(urlparse(callback).query)["state"][0]
+    assert "__Host-gh_oidc=; Path=/" in r.headers["Set-Cookie"]  # cleared
+    # ... and a replay of the same state is refused, even with its cookie put back
     replay = browser(server)
-    replay.cookies.set("gh_oidc", state, path="/api/v1/auth/oidc")
+    replay.cookies.set("__Host-gh_oidc", sealed, path="/")
     r = replay.get(callback, allow_redirects=False, timeout=30)
-    assert r.status_code == 401 and "unknown, used or expired" in r.json()["detail"]
-    # a state that gatehouse never issued
+    assert r.status_code == 401 and "used already" in r.json()["detail"]
+    # a cookie gatehouse never sealed
     forged = browser(server)
-    forged.cookies.set("gh_oidc", "A" * 43, path="/api/v1/auth/oidc")
+    forged.cookies.set("__Host-gh_oidc", "A" * 43 + "." + "A" * 80, path="/")
     r = forged.get(server.url + "/api/v1/auth/oidc/callback?code=x&state=" + "A" * 43,
                    allow_redirects=False, timeout=30)
-    assert r.status_code == 401 and "unknown, used or expired" in r.json()["detail"]
+    assert r.status_code == 401 and "not started in this browser" in r.json()["detail"]
+    # none of these was a sign-in of ours: no events (anyone can call the callback)
+    assert [e for e in sign_in_events(server) if e["type"] == "user.sign_in_failed"] == []
     # a reply that names another issuer (RFC 9207) is refused before the code is used
     c4 = browser(server)
     callback = to_callback(c4, server, op, account="alice")
@@ -257,6 +263,8 @@ def test_admin_roles_need_a_second_factor_at_the_provider(sso):
     assert r.status_code == 403 and "second factor" in r.json()["detail"]
     assert "root" not in users(server)
     r = sign_in(c, server, op, account="alice", tamper="no_amr")  # operators need it too
+    assert r.status_code == 403 and "second factor" in r.json()["detail"]
+    r = sign_in(c, server, op, account="solo")  # amr: hwk alone is one factor
     assert r.status_code == 403 and "second factor" in r.json()["detail"]
     r = sign_in(c, server, op, account="rootmfa")  # amr: pwd + hwk
     assert r.status_code == 303, r.text
@@ -299,22 +307,47 @@ def test_start_checks_and_methods(sso):
                   allow_redirects=False, timeout=30)
         assert r.status_code == 400, bad
         assert r.json()["errors"][0]["field"] == "return_to"
-    with sqlite3.connect(server.data / "gatehouse.db") as db:
-        assert db.execute("SELECT count(*) FROM oidc_states").fetchone()[0] == 0
-    # the state is stored hashed; nonce and verifier are not stored at all
-    to_callback(c, server, op, account="alice")
-    state = op.last_auth()["state"]
-    with sqlite3.connect(server.data / "gatehouse.db") as db:
-        rows = db.execute("SELECT state_hash, return_to FROM oidc_states").fetchall()
-    assert len(rows) == 1 and rows[0][1] == "/" and state not in rows[0][0]
-    assert hashlib.blake2b(state.encode(), digest_size=32).hexdigest() == rows[0][0]
-    # one address may have 20 sign-ins in progress (an anonymous flood cannot fill the table)
-    for _ in range(19):
-        r = c.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False, timeout=30)
+    # beginning a sign-in stores nothing: the state, return_to and the deadline travel
+    # sealed in the cookie (so anonymous calls to start cannot fill anything)
+    db_path = server.data / "gatehouse.db"
+    for _ in range(30):
+        r = c.get(server.url + "/api/v1/auth/oidc/start?return_to=/secret-place",
+                  allow_redirects=False, timeout=30)
         assert r.status_code == 303
-    r = c.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False, timeout=30)
-    assert r.status_code == 503 and "from 127.0.0.1 are in progress" in r.json()["detail"]
-    assert r.headers["Retry-After"]
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-gh_oidc=")
+    assert cookie.endswith("; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=600")
+    assert "secret-place" not in cookie
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT count(*) FROM oidc_used_states").fetchone()[0] == 0
+    # a state that came back is remembered (hashed) until it would have expired
+    c2 = browser(server)
+    assert sign_in(c2, server, op, account="alice").status_code == 303
+    state = op.last_auth()["state"]
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT state_hash FROM oidc_used_states").fetchall()
+    assert rows == [(hashlib.blake2b(state.encode(), digest_size=32).hexdigest(),)]
+
+
+def test_roles_the_provider_takes_away_go_at_once(sso):
+    server, op = sso
+    c = browser(server)
+    assert sign_in(c, server, op, account="alice").status_code == 303
+    c.headers["X-CSRF-Token"] = session_of(c, server).json()["csrf_token"]
+    # provider users get no API tokens: a token would outlive the provider's say
+    r = c.post(server.url + "/api/v1/tokens", json={"name": "mine", "scope": "doors.read"},
+               timeout=30)
+    assert r.status_code == 409 and "identity provider" in r.json()["detail"]
+    # the provider stops reporting the second factor her role needs: refused, and the
+    # roles she held here are gone with her live session
+    r = sign_in(browser(server), server, op, account="alice", tamper="no_amr")
+    assert r.status_code == 403 and "second factor" in r.json()["detail"]
+    assert users(server)["alice"]["roles"] == []
+    assert session_of(c, server).status_code == 401
+    # and they come back with the next sign-in the provider fully vouches for
+    c3 = browser(server)
+    assert sign_in(c3, server, op, account="alice").status_code == 303
+    assert session_of(c3, server).json()["roles"] == ["security_operator"]
 
 
 def test_unreachable_provider_and_no_oidc(tmp_path, server_factory):
@@ -329,6 +362,11 @@ def test_unreachable_provider_and_no_oidc(tmp_path, server_factory):
                            timeout=60)
     assert r.status_code == 503 and r.json()["type"].endswith("/provider-unavailable")
     assert r.headers["Retry-After"]
+    # a provider known to be down is not waited on again for 30 s
+    r = server.session.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False,
+                           timeout=60)
+    assert r.status_code == 503
+    assert "(less than 30 s ago)" in server.log()
     server.assert_clean_stop()
 
     plain = server_factory()

@@ -14,27 +14,28 @@
 #include <string.h>
 
 #define US         INT64_C(1000000)
-#define RETURN_MAX 512
-#define STATE_PATH "/api/v1/auth/oidc"
+#define RETURN_MAX IDENTITY_OIDC_RETURN_MAX
+#define OIDC_PATH  "/api/v1/auth/oidc"
 
 HTTP_HANDLER(h_auth_methods)
 {
     json_t *oidc = json_null();
     if (r->srv->oidc != NULL)
         oidc = json_pack("{s:s, s:s}", "label", identity_oidc_config(r->srv->oidc)->label, "start",
-                         STATE_PATH "/start");
+                         OIDC_PATH "/start");
     return http_reply_json(r, 200,
                            json_pack("{s:b, s:b, s:o}", "password", true, "ldap",
                                      r->srv->cfg.ldap.url[0] != '\0', "oidc", oidc));
 }
 
-/* The state cookie: sent back only to the OIDC routes, and on the provider's top-level
- * redirect back here (SameSite=Lax: Strict would withhold it on that cross-site step). */
-static void set_state_cookie(struct http_req *r, const char *state)
+/* The state cookie (__Host-: Secure, Path=/ and no Domain, so a sibling host cannot plant
+ * one); SameSite=Lax, as the provider's top-level redirect back here must carry it. An
+ * empty value clears it. */
+static void set_state_cookie(struct http_req *r, const char *value)
 {
-    char c[200];
-    snprintf(c, sizeof(c), "%s=%s; Path=" STATE_PATH "; HttpOnly; Secure; SameSite=Lax; Max-Age=%d",
-             IDENTITY_OIDC_COOKIE, state, state[0] ? IDENTITY_OIDC_STATE_TTL : 0);
+    char c[IDENTITY_OIDC_COOKIE_MAX + 96];
+    snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=%d",
+             IDENTITY_OIDC_COOKIE, value, value[0] ? IDENTITY_OIDC_STATE_TTL : 0);
     http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, c);
     sodium_memzero(c, sizeof(c));
 }
@@ -58,8 +59,15 @@ static int not_configured(struct http_req *r)
                         "single sign-on is not configured here (see [oidc] in operations.md)");
 }
 
-static int provider_down(struct http_req *r, const struct gh_err *err)
+static int provider_down(struct http_req *r, int rc, const struct gh_err *err)
 {
+    if (rc == -EBUSY) {
+        log_info("request %s: single sign-on: %s", r->id, err->msg);
+        http_reply_header(r, "Retry-After", "5");
+        return http_problem(r, 503, "busy", NULL,
+                            "single sign-on is busy waiting on the identity provider: try again "
+                            "in a few seconds");
+    }
     log_error("request %s: single sign-on: %s", r->id, err->msg);
     http_reply_header(r, "Retry-After", "30");
     return http_problem(r, 503, "provider-unavailable", NULL,
@@ -70,7 +78,7 @@ static int provider_down(struct http_req *r, const struct gh_err *err)
 static int start_job(struct http_req *r)
 {
     struct gh_err err = {{0}};
-    char state[IDENTITY_COOKIE_LEN];
+    char state[IDENTITY_COOKIE_LEN], cookie[IDENTITY_OIDC_COOKIE_MAX];
     const char *back = http_query(r, "return_to");
     char *url = NULL;
     int rc;
@@ -82,24 +90,18 @@ static int start_job(struct http_req *r)
                                       "a path on this server, starting with one /"),
                             "return_to must be a path on this server");
     if ((rc = identity_oidc_begin(r->srv->oidc, r->srv->site_key, state, &url, &err)) < 0)
-        return provider_down(r, &err);
-    if (http_write_begin(r) < 0)
-        goto out;
-    rc = identity_oidc_state_save(http_store(r), state, back, r->client_addr, gh_now_us(), &err);
-    if (rc < 0 || (rc = http_write_commit(r)) < 0) {
-        http_write_rollback(r);
-        if (rc == -EAGAIN) {
-            http_reply_header(r, "Retry-After", "60");
-            http_problem(r, 503, "busy", NULL, "%s", err.msg);
-        } else if (!r->replied) {
-            http_problem_from(r, rc, &err);
-        }
+        return provider_down(r, rc, &err);
+    /* nothing is stored: the state, return_to and the deadline go sealed in the cookie */
+    if ((rc = identity_oidc_state_seal(r->srv->site_key, state, back, gh_now_us(), cookie, &err)) <
+        0) {
+        http_problem_from(r, rc, &err);
         goto out;
     }
-    set_state_cookie(r, state);
+    set_state_cookie(r, cookie);
     http_reply_redirect(r, 303, url);
 out:
     sodium_memzero(state, sizeof(state));
+    sodium_memzero(cookie, sizeof(cookie));
     free(url);
     return 0;
 }
@@ -137,29 +139,31 @@ static int refuse(struct http_req *r, unsigned status, const char *name, const c
     return http_problem(r, status, "sso-refused", NULL, "single sign-on failed: %s", why);
 }
 
-/* Takes the state back: it must be the one this browser's cookie holds, and still known
- * (a state works once and for IDENTITY_OIDC_STATE_TTL). 0, or a reply was set. */
+/* Refuses a callback that is not (yet) a sign-in of ours: logged, not recorded as an
+ * event (anyone can call the callback; only sign-ins past the state check are events). */
+static int reject(struct http_req *r, unsigned status, const char *why)
+{
+    log_info("request %s: single sign-on callback from %s refused: %s", r->id, r->client_addr, why);
+    set_state_cookie(r, "");
+    return http_problem(r, status, "sso-refused", NULL, "single sign-on failed: %s", why);
+}
+
+/* Takes the state back: it must be the one of this browser's cookie, in time, and unused
+ * (a state works once). 0, or a reply was set. */
 static int take_state(struct http_req *r, const char *state, char return_to[RETURN_MAX])
 {
     const char *cookie =
         MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, IDENTITY_OIDC_COOKIE);
     struct gh_err err = {{0}};
-    size_t n = IDENTITY_COOKIE_LEN - 1;
     int rc;
-    if (state == NULL || strlen(state) != n)
-        return refuse(r, 400, "", "the provider's reply has no valid state"), -EINVAL;
-    if (cookie == NULL || strlen(cookie) != n || sodium_memcmp(cookie, state, n) != 0)
-        return refuse(r, 401, "",
-                      "this sign-in was not started in this browser, or took longer than "
-                      "10 minutes"),
-               -EACCES;
     if (http_write_begin(r) < 0)
         return -EIO;
-    rc = identity_oidc_state_take(http_store(r), state, gh_now_us(), return_to, RETURN_MAX, &err);
+    rc = identity_oidc_state_open(http_store(r), r->srv->site_key, cookie, state, gh_now_us(),
+                                  return_to, RETURN_MAX, &err);
     if (rc < 0 || (rc = http_write_commit(r)) < 0) {
         http_write_rollback(r);
         if (rc == -EACCES)
-            return refuse(r, 401, "", err.msg), rc;
+            return reject(r, 401, err.msg), rc;
         return r->replied ? rc : (http_problem_from(r, rc, &err), rc);
     }
     return 0;
@@ -180,6 +184,20 @@ static int sign_in(struct http_req *r, const struct identity_oidc_user *ou, cons
     if (http_write_begin(r) < 0)
         return -EIO;
     rc = identity_oidc_user_sync(st, ou, now, &u, &roles_changed, &err);
+    if (rc == -EACCES && roles_changed) {
+        /* the provider took roles away: that holds here at once, sessions included */
+        log_info("request %s: single sign-on of %s refused, roles taken away: %s", r->id, u.name,
+                 err.msg);
+        if ((rc = store_session_end_user(st, u.id, now, NULL)) < 0 ||
+            (rc = log_sign_in(r, EV_SIGN_IN_FAILED, u.name, "oidc", err.msg, 0)) < 0 ||
+            (rc = http_write_commit(r)) < 0) {
+            http_write_rollback(r);
+            return r->replied ? rc : (http_problem_from(r, rc, NULL), rc);
+        }
+        set_state_cookie(r, "");
+        return http_problem(r, 403, "sso-refused", NULL, "single sign-on failed: %s", err.msg),
+               -EACCES;
+    }
     if (rc == -EACCES || rc == -EEXIST) {
         http_write_rollback(r);
         return refuse(r, 403, ou->name, err.msg), rc;
@@ -230,7 +248,7 @@ static int callback_job(struct http_req *r)
     if (rc == -EACCES)
         return refuse(r, 401, "", err.msg);
     if (rc < 0)
-        return record_refusal(r, "", err.msg) < 0 ? 0 : provider_down(r, &err);
+        return record_refusal(r, "", err.msg) < 0 ? 0 : provider_down(r, rc, &err);
     sign_in(r, &ou, return_to);
     sodium_memzero(&ou, sizeof(ou));
     return 0;

@@ -91,6 +91,14 @@ HTTP_HANDLER(h_token_create)
         return 0;
     if ((rc = store_user_get(st, r->caller.id, &u)) < 0)
         return http_problem_from(r, rc, NULL);
+    if (u.source == USER_OIDC) {
+        /* a token would outlive what the provider vouches for at each sign-in */
+        sodium_memzero(&u, sizeof(u));
+        return http_problem(r, 409, "managed-by-provider", NULL,
+                            "users of the identity provider cannot make API tokens: their "
+                            "roles are only as current as their last sign-in (use a local "
+                            "account for integrations)");
+    }
     if (http_write_begin(r) < 0)
         return 0;
     rc = identity_token_create_for(st, &u, name, scope, expires, secret, sizeof(secret), &t, &err);

@@ -4,16 +4,13 @@
 ALTER TABLE users ADD COLUMN external_id TEXT;
 CREATE UNIQUE INDEX users_external ON users (source, external_id) WHERE external_id IS NOT NULL;
 
--- Sign-ins started and not yet finished: the BLAKE2b hash (hex) of the "state" sent to the
--- provider, where to go afterwards, the client address that began it (a few at a time per
--- address), and until when the state may come back. A row is deleted when its state comes
--- back, so a state works once. The nonce and the PKCE verifier are derived from the state
--- with the site key and never stored.
-CREATE TABLE oidc_states (
+-- States of single sign-ons that came back (BLAKE2b hash, hex), kept until the state
+-- would have expired anyway, so each state works once. Nothing is stored when a sign-in
+-- begins: the state, where to go afterwards and the deadline travel in the browser's
+-- cookie, sealed with a key derived from the site key; the nonce and the PKCE verifier
+-- are derived from the state with the site key and never stored.
+CREATE TABLE oidc_used_states (
     state_hash TEXT PRIMARY KEY,
-    return_to  TEXT NOT NULL,
-    address    TEXT NOT NULL,
-    created_us INTEGER NOT NULL,
     expires_us INTEGER NOT NULL
 );
-CREATE INDEX oidc_states_address ON oidc_states (address);
+CREATE INDEX oidc_used_states_expiry ON oidc_used_states (expires_us);

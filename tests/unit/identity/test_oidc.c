@@ -362,6 +362,22 @@ static void test_good_tokens(void **state)
     assert_false(out.mfa); /* amr is an array */
     ACCEPTED(&cfg, jwks, rs256(with(claims(), "amr", json_pack("[s,s]", "hwk", "pwd"))), &out);
     assert_true(out.mfa);
+    /* one method is one factor, whichever; two of the same kind are still one factor */
+    {
+        static const struct {
+            const char *a, *b;
+            bool mfa;
+        } amr[] = {{"otp", NULL, false},  {"hwk", NULL, false}, {"swk", NULL, false},
+                   {"sc", NULL, false},   {"mfa", NULL, true},  {"pwd", "kba", false},
+                   {"otp", "hwk", false}, {"pin", "hwk", true}, {"fpt", "swk", true},
+                   {"face", "pwd", true}};
+        for (size_t i = 0; i < sizeof(amr) / sizeof(amr[0]); i++) {
+            json_t *list =
+                amr[i].b ? json_pack("[s,s]", amr[i].a, amr[i].b) : json_pack("[s]", amr[i].a);
+            ACCEPTED(&cfg, jwks, rs256(with(claims(), "amr", list)), &out);
+            assert_int_equal(out.mfa, amr[i].mfa);
+        }
+    }
 
     /* roles: a single string, several, none; another claim name */
     ACCEPTED(&cfg, jwks, rs256(with(claims(), "groups", json_string("gh-hr"))), &out);
@@ -382,10 +398,11 @@ static void test_good_tokens(void **state)
     /* aud as an array holding only this client needs no azp; azp equal to it is fine */
     ACCEPTED(&cfg, jwks, rs256(with(claims(), "aud", json_pack("[s]", CLIENT))), &out);
     ACCEPTED(&cfg, jwks, rs256(with(claims(), "azp", json_string(CLIENT))), &out);
-    ACCEPTED(&cfg, jwks,
-             rs256(with(with(claims(), "aud", json_pack("[s,s]", "other-app", CLIENT)), "azp",
-                        json_string(CLIENT))),
-             &out);
+    /* another audience beside this client is one this client cannot trust, azp or not */
+    REFUSED(&cfg, jwks,
+            rs256(with(with(claims(), "aud", json_pack("[s,s]", "other-app", CLIENT)), "azp",
+                       json_string(CLIENT))),
+            -EACCES, "audience is not (only) this client");
 
     /* a name or e-mail the model would refuse is left out, not fatal */
     ACCEPTED(&cfg, jwks,
@@ -525,16 +542,16 @@ static void test_claims(void **state)
     REFUSED(&cfg, jwks, rs256(without(claims(), "iss")), -EACCES, "issuer '' is not");
     /* aud and azp */
     REFUSED(&cfg, jwks, rs256(with(claims(), "aud", json_string("other-app"))), -EACCES,
-            "audience is not this client (gatehouse)");
+            "audience is not (only) this client (gatehouse)");
     REFUSED(&cfg, jwks, rs256(with(claims(), "aud", json_pack("[s]", "other-app"))), -EACCES,
-            "audience is not this client");
+            "audience is not (only) this client");
     REFUSED(&cfg, jwks, rs256(without(claims(), "aud")), -EACCES, "audience");
     REFUSED(&cfg, jwks, rs256(with(claims(), "aud", json_pack("[s,s]", CLIENT, "other-app"))),
-            -EACCES, "several audiences and its authorized party (azp) is not this client");
+            -EACCES, "audience is not (only) this client");
     REFUSED(&cfg, jwks,
             rs256(with(with(claims(), "aud", json_pack("[s,s]", CLIENT, "other-app")), "azp",
                        json_string("other-app"))),
-            -EACCES, "authorized party (azp)");
+            -EACCES, "audience is not (only) this client");
     REFUSED(&cfg, jwks, rs256(with(claims(), "azp", json_string("other-app"))), -EACCES,
             "authorized party (azp)");
     /* exp, with 60 s of leeway */
@@ -848,76 +865,80 @@ static void test_user_sync_refusals(void **state)
 
 /* ---- sign-in states -------------------------------------------------------------------- */
 
+static const uint8_t site_key[32] = {7, 7, 7, 1, 2, 3};
+#define STATE_A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" /* 43 characters */
+#define STATE_B "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+
+/* Opens cookie for state at now; the return code, with back and err filled. */
+static int open_at(struct temp_store *t, const char *cookie, const char *st, int64_t now,
+                   char *back, size_t len, struct gh_err *err)
+{
+    memset(err, 0, sizeof(*err));
+    return identity_oidc_state_open(t->st, site_key, cookie, st, now, back, len, err);
+}
+
 static void test_states(void **state)
 {
     struct temp_store *t = *state;
     struct gh_err err = {{0}};
-    char back[256];
+    char a[IDENTITY_OIDC_COOKIE_MAX], b[IDENTITY_OIDC_COOKIE_MAX], back[IDENTITY_OIDC_RETURN_MAX];
+    char longest[IDENTITY_OIDC_RETURN_MAX], other_key_cookie[IDENTITY_OIDC_COOKIE_MAX];
+    const uint8_t other_key[32] = {9};
 
-    OK(identity_oidc_state_save(t->st, "state-one", "/doors/7?tab=events", "192.0.2.7", NOW, &err));
-    OK(identity_oidc_state_save(t->st, "state-two", "/", "192.0.2.7", NOW, &err));
+    OK(identity_oidc_state_seal(site_key, STATE_A, "/doors/7?tab=events", NOW, a, &err));
+    OK(identity_oidc_state_seal(site_key, STATE_B, "/", NOW, b, &err));
+    /* the cookie is the state and a sealed box: return_to is not readable in it */
+    assert_int_equal(strncmp(a, STATE_A ".", 44), 0);
+    assert_null(strstr(a, "doors"));
     /* works once, and gives where to go back */
     memset(back, 'x', sizeof(back));
-    OK(identity_oidc_state_take(t->st, "state-one", NOW + US, back, sizeof(back), &err));
+    OK(open_at(t, a, STATE_A, NOW + US, back, sizeof(back), &err));
     assert_string_equal(back, "/doors/7?tab=events");
-    assert_int_equal(
-        identity_oidc_state_take(t->st, "state-one", NOW + US, back, sizeof(back), &err), -EACCES);
-    assert_non_null(strstr(err.msg, "the state is unknown, used or expired"));
-    /* unknown; a state of another case */
-    assert_int_equal(identity_oidc_state_take(t->st, "state-three", NOW, back, sizeof(back), &err),
-                     -EACCES);
-    assert_non_null(strstr(err.msg, "unknown, used or expired"));
-    assert_int_equal(identity_oidc_state_take(t->st, "STATE-TWO", NOW, back, sizeof(back), &err),
-                     -EACCES);
-    /* the last microsecond of its life, then expired (and gone after trying) */
-    OK(identity_oidc_state_take(t->st, "state-two", NOW + IDENTITY_OIDC_STATE_TTL * US - 1, back,
-                                sizeof(back), &err));
-    assert_string_equal(back, "/");
-    OK(identity_oidc_state_save(t->st, "state-four", "/people", "192.0.2.7", NOW, &err));
-    assert_int_equal(identity_oidc_state_take(t->st, "state-four",
-                                              NOW + IDENTITY_OIDC_STATE_TTL * US, back,
-                                              sizeof(back), &err),
-                     -EACCES);
-    assert_non_null(strstr(err.msg, "unknown, used or expired"));
-    assert_int_equal(identity_oidc_state_take(t->st, "state-four", NOW, back, sizeof(back), &err),
-                     -EACCES);
-    /* a save later purges expired states (state-five could otherwise be taken at NOW) */
-    OK(identity_oidc_state_save(t->st, "state-five", "/a", "192.0.2.7", NOW, &err));
-    OK(identity_oidc_state_save(t->st, "state-six", "/b", "192.0.2.7",
-                                NOW + 2 * IDENTITY_OIDC_STATE_TTL * US, &err));
-    assert_int_equal(identity_oidc_state_take(t->st, "state-five", NOW, back, sizeof(back), &err),
-                     -EACCES);
-    OK(identity_oidc_state_take(t->st, "state-six", NOW + 2 * IDENTITY_OIDC_STATE_TTL * US, back,
-                                sizeof(back), &err));
-    assert_string_equal(back, "/b");
-}
-
-/* One address may have IDENTITY_OIDC_PENDING_ADDR sign-ins in progress; others are not
- * held back by it, and one taken or expired makes room. */
-static void test_states_per_address(void **state)
-{
-    struct temp_store *t = *state;
-    struct gh_err err = {{0}};
-    char back[64], name[32];
-    for (int i = 0; i < IDENTITY_OIDC_PENDING_ADDR; i++) {
-        gh_snprintf(name, sizeof(name), "busy-%d", i);
-        OK(identity_oidc_state_save(t->st, name, "/", "198.51.100.9", NOW + i, &err));
+    assert_int_equal(open_at(t, a, STATE_A, NOW + US, back, sizeof(back), &err), -EACCES);
+    assert_non_null(strstr(err.msg, "used already"));
+    /* another browser's cookie, no cookie, a cookie whose box was changed or made with
+     * another key: not this browser's sign-in */
+    assert_int_equal(open_at(t, a, STATE_B, NOW, back, sizeof(back), &err), -EACCES);
+    assert_non_null(strstr(err.msg, "not started in this browser"));
+    assert_int_equal(open_at(t, NULL, STATE_B, NOW, back, sizeof(back), &err), -EACCES);
+    assert_non_null(strstr(err.msg, "not started in this browser"));
+    assert_int_equal(open_at(t, STATE_B, STATE_B, NOW, back, sizeof(back), &err), -EACCES);
+    {
+        char bent[IDENTITY_OIDC_COOKIE_MAX];
+        gh_strlcpy(bent, b, sizeof(bent));
+        bent[60] = bent[60] == 'A' ? 'B' : 'A';
+        assert_int_equal(open_at(t, bent, STATE_B, NOW, back, sizeof(back), &err), -EACCES);
+        assert_non_null(strstr(err.msg, "not started in this browser"));
     }
-    assert_int_equal(identity_oidc_state_save(t->st, "busy-x", "/", "198.51.100.9", NOW + US, &err),
-                     -EAGAIN);
-    assert_non_null(strstr(err.msg, "single sign-ons from 198.51.100.9 are in progress"));
-    assert_int_equal(identity_oidc_state_take(t->st, "busy-x", NOW + US, back, sizeof(back), &err),
-                     -EACCES);
-    OK(identity_oidc_state_save(t->st, "calm-0", "/", "198.51.100.10", NOW + US, &err));
-    OK(identity_oidc_state_take(t->st, "busy-3", NOW + US, back, sizeof(back), &err));
-    OK(identity_oidc_state_save(t->st, "busy-x", "/", "198.51.100.9", NOW + US, &err));
-    assert_int_equal(identity_oidc_state_save(t->st, "busy-y", "/", "198.51.100.9", NOW + US, &err),
-                     -EAGAIN);
-    /* once they expired, the address may begin again */
-    OK(identity_oidc_state_save(t->st, "busy-y", "/", "198.51.100.9",
-                                NOW + IDENTITY_OIDC_STATE_TTL * US + IDENTITY_OIDC_PENDING_ADDR,
+    OK(identity_oidc_state_seal(other_key, STATE_B, "/", NOW, other_key_cookie, &err));
+    assert_int_equal(open_at(t, other_key_cookie, STATE_B, NOW, back, sizeof(back), &err), -EACCES);
+    assert_int_equal(open_at(t, b, "short", NOW, back, sizeof(back), &err), -EACCES);
+    assert_non_null(strstr(err.msg, "no valid state"));
+    /* the last microsecond of its life works; after it, too late (and not marked used) */
+    assert_int_equal(
+        open_at(t, b, STATE_B, NOW + IDENTITY_OIDC_STATE_TTL * US, back, sizeof(back), &err),
+        -EACCES);
+    assert_non_null(strstr(err.msg, "took longer than 10 minutes"));
+    OK(open_at(t, b, STATE_B, NOW + IDENTITY_OIDC_STATE_TTL * US - 1, back, sizeof(back), &err));
+    assert_string_equal(back, "/");
+    /* a used state is remembered while its cookie could still be used, then forgotten */
+    OK(identity_oidc_state_seal(site_key, STATE_A, "/x", NOW + 2 * IDENTITY_OIDC_STATE_TTL * US, a,
                                 &err));
-    OK(identity_oidc_state_take(t->st, "calm-0", NOW + 2 * US, back, sizeof(back), &err));
+    OK(open_at(t, a, STATE_A, NOW + 2 * IDENTITY_OIDC_STATE_TTL * US, back, sizeof(back), &err));
+    /* the longest return_to fits the cookie; one byte more is refused */
+    memset(longest, 'p', sizeof(longest) - 1);
+    longest[0] = '/';
+    longest[sizeof(longest) - 1] = '\0';
+    OK(identity_oidc_state_seal(site_key, STATE_B, longest, NOW, b, &err));
+    assert_true(strlen(b) < IDENTITY_OIDC_COOKIE_MAX);
+    assert_int_equal(open_at(t, b, STATE_B, NOW, back, 64, &err), -EACCES); /* no room */
+    {
+        char too_long[IDENTITY_OIDC_RETURN_MAX + 1];
+        memset(too_long, 'p', sizeof(too_long) - 1);
+        too_long[sizeof(too_long) - 1] = '\0';
+        assert_int_equal(identity_oidc_state_seal(site_key, STATE_B, too_long, NOW, b, &err),
+                         -EINVAL);
+    }
 }
 
 int main(void)
@@ -934,8 +955,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_user_sync_refusals, temp_store_setup,
                                         temp_store_teardown),
         cmocka_unit_test_setup_teardown(test_states, temp_store_setup, temp_store_teardown),
-        cmocka_unit_test_setup_teardown(test_states_per_address, temp_store_setup,
-                                        temp_store_teardown),
     };
     if (sodium_init() < 0)
         return 1;
