@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from conftest import Server, add_user
-from oidc_provider import OidcProvider
+from oidc_provider import OidcProvider, _self_signed
 
 ACCOUNTS = {
     "alice": {"sub": "u-alice-1", "preferred_username": "alice", "name": "Alice Example",
@@ -373,3 +373,62 @@ def test_unreachable_provider_and_no_oidc(tmp_path, server_factory):
     assert plain.get("/api/v1/auth/methods", token=False).json()["oidc"] is None
     r = plain.get("/api/v1/auth/oidc/start", token=False, allow_redirects=False)
     assert r.status_code == 404
+
+
+def test_a_hanging_provider_never_takes_password_sign_in_down(tmp_path):
+    """A provider that accepts connections and never answers: sign-ins that wait on it
+    are capped (workers - 1), the next one is told 'busy' at once, a password sign-in
+    still gets the last worker, and after the first failure nobody waits on it for 30 s."""
+    import threading
+    import time
+    from conftest import USER_PASSWORD
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(16)  # never accepted: the TLS handshake never completes
+    port = free_port()
+    redirect = f"https://127.0.0.1:{port}/api/v1/auth/oidc/callback"
+    op = OidcProvider(tmp_path / "op", redirect_uri=redirect)  # for its settings only
+    (tmp_path / "op").mkdir()
+    _self_signed(op.ca_file, tmp_path / "op" / "key.pem")  # a CA file that loads
+    args = oidc_args(tmp_path, op, redirect, port,
+                     issuer=f"https://127.0.0.1:{hang.getsockname()[1]}")
+    with open(tmp_path / "gatehouse.ini", "a") as f:
+        f.write("\n[limits]\nworkers = 3\n")
+    server = Server(tmp_path / "data", extra_args=args)
+    add_user(server, "pat", "hr")
+    try:
+        results = []
+
+        def start():
+            r = server.session.get(server.url + "/api/v1/auth/oidc/start",
+                                   allow_redirects=False, timeout=60)
+            results.append(r)
+
+        waiting = [threading.Thread(target=start) for _ in range(2)]
+        for t in waiting:
+            t.start()
+        hang.settimeout(20)
+        held = [hang.accept()[0] for _ in range(2)]  # both are waiting on the provider now
+        r = server.session.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False,
+                               timeout=60)
+        assert r.status_code == 503 and r.json()["type"].endswith("/busy"), r.text
+        assert all(t.is_alive() for t in waiting)
+        # the third worker is free for a password sign-in while two wait on the provider
+        # (they give up 3 s after they began connecting)
+        r = requests.post(server.url + "/api/v1/auth/login", verify=str(server.cert),
+                          json={"name": "pat", "password": USER_PASSWORD}, timeout=60)
+        assert r.status_code == 200, r.text
+        for conn in held:
+            conn.close()
+        for t in waiting:
+            t.join()
+        assert [x.status_code for x in results] == [503, 503]
+        # the provider failed: the next sign-in is refused at once
+        t0 = time.monotonic()
+        r = server.session.get(server.url + "/api/v1/auth/oidc/start", allow_redirects=False,
+                               timeout=60)
+        assert r.status_code == 503 and time.monotonic() - t0 < 1
+        assert "(less than 30 s ago)" in server.log()
+    finally:
+        server.assert_clean_stop()
+        hang.close()
