@@ -377,7 +377,7 @@ int identity_mfa_reset(struct store *st, struct user *u, struct gh_err *err);
 
 /* ---- sessions and sign-in throttling ---------------------------------------------------- */
 
-#define IDENTITY_SESSION_COOKIE "gh_session"
+#define IDENTITY_SESSION_COOKIE "__Host-gh_session" /* __Host-: Secure, Path=/, no Domain */
 
 struct identity_caller;
 

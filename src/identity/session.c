@@ -1,5 +1,5 @@
 /*
- * session.c: sign-in sessions (a random id in the gh_session cookie, stored only hashed,
+ * session.c: sign-in sessions (a random id in the __Host-gh_session cookie, stored only hashed,
  * with an idle and an absolute limit and a CSRF token) and the throttling of failed
  * sign-ins per account name and per client address.
  */

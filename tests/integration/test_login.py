@@ -29,14 +29,14 @@ def test_sign_in_sets_a_strict_cookie_and_grants_role_permissions(server):
     r = login(server, c, "hanna")
     assert r.status_code == 200, r.text
     cookie = r.headers["Set-Cookie"]
-    assert cookie.startswith("gh_session=")
+    assert cookie.startswith("__Host-gh_session=")
     for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
         assert flag in cookie
     body = r.json()
     assert body["user"]["name"] == "hanna" and body["roles"] == ["hr"]
     assert "people.write" in body["permissions"] and "doors.control" not in body["permissions"]
     assert len(body["csrf_token"]) == 43 and body["idle_timeout_s"] == 1800
-    value = c.cookies["gh_session"]
+    value = c.cookies["__Host-gh_session"]
     assert len(value) == 43 and value.encode() not in (server.data / "gatehouse.db").read_bytes()
     who = c.get(server.url + "/api/v1/whoami").json()
     assert who["kind"] == "user" and who["name"] == "user:hanna"
@@ -142,7 +142,7 @@ def test_sign_out_ends_the_session(server):
     assert r.status_code == 204 and "Max-Age=0" in r.headers["Set-Cookie"]
     # the old cookie value is dead even if a client kept it
     stale = browser(server)
-    stale.cookies.set("gh_session", c.cookies.get("gh_session") or "x" * 43)
+    stale.cookies.set("__Host-gh_session", c.cookies.get("__Host-gh_session") or "x" * 43)
     assert stale.get(server.url + "/api/v1/whoami").status_code == 401
 
 

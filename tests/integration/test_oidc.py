@@ -132,7 +132,7 @@ def test_sign_in_maps_claims_to_roles(sso):
     r = sign_in(c, server, op, account="alice", return_to="/monitor?area=3")
     assert r.status_code == 303, r.text
     assert r.headers["Location"] == "/monitor?area=3"
-    assert "gh_session=" in r.headers["Set-Cookie"]
+    assert "__Host-gh_session=" in r.headers["Set-Cookie"]
     # the authorization request: code flow, PKCE S256, state bound to this browser, a nonce
     auth = op.last_auth()
     assert auth["response_type"] == "code" and auth["client_id"] == "gatehouse"
@@ -199,7 +199,7 @@ def test_spoiled_id_tokens_are_refused(sso):
         assert r.status_code == 401, (tamper, r.text)
         p = r.json()
         assert p["type"].endswith("/sso-refused") and why in p["detail"], (tamper, p)
-        assert "gh_session=" not in r.headers.get("Set-Cookie", "")
+        assert "__Host-gh_session=" not in r.headers.get("Set-Cookie", "")
         assert session_of(c, server).status_code == 401
     assert users(server) == before  # nobody was created or changed
     failed = [e for e in sign_in_events(server) if e["type"] == "user.sign_in_failed"]
