@@ -7,18 +7,22 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PYTEST     := /usr/bin/python3 -m pytest
 
-.PHONY: all deps test-deps build demo check test unit asan integration fuzz bench format clean
+.PHONY: all deps test-deps build demo check test unit asan integration e2e fuzz bench format clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
 
-# The test OpenID provider's npm packages (tests/oidc, lock file committed).
+# The npm packages of the test OpenID provider (tests/oidc) and of the console's browser
+# tests (tests/e2e), from their committed lock files. (web/ is installed by the build.)
 OIDC_NODE := tests/oidc/node_modules/.package-lock.json
+E2E_NODE  := tests/e2e/node_modules/.package-lock.json
 $(OIDC_NODE): tests/oidc/package-lock.json tests/oidc/package.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
-test-deps: deps $(OIDC_NODE)
+$(E2E_NODE): tests/e2e/package-lock.json tests/e2e/package.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+test-deps: deps $(OIDC_NODE) $(E2E_NODE)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
@@ -38,6 +42,7 @@ check: test-deps
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse $(PYTEST) -q tests/integration
+	$(MAKE) e2e
 	$(MAKE) asan
 
 asan: test-deps
@@ -52,6 +57,11 @@ test: check
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+
+# The console in Debian's chromium (playwright-core); screenshots in $(BUILD)/e2e-artifacts.
+e2e: build test-deps
+	cd tests/e2e && GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse \
+	  E2E_ARTIFACTS=$(CURDIR)/$(BUILD)/e2e-artifacts node --test --test-concurrency=1 .
 
 integration: build test-deps
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/gatehouse $(PYTEST) -q tests/integration

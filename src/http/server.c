@@ -326,6 +326,8 @@ static int begin_request(struct http_req *r)
                             "%s is not allowed on %s (allowed: %s)", r->method, r->url, allow),
                -EPERM;
     }
+    if (idx < 0 && http_console_reply(r) == 0)
+        return -ENOENT; /* a console file: replied */
     if (idx < 0)
         return http_problem(r, 404, "not-found", NULL, "there is no route %s %s", r->method,
                             r->url),
@@ -416,6 +418,10 @@ static enum MHD_Result queue_reply(struct http_req *r)
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* the console's scripts and styles come only from here; nothing inline, no framing */
+    MHD_add_response_header(resp, "Content-Security-Policy", HTTP_CSP);
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
     if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (!r->srv->cfg.plain_http)

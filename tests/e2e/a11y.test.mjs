@@ -1,0 +1,43 @@
+// a11y.test.mjs: an accessibility check of the console's pages with axe-core (WCAG 2.1 A
+// and AA rules) in both themes: no serious or critical violation. axe is injected into the
+// page, so this context bypasses the Content-Security-Policy (the other tests keep it).
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { PASSWORD, serverAndBrowser } from './harness.mjs';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const env = serverAndBrowser();
+
+async function audit(page, name) {
+  const found = [];
+  for (const theme of ['dark', 'light']) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(async () =>
+      // eslint-disable-next-line no-undef
+      (await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })).violations,
+    );
+    for (const v of result)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${name} (${theme}): ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  }
+  return found;
+}
+
+test('sign-in, overview and doors pass axe in both themes', async () => {
+  env.server.addUser('fran', 'facilities'); /* reads doors, no MFA requirement */
+  const page = await env.chrome.page('dark', { bypassCSP: true });
+  await page.goto(env.server.url + '/');
+  await page.getByRole('heading', { name: 'Sign in to gatehouse' }).waitFor();
+  const problems = await audit(page, 'sign-in');
+  await page.getByLabel('Name').fill('fran');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Welcome, fran' }).waitFor();
+  problems.push(...(await audit(page, 'overview')));
+  await page.getByRole('link', { name: 'Doors' }).click();
+  await page.getByText('No doors yet').waitFor();
+  problems.push(...(await audit(page, 'doors')));
+  assert.deepEqual(problems, []);
+});

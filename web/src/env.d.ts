@@ -1,0 +1,2 @@
+// env.d.ts: types for what Vite resolves that TypeScript does not know (CSS imports).
+declare module '*.css';

@@ -1,0 +1,131 @@
+// ui.tsx: the building blocks every page shares: loading, empty and error states, a data
+// hook that gives one of them or the data, a table, and a field with its label and error.
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from './api';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="state" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="state empty">{children}</p>;
+}
+
+export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
+  const msg = error instanceof ApiError ? error.message : 'Something went wrong in the console.';
+  return (
+    <div class="state error" role="alert">
+      <p>{msg}</p>
+      {retry && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ok'; data: T };
+
+/** GETs path (again when reload() is called or path changes). */
+export function useGet<T>(path: string): [Loaded<T>, () => void] {
+  const [res, setRes] = useState<Loaded<T>>({ state: 'loading' });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setRes({ state: 'loading' });
+    api<T>('GET', path).then(
+      (data) => live && setRes({ state: 'ok', data }),
+      (error) => live && setRes({ state: 'error', error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path, tick]);
+  return [res, useCallback(() => setTick((t) => t + 1), [])];
+}
+
+export interface Column<T> {
+  title: string;
+  cell: (row: T) => ComponentChildren;
+}
+
+export function Table<T>({ caption, columns, rows, rowKey }: {
+  caption: string;
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string | number;
+}) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col" key={c.title}>
+              {c.title}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={rowKey(r)}>
+            {columns.map((c) => (
+              <td key={c.title}>{c.cell(r)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A labelled input; error (from a problem's errors) is announced and linked to it. */
+export function Field(props: {
+  id: string;
+  label: string;
+  type?: string;
+  value: string;
+  onInput: (v: string) => void;
+  autocomplete?: string;
+  error?: string;
+  required?: boolean;
+  inputmode?: 'numeric' | 'text';
+  autofocus?: boolean;
+}) {
+  const err = props.error ? `${props.id}-error` : undefined;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        type={props.type ?? 'text'}
+        value={props.value}
+        autocomplete={props.autocomplete}
+        inputMode={props.inputmode}
+        required={props.required}
+        autoFocus={props.autofocus}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={err}
+        onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
+      />
+      {props.error && (
+        <p class="field-error" id={err}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The message for one field of an ApiError (validation problems name their fields). */
+export function fieldError(e: unknown, field: string): string | undefined {
+  return e instanceof ApiError ? e.errors.find((f) => f.field === field)?.detail : undefined;
+}
