@@ -49,18 +49,18 @@ static int rng_gauss(struct rng *r, int sd)
 }
 
 static const char *const first_names[] = {
-    "Ada",   "Ben",    "Chiara", "Dmitri", "Elif",   "Farah",  "Gustav", "Hana",   "Ivo",
-    "Jun",   "Kofi",   "Lena",   "Mateo",  "Nadia",  "Oskar",  "Priya",  "Quinn",  "Rosa",
-    "Sami",  "Tomasz", "Uma",    "Viktor", "Wen",    "Ximena", "Yusuf",  "Zofia",  "Amara",
-    "Bruno", "Cleo",   "Dario",  "Esme",   "Felix",  "Greta",  "Hugo",   "Ines",   "Jonas"};
+    "Ada",   "Ben",    "Chiara", "Dmitri", "Elif",  "Farah",  "Gustav", "Hana",  "Ivo",
+    "Jun",   "Kofi",   "Lena",   "Mateo",  "Nadia", "Oskar",  "Priya",  "Quinn", "Rosa",
+    "Sami",  "Tomasz", "Uma",    "Viktor", "Wen",   "Ximena", "Yusuf",  "Zofia", "Amara",
+    "Bruno", "Cleo",   "Dario",  "Esme",   "Felix", "Greta",  "Hugo",   "Ines",  "Jonas"};
 static const char *const last_names[] = {
-    "Abara",   "Berg",    "Castillo", "Dubois", "Eriksen", "Fischer", "Gallo",  "Haddad",
-    "Ibsen",   "Jovanovic", "Kowalski", "Lind", "Moreau",  "Nakamura", "Okafor", "Petrov",
-    "Quist",   "Rossi",   "Schmidt",  "Tanaka", "Ueda",    "Varga",   "Weber",  "Xu",
-    "Yilmaz",  "Zeller",  "Andersen", "Brandt", "Costa",   "Dahl"};
-static const char *const departments[] = {"Engineering", "Operations", "Finance",
-                                          "Human Resources", "Security", "Facilities",
-                                          "Sales", "Legal", "IT", "Communications"};
+    "Abara",  "Berg",      "Castillo", "Dubois", "Eriksen", "Fischer",  "Gallo",  "Haddad",
+    "Ibsen",  "Jovanovic", "Kowalski", "Lind",   "Moreau",  "Nakamura", "Okafor", "Petrov",
+    "Quist",  "Rossi",     "Schmidt",  "Tanaka", "Ueda",    "Varga",    "Weber",  "Xu",
+    "Yilmaz", "Zeller",    "Andersen", "Brandt", "Costa",   "Dahl"};
+static const char *const departments[] = {
+    "Engineering", "Operations", "Finance", "Human Resources", "Security", "Facilities",
+    "Sales",       "Legal",      "IT",      "Communications"};
 enum { D_ENG, D_OPS, D_FIN, D_HR, D_SEC, D_FAC, D_SALES, D_LEGAL, D_IT, D_COMMS };
 
 #define SIM_MAX_BUILDINGS 20
@@ -88,8 +88,7 @@ struct org_ids {
     int64_t sched_business, sched_247, sched_night;
     int64_t lv_staff, lv_it, lv_sec, lv_lab, lv_night;
     int64_t main_door[SIM_MAX_BUILDINGS], office_door[SIM_MAX_BUILDINGS],
-        server_door[SIM_MAX_BUILDINGS], lab_door[SIM_MAX_BUILDINGS],
-        dock_door[SIM_MAX_BUILDINGS];
+        server_door[SIM_MAX_BUILDINGS], lab_door[SIM_MAX_BUILDINGS], dock_door[SIM_MAX_BUILDINGS];
 };
 
 /* Shorthands that stop at the first error with a message (err carries it). */
@@ -194,8 +193,7 @@ static int build_places(struct store *st, const struct sim_options *o, struct or
                 return r;
         }
     }
-    if ((r = add_schedule(st, "Business Hours", business, cal.id, &ids->sched_business, err)) <
-            0 ||
+    if ((r = add_schedule(st, "Business Hours", business, cal.id, &ids->sched_business, err)) < 0 ||
         (r = add_schedule(st, "Always", always, 0, &ids->sched_247, err)) < 0 ||
         (r = add_schedule(st, "Night Shift", night, 0, &ids->sched_night, err)) < 0)
         return r;
@@ -214,8 +212,8 @@ static int build_places(struct store *st, const struct sim_options *o, struct or
 #define NAME(fmt) (snprintf(name, sizeof(name), fmt, bn), name)
         if ((r = add_area(st, site.id, 0, NAME("%s Lobby"), APB_NONE, &lobby, err)) < 0 ||
             (r = add_area(st, site.id, lobby, NAME("%s Offices"), APB_NONE, &office, err)) < 0 ||
-            (r = add_area(st, site.id, office, NAME("%s Server Room"), APB_HARD, &server,
-                          err)) < 0 ||
+            (r = add_area(st, site.id, office, NAME("%s Server Room"), APB_HARD, &server, err)) <
+                0 ||
             (r = add_area(st, site.id, lobby, NAME("%s Lab"), APB_SOFT, &lab, err)) < 0)
             return r;
         if ((r = add_door(st, site.id, NAME("%s Main Entrance"), ids->outside, lobby, DOOR_CARD,
@@ -224,8 +222,8 @@ static int build_places(struct store *st, const struct sim_options *o, struct or
                           false, &ids->dock_door[b], err)) < 0 ||
             (r = add_door(st, site.id, NAME("%s Office Door"), lobby, office, DOOR_CARD, false,
                           &ids->office_door[b], err)) < 0 ||
-            (r = add_door(st, site.id, NAME("%s Server Room Door"), office, server,
-                          DOOR_CARD_PIN, false, &ids->server_door[b], err)) < 0 ||
+            (r = add_door(st, site.id, NAME("%s Server Room Door"), office, server, DOOR_CARD_PIN,
+                          false, &ids->server_door[b], err)) < 0 ||
             (r = add_door(st, site.id, NAME("%s Lab Door"), lobby, lab, DOOR_CARD, true,
                           &ids->lab_door[b], err)) < 0)
             return r;
@@ -271,8 +269,8 @@ static int build_people(struct store *st, const struct sim_options *o, const str
                    sizeof(p.first_name));
         gh_strlcpy(p.last_name, last_names[rng_below(&rng, GH_ARRAY_LEN(last_names))],
                    sizeof(p.last_name));
-        snprintf(p.email, sizeof(p.email), "%c.%s%d@example.org", p.first_name[0],
-                 p.last_name, i + 1);
+        snprintf(p.email, sizeof(p.email), "%c.%s%d@example.org", p.first_name[0], p.last_name,
+                 i + 1);
         for (char *ch = p.email; *ch; ch++)
             if (*ch >= 'A' && *ch <= 'Z')
                 *ch = (char)(*ch - 'A' + 'a');
@@ -359,16 +357,15 @@ int sim_build_org(struct cli *c, const struct sim_options *o)
         return cli_error(c, "building the organization: %s", err.msg);
     }
     if (!o->quiet)
-        printf("built a campus of %d buildings, %d people (seed %llu)\n", o->buildings,
-               o->people, (unsigned long long)o->seed);
+        printf("built a campus of %d buildings, %d people (seed %llu)\n", o->buildings, o->people,
+               (unsigned long long)o->seed);
     return 0;
 }
 
 /* ---- one day of traffic ---------------------------------------------------------------- */
 
 enum scenario { SC_NONE = 0, SC_LOST_CARD, SC_TERMINATED, SC_CLONED, SC_FORCED, SC_COUNT };
-static const char *const scenario_names[SC_COUNT] = {"", "lost_card_used",
-                                                     "terminated_employee",
+static const char *const scenario_names[SC_COUNT] = {"", "lost_card_used", "terminated_employee",
                                                      "badge_cloning", "door_forced"};
 
 struct swipe {
@@ -423,8 +420,7 @@ static int find_ids(struct cli *c, const struct sim_options *o, struct org_ids *
         for (int k = 0; k < 5; k++) {
             snprintf(name, sizeof(name), "B%d %s", b + 1, suffix[k]);
             if (store_door_find(c->st, name, &d) < 0)
-                return cli_error(c, "door '%s' not found: run sim on a store built by sim",
-                                 name);
+                return cli_error(c, "door '%s' not found: run sim on a store built by sim", name);
             *slot[k] = d.id;
         }
     }
@@ -613,21 +609,18 @@ static int decide_swipe(const struct access_snapshot *snap, struct access_state 
     ev->credential_id = res->credential_id;
     ev->decision = res->granted;
     ev->reason = (int)res->reason;
-    return event_payload_set(ev, s->scenario ? json_pack("{s:s, s:s, s:s}", "direction",
-                                                         direction_name(req.direction),
-                                                         "source", "sim", "scenario",
-                                                         scenario_names[s->scenario])
-                                             : json_pack("{s:s, s:s}", "direction",
-                                                         direction_name(req.direction),
-                                                         "source", "sim"));
+    return event_payload_set(
+        ev, s->scenario ? json_pack("{s:s, s:s, s:s}", "direction", direction_name(req.direction),
+                                    "source", "sim", "scenario", scenario_names[s->scenario])
+                        : json_pack("{s:s, s:s}", "direction", direction_name(req.direction),
+                                    "source", "sim"));
 }
 
 /* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
  * until a stop signal. The policy is recompiled when it changes (a lockdown made through
  * the API shows in the next reads). */
-static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing,
-                    const uint8_t *key, struct access_snapshot **snap,
-                    struct access_state **state)
+static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, const uint8_t *key,
+                    struct access_snapshot **snap, struct access_state **state)
 {
     struct timespec pace;
     int64_t ns = (int64_t)(1e9 / d->o->live_rate);
@@ -876,13 +869,38 @@ static const struct option demo_options_table[] = {{"seed", required_argument, N
                                                    {"help", no_argument, NULL, 'h'},
                                                    {0}};
 
+/* The demo's console user: "operator" (or operator-2 ... when taken) with the
+ * security_operator role and a random password (printed once, stored as Argon2id). */
+static int demo_user(struct cli *c, char user[MODEL_NAME_MAX], char *password, size_t len,
+                     struct gh_err *err)
+{
+    uint8_t raw[18];
+    struct user u;
+    int r = -EEXIST;
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(password, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+    for (int i = 1; i < 100 && r == -EEXIST; i++) {
+        memset(&u, 0, sizeof(u));
+        if (i == 1)
+            gh_strlcpy(u.name, "operator", sizeof(u.name));
+        else
+            snprintf(u.name, sizeof(u.name), "operator-%d", i);
+        gh_strlcpy(u.display_name, "Demo Operator", sizeof(u.display_name));
+        r = identity_user_create(c->st, &u, "security_operator", password, err);
+    }
+    gh_strlcpy(user, u.name, MODEL_NAME_MAX);
+    sodium_memzero(&u, sizeof(u));
+    return r;
+}
+
 /* The server with the simulator feeding it live reads, until SIGINT or SIGTERM. */
 static int demo_serve(struct cli *c, struct demo_opts *o)
 {
     struct http_config cfg;
     struct http_server *srv = NULL;
     struct gh_err err = {{0}};
-    char token[IDENTITY_TOKEN_LEN], name[64];
+    char token[IDENTITY_TOKEN_LEN], name[64], user[MODEL_NAME_MAX], password[40];
     sigset_t stop;
     int status;
 
@@ -893,9 +911,15 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
     if (http_config_check(&cfg, &err) < 0)
         return cli_error(c, "%s", err.msg);
     snprintf(name, sizeof(name), "demo-%lld", (long long)(gh_now_us() / GH_USEC_PER_SEC));
-    if (identity_token_create(c->st, name, "*", GH_TIME_MAX, token, sizeof(token), NULL, &err) <
-        0)
+    if (identity_token_create(c->st, name, "*", GH_TIME_MAX, token, sizeof(token), NULL, &err) < 0)
         return cli_error(c, "creating the demo token: %s", err.msg);
+    /* a console sign-in for the demo: an operator with a random password; no MFA in this
+     * throw-away demo (on by default everywhere else) so no authenticator app is needed */
+    cfg.mfa_roles = 0;
+    if (demo_user(c, user, password, sizeof(password), &err) < 0) {
+        sodium_memzero(token, sizeof(token));
+        return cli_error(c, "creating the demo user: %s", err.msg);
+    }
 
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
@@ -906,19 +930,24 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
         sodium_memzero(token, sizeof(token));
         return cli_error(c, "%s", err.msg);
     }
-    printf("\nThe server is running, fed by the simulator (%.0f reads per second):\n"
-           "  URL    https://%s:%u\n"
-           "  token  %s   (scope *, stored hashed; revoke: %s --data %s token revoke %s)\n"
-           "  cert   %s (self-signed: pass it to curl --cacert)\n\n"
-           "Try:\n"
-           "  curl --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/doors\n"
-           "  curl -N --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/events/stream\n\n"
-           "Ctrl-C stops it.\n",
-           o->sim.live_rate, cfg.listen_addr, http_server_port(srv), token, c->prog,
-           c->data_dir, name, cfg.tls_cert, cfg.tls_cert, token, cfg.listen_addr,
-           http_server_port(srv), cfg.tls_cert, token, cfg.listen_addr, http_server_port(srv));
+    printf(
+        "\nThe server is running, fed by the simulator (%.0f reads per second):\n"
+        "  console  https://%s:%u/  (self-signed certificate: accept it in the browser)\n"
+        "  sign in  %s / %s  (security operator; MFA is off in this demo only)\n"
+        "  URL    https://%s:%u\n"
+        "  token  %s   (scope *, stored hashed; revoke: %s --data %s token revoke %s)\n"
+        "  cert   %s (self-signed: pass it to curl --cacert)\n\n"
+        "Try:\n"
+        "  curl --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/doors\n"
+        "  curl -N --cacert %s -H 'Authorization: Bearer %s' https://%s:%u/api/v1/events/stream\n\n"
+        "Ctrl-C stops it.\n",
+        o->sim.live_rate, cfg.listen_addr, http_server_port(srv), user, password, cfg.listen_addr,
+        http_server_port(srv), token, c->prog, c->data_dir, name, cfg.tls_cert, cfg.tls_cert, token,
+        cfg.listen_addr, http_server_port(srv), cfg.tls_cert, token, cfg.listen_addr,
+        http_server_port(srv));
     fflush(stdout);
     sodium_memzero(token, sizeof(token));
+    sodium_memzero(password, sizeof(password));
     o->sim.live_stop = &stop;
     o->sim.quiet = true;
     o->sim.scenarios = false; /* staged once, with the day */
@@ -976,8 +1005,8 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
            "      the people\n"
            "  %s --help\n"
            "      every command\n",
-           day, o.sim.timezone, c->prog, c->data_dir, c->prog, c->data_dir, c->prog,
-           c->data_dir, day, c->prog, c->data_dir, c->prog);
+           day, o.sim.timezone, c->prog, c->data_dir, c->prog, c->data_dir, c->prog, c->data_dir,
+           day, c->prog, c->data_dir, c->prog);
     fflush(stdout);
     return o.serve ? demo_serve(c, &o) : 0;
 }

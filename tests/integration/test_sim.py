@@ -120,6 +120,18 @@ def test_demo_serves_live_reads(gh):
         s.verify = str(gh.data / "tls" / "cert.pem")
         s.headers["Authorization"] = f"Bearer {token}"
         assert s.get(url + "/api/v1/whoami", timeout=10).status_code == 200
+        # the console and its printed sign-in: an operator, no MFA in the demo
+        console = re.search(r"console\s+(https://\S+)", out).group(1)
+        name, password = re.search(r"sign in\s+(\S+) / (\S+)", out).groups()
+        b = requests.Session()
+        b.trust_env = False
+        b.verify = s.verify
+        assert "<script" in b.get(console, timeout=10).text
+        r = b.post(url + "/api/v1/auth/login", json={"name": name, "password": password},
+                   timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["roles"] == ["security_operator"]
+        assert "doors.control" in r.json()["permissions"]
         first = int(gh("events", "--limit", "1").stdout.split()[0])
         deadline = time.monotonic() + 30
         while int(gh("events", "--limit", "1").stdout.split()[0]) <= first:
