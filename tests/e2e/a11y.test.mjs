@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { PASSWORD, serverAndBrowser } from './harness.mjs';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const env = serverAndBrowser();
+const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
 
 async function audit(page, name) {
   const found = [];
@@ -25,8 +25,9 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview and doors pass axe in both themes', async () => {
-  env.server.addUser('fran', 'facilities'); /* reads doors, no MFA requirement */
+test('sign-in, overview, doors and the monitor pass axe in both themes', async () => {
+  env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
+  env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
   await page.goto(env.server.url + '/');
   await page.getByRole('heading', { name: 'Sign in to gatehouse' }).waitFor();
@@ -37,7 +38,12 @@ test('sign-in, overview and doors pass axe in both themes', async () => {
   await page.getByRole('heading', { name: 'Welcome, fran' }).waitFor();
   problems.push(...(await audit(page, 'overview')));
   await page.getByRole('link', { name: 'Doors' }).click();
-  await page.getByText('No doors yet').waitFor();
+  await page.getByRole('table').waitFor();
   problems.push(...(await audit(page, 'doors')));
+  await page.getByRole('link', { name: 'Monitor' }).click();
+  await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
+  env.server.gh('sim', '--people', '20', '--seed', '5', '--day', '2026-11-24', '--no-scenarios');
+  await page.getByTestId('event-row').first().waitFor();
+  problems.push(...(await audit(page, 'monitor')));
   assert.deepEqual(problems, []);
 });

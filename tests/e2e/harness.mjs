@@ -23,11 +23,12 @@ export function gh(data, args, input) {
   return r.stdout;
 }
 
-/** A server on a fresh data dir; stop() ends it (SIGTERM) and requires exit status 0. */
-export async function startServer() {
+/** A server on a fresh data dir (serve's extraArgs added); gh(...) runs the CLI on its
+ * data dir; stop() ends it (SIGTERM) and requires exit status 0. */
+export async function startServer(extraArgs = []) {
   const data = mkdtempSync(join(tmpdir(), 'gh-e2e-'));
   gh(data, ['init']);
-  const proc = spawn(BIN, ['--data', data, 'serve', '--listen', '127.0.0.1:0'], {
+  const proc = spawn(BIN, ['--data', data, 'serve', '--listen', '127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -49,6 +50,7 @@ export async function startServer() {
     data,
     log: () => log,
     addUser: (name, roles) => gh(data, ['user', 'add', name, '--roles', roles, '--password-stdin'], `${PASSWORD}\n`),
+    gh: (...args) => gh(data, args),
     async stop() {
       const done = new Promise((ok) => proc.on('exit', (code, signal) => ok(code ?? signal)));
       proc.kill('SIGTERM');
@@ -101,12 +103,12 @@ export async function screenshots(page, name) {
   await page.evaluate((t) => (document.documentElement.dataset.theme = t), page.theme);
 }
 
-/** Registers a server and a browser for the test file: env.server and env.chrome, set
- * before its tests and stopped after them. */
-export function serverAndBrowser() {
+/** Registers a server (started with extraArgs) and a browser for the test file:
+ * env.server and env.chrome, set before its tests and stopped after them. */
+export function serverAndBrowser(extraArgs = []) {
   const env = {};
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(extraArgs);
     env.chrome = await browser();
   });
   after(async () => {

@@ -10,6 +10,7 @@ import { ErrorBox, Loading } from './lib/ui';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
+import { Monitor } from './pages/Monitor';
 import { SignIn } from './pages/SignIn';
 
 interface PageDef {
@@ -21,6 +22,7 @@ interface PageDef {
 
 const PAGES: PageDef[] = [
   { path: '/', title: 'Overview', perm: null, page: Home },
+  { path: '/monitor', title: 'Monitor', perm: 'events.read', page: Monitor },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
 ];
 

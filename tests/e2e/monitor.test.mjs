@@ -1,0 +1,102 @@
+// monitor.test.mjs: the live monitor in a real browser: events from the simulator (run as
+// a separate process on the server's data dir) arrive in the feed while it is open; pause
+// holds the list still and counts what arrives; an operator locks an area down after a
+// confirmation, the lockdown shows, and the next swipe at a door into it is denied for
+// that reason; a security_viewer sees the same monitor without any action button, and a
+// lockdown called from its session is refused by the server.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PASSWORD, screenshots, serverAndBrowser } from './harness.mjs';
+
+/* MFA is off for this file's server: enrollment has its own test (signin.test.mjs) */
+const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
+
+async function signIn(page, name) {
+  await page.goto(env.server.url + '/monitor');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Monitor' }).waitFor();
+}
+
+test('live events arrive; a lockdown denies the next swipe', async () => {
+  env.server.gh('sim', '--people', '30', '--seed', '3', '--no-scenarios'); /* the campus */
+  env.server.addUser('olga', 'security_operator');
+  const page = await env.chrome.page();
+  await signIn(page, 'olga');
+  await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
+  const rows = page.getByTestId('event-row');
+  assert.equal(await rows.count(), 0);
+
+  // another day of traffic while the page is open: it streams in
+  env.server.gh('sim', '--people', '30', '--seed', '3', '--day', '2026-11-24', '--no-scenarios');
+  await rows.first().waitFor();
+  await screenshots(page, 'monitor');
+
+  // pause: the list holds still and counts what arrives
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const held = await rows.first().textContent();
+  env.server.gh('sim', '--people', '30', '--seed', '3', '--day', '2026-11-25', '--no-scenarios');
+  await page.getByRole('status').filter({ hasText: /paused, [1-9]\d* new/ }).waitFor();
+  assert.equal(await rows.first().textContent(), held);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
+
+  // lock down the first area, with a confirmation
+  const areas = await page.evaluate(async () => (await (await fetch('/api/v1/areas?limit=1000')).json()).items);
+  const doors = await page.evaluate(async () => (await (await fetch('/api/v1/doors?limit=1000')).json()).items);
+  const door = doors.find((d) => areas.some((a) => a.id === d.to_area_id));
+  const area = areas.find((a) => a.id === door.to_area_id);
+  await page.getByRole('button', { name: `Lock down ${area.name}` }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.getByRole('heading', { name: `Lock down ${area.name}?` }).waitFor();
+  await screenshots(page, 'monitor-confirm-lockdown');
+  await dialog.getByRole('button', { name: 'Lock down' }).click();
+  await page.getByRole('button', { name: `Release ${area.name}` }).waitFor();
+  await page.getByText('LOCKED DOWN').waitFor();
+  await page.getByTestId('event-row').filter({ hasText: 'operator.action' }).first().waitFor();
+
+  // the next swipe there: a credential that was granted before is now denied
+  const cards = await page.evaluate(async () => (await (await fetch('/api/v1/credentials?limit=1000')).json()).items);
+  const active = cards.filter((c) => c.status === 'active');
+  const decision = await page.evaluate(
+    async ([id, list]) => {
+      const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+      for (const c of list) {
+        const r = await fetch('/api/v1/decisions', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify({ door_id: id, card: `${c.format}:${c.facility}:${c.number}` }),
+        });
+        const d = await r.json();
+        if (d.reason === 'door_locked_down') return d;
+      }
+      return null;
+    },
+    [door.id, active],
+  );
+  assert.ok(decision, 'no swipe was denied for the lockdown');
+  assert.equal(decision.decision, 'denied');
+  assert.deepEqual(page.cspViolations, []);
+});
+
+test('a security_viewer watches the same monitor and can change nothing', async () => {
+  env.server.addUser('vera', 'security_viewer');
+  const page = await env.chrome.page();
+  await signIn(page, 'vera');
+  await page.getByRole('heading', { name: 'Areas' }).waitFor();
+  await page.locator('.areas li').first().waitFor();
+  assert.equal(await page.getByRole('button', { name: /^(Lock down|Release) / }).count(), 0);
+  await screenshots(page, 'monitor-viewer');
+  const status = await page.evaluate(async () => {
+    const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+    const areas = (await (await fetch('/api/v1/areas?limit=1')).json()).items;
+    const r = await fetch(`/api/v1/areas/${areas[0].id}/lockdown`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: '{}',
+    });
+    return r.status;
+  });
+  assert.equal(status, 403);
+});
