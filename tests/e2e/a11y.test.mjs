@@ -25,7 +25,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors and the monitor pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor and people pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -45,5 +45,11 @@ test('sign-in, overview, doors and the monitor pass axe in both themes', async (
   env.server.gh('sim', '--people', '20', '--seed', '5', '--day', '2026-11-24', '--no-scenarios');
   await page.getByTestId('event-row').first().waitFor();
   problems.push(...(await audit(page, 'monitor')));
+  await page.getByRole('link', { name: 'People' }).click();
+  await page.getByRole('table').waitFor();
+  problems.push(...(await audit(page, 'people')));
+  await page.getByRole('table').getByRole('link').first().click();
+  await page.getByRole('heading', { name: 'Credentials' }).waitFor();
+  problems.push(...(await audit(page, 'person')));
   assert.deepEqual(problems, []);
 });

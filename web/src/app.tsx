@@ -11,6 +11,7 @@ import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
 import { Monitor } from './pages/Monitor';
+import { People } from './pages/People';
 import { SignIn } from './pages/SignIn';
 
 interface PageDef {
@@ -23,6 +24,7 @@ interface PageDef {
 const PAGES: PageDef[] = [
   { path: '/', title: 'Overview', perm: null, page: Home },
   { path: '/monitor', title: 'Monitor', perm: 'events.read', page: Monitor },
+  { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
 ];
 
@@ -58,7 +60,8 @@ export function App() {
   if (session.mfa_enrollment_required) return <Enroll session={session} onDone={setSession} />;
 
   const pages = PAGES.filter((p) => p.perm === null || can(session, p.perm));
-  const current = pages.find((p) => p.path === path);
+  /* a page owns its path and the paths below it (/people/12) */
+  const current = pages.find((p) => p.path === path || (p.path !== '/' && path.startsWith(p.path + '/')));
   const Page = current?.page;
   async function out() {
     try {
@@ -79,7 +82,7 @@ export function App() {
           <ul>
             {pages.map((p) => (
               <li key={p.path}>
-                <a {...link(p.path)} aria-current={p.path === path ? 'page' : undefined}>
+                <a {...link(p.path)} aria-current={p === current ? 'page' : undefined}>
                   {p.title}
                 </a>
               </li>

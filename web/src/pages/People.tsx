@@ -1,0 +1,166 @@
+// People.tsx: the HR view: people with their status and kind, and for one person their
+// details and credentials, each revocable (revoked, lost, stolen or suspended, with a
+// reason) after a confirmation by those allowed to. /people lists, /people/ID shows one.
+import { useState } from 'preact/hooks';
+import { api, Page } from '../lib/api';
+import { link, usePath } from '../lib/router';
+import { can, useSession } from '../lib/session';
+import { Empty, ErrorBox, Loading, Table, useGet } from '../lib/ui';
+
+interface Person {
+  id: number;
+  employee_id: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  title: string;
+  kind: string;
+  status: string;
+}
+
+interface Credential {
+  id: number;
+  format: string;
+  facility: number;
+  number: number;
+  status: string;
+  has_pin: boolean;
+}
+
+const card = (c: Credential) => `${c.format}:${c.facility}:${c.number}`;
+
+function PeopleList() {
+  const [people, reload] = useGet<Page<Person>>('/api/v1/people?limit=1000');
+  const [q, setQ] = useState('');
+  return (
+    <section aria-labelledby="people-title">
+      <h1 id="people-title">People</h1>
+      <label>
+        Find{' '}
+        <input type="search" value={q} placeholder="name or employee id" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+      </label>
+      {people.state === 'loading' && <Loading what="people" />}
+      {people.state === 'error' && <ErrorBox error={people.error} retry={reload} />}
+      {people.state === 'ok' &&
+        (people.data.items.length === 0 ? (
+          <Empty>No people yet. HR imports a roster or adds them.</Empty>
+        ) : (
+          <Table
+            caption={`${people.data.items.length} people`}
+            rows={people.data.items.filter((p) =>
+              `${p.employee_id} ${p.first_name} ${p.last_name}`.toLowerCase().includes(q.toLowerCase()),
+            )}
+            rowKey={(p) => p.id}
+            columns={[
+              { title: 'Employee id', cell: (p) => <a {...link(`/people/${p.id}`)}>{p.employee_id}</a> },
+              { title: 'Name', cell: (p) => `${p.first_name} ${p.last_name}` },
+              { title: 'Kind', cell: (p) => p.kind },
+              { title: 'Status', cell: (p) => p.status },
+            ]}
+          />
+        ))}
+    </section>
+  );
+}
+
+function Revoke({ c, onDone }: { c: Credential; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [status, setStatus] = useState('revoked');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  async function revoke() {
+    setError(null);
+    try {
+      await api('POST', `/api/v1/credentials/${c.id}/revoke`, { status, reason: reason || undefined });
+      setOpen(false);
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  if (!open)
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        Revoke {card(c)}
+      </button>
+    );
+  return (
+    <div role="alertdialog" aria-modal="true" aria-labelledby={`revoke-${c.id}`} class="confirm">
+      <h3 id={`revoke-${c.id}`}>Revoke card {card(c)}?</h3>
+      <p>Every door refuses it from now on.</p>
+      <label>
+        Mark as{' '}
+        <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+          <option value="revoked">revoked</option>
+          <option value="lost">lost</option>
+          <option value="stolen">stolen</option>
+          <option value="suspended">suspended</option>
+        </select>
+      </label>{' '}
+      <label>
+        Reason <input value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      </label>
+      {error !== null && <ErrorBox error={error} />}
+      <p>
+        <button type="button" class="primary" onClick={revoke} autoFocus>
+          Revoke
+        </button>{' '}
+        <button type="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </p>
+    </div>
+  );
+}
+
+function PersonView({ id }: { id: string }) {
+  const { session } = useSession();
+  const [person, reloadPerson] = useGet<Person>(`/api/v1/people/${id}`);
+  const [creds, reload] = useGet<Page<Credential>>(`/api/v1/people/${id}/credentials`);
+  if (person.state === 'loading') return <Loading what="the person" />;
+  if (person.state === 'error') return <ErrorBox error={person.error} retry={reloadPerson} />;
+  const p = person.data;
+  return (
+    <section aria-labelledby="person-title">
+      <p>
+        <a {...link('/people')}>← People</a>
+      </p>
+      <h1 id="person-title">
+        {p.first_name} {p.last_name} <small>({p.employee_id})</small>
+      </h1>
+      <p>
+        {p.kind}, {p.status}
+        {p.title && `, ${p.title}`}
+        {p.email && ` · ${p.email}`}
+      </p>
+      <h2>Credentials</h2>
+      {creds.state === 'loading' && <Loading what="credentials" />}
+      {creds.state === 'error' && <ErrorBox error={creds.error} retry={reload} />}
+      {creds.state === 'ok' &&
+        (creds.data.items.length === 0 ? (
+          <Empty>No credentials.</Empty>
+        ) : (
+          <Table
+            caption="Credentials"
+            rows={creds.data.items}
+            rowKey={(c) => c.id}
+            columns={[
+              { title: 'Card', cell: (c) => <code>{card(c)}</code> },
+              { title: 'PIN', cell: (c) => (c.has_pin ? 'yes' : 'no') },
+              { title: 'Status', cell: (c) => <span data-testid={`status-${c.id}`}>{c.status}</span> },
+              {
+                title: 'Action',
+                cell: (c) => (c.status === 'active' && can(session, 'credentials.revoke') ? <Revoke c={c} onDone={reload} /> : ''),
+              },
+            ]}
+          />
+        ))}
+    </section>
+  );
+}
+
+export function People() {
+  const path = usePath();
+  const id = /^\/people\/(\d+)$/.exec(path)?.[1];
+  return id ? <PersonView id={id} /> : <PeopleList />;
+}
