@@ -25,7 +25,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors, the monitor and people pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor, people and users pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -51,5 +51,14 @@ test('sign-in, overview, doors, the monitor and people pass axe in both themes',
   await page.getByRole('table').getByRole('link').first().click();
   await page.getByRole('heading', { name: 'Credentials' }).waitFor();
   problems.push(...(await audit(page, 'person')));
+  /* the administration page, as an administrator */
+  env.server.addUser('ada', 'admin');
+  const admin = await env.chrome.page('dark', { bypassCSP: true });
+  await admin.goto(env.server.url + '/users');
+  await admin.getByLabel('Name').fill('ada');
+  await admin.getByLabel('Password').fill(PASSWORD);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('table').waitFor();
+  problems.push(...(await audit(admin, 'users')));
   assert.deepEqual(problems, []);
 });

@@ -13,6 +13,7 @@ import { Home } from './pages/Home';
 import { Monitor } from './pages/Monitor';
 import { People } from './pages/People';
 import { SignIn } from './pages/SignIn';
+import { Users } from './pages/Users';
 
 interface PageDef {
   path: string;
@@ -26,6 +27,7 @@ const PAGES: PageDef[] = [
   { path: '/monitor', title: 'Monitor', perm: 'events.read', page: Monitor },
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
+  { path: '/users', title: 'Users', perm: 'users.read', page: Users },
 ];
 
 type Theme = 'dark' | 'light';
