@@ -25,7 +25,7 @@
 
 #if defined(__GNUC__)
 #define GH_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define GH_NORETURN __attribute__((noreturn))
+#define GH_NORETURN     __attribute__((noreturn))
 #else
 #define GH_PRINTF(f, a)
 #define GH_NORETURN
@@ -55,11 +55,11 @@ enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *func, int code, const char *fmt, ...)
     GH_PRINTF(4, 5);
 
-#define log_err_f(code, ...)  log_msg(LOG_ERROR, __func__, (code), __VA_ARGS__)
-#define log_error(...)        log_msg(LOG_ERROR, __func__, 0, __VA_ARGS__)
-#define log_warn(...)         log_msg(LOG_WARN, __func__, 0, __VA_ARGS__)
-#define log_info(...)         log_msg(LOG_INFO, __func__, 0, __VA_ARGS__)
-#define log_debug(...)        log_msg(LOG_DEBUG, __func__, 0, __VA_ARGS__)
+#define log_err_f(code, ...) log_msg(LOG_ERROR, __func__, (code), __VA_ARGS__)
+#define log_error(...)       log_msg(LOG_ERROR, __func__, 0, __VA_ARGS__)
+#define log_warn(...)        log_msg(LOG_WARN, __func__, 0, __VA_ARGS__)
+#define log_info(...)        log_msg(LOG_INFO, __func__, 0, __VA_ARGS__)
+#define log_debug(...)       log_msg(LOG_DEBUG, __func__, 0, __VA_ARGS__)
 
 /* ---- allocation: abort on out-of-memory --------------------------------------------- */
 
@@ -85,6 +85,9 @@ size_t gh_utf8_seq(const char *s, size_t len);
 void gh_utf8_mend(char *s);
 /* True if s is valid UTF-8 with no control characters other than tab (for names etc.). */
 bool gh_utf8_valid_text(const char *s, size_t len);
+/* Percent-encodes s (all but RFC 3986's unreserved characters) into out: 0, or -ENOSPC
+ * (out is then ""); 3 * strlen(s) + 1 bytes always suffice. */
+int gh_url_encode(const char *s, char *out, size_t len);
 /* Case-insensitive ASCII equality. */
 bool gh_streq_nocase(const char *a, const char *b);
 

@@ -204,3 +204,27 @@ void gh_buf_free(struct gh_buf *b)
     free(b->data);
     gh_buf_init(b, b->max);
 }
+
+int gh_url_encode(const char *s, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~';
+        if (o + (plain ? 1 : 3) >= len) {
+            if (len > 0)
+                out[0] = '\0';
+            return -ENOSPC;
+        }
+        if (plain) {
+            out[o++] = (char)*c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*c >> 4];
+            out[o++] = hex[*c & 15];
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}

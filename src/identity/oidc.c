@@ -150,28 +150,6 @@ int identity_oidc_config_check(struct identity_oidc_config *c, struct gh_err *er
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-/* Percent-encodes s (everything but RFC 3986's unreserved characters) into out. */
-static int url_encode(const char *s, char *out, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~';
-        if (o + (plain ? 1 : 3) >= len)
-            return -ENOSPC;
-        if (plain) {
-            out[o++] = (char)*c;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*c >> 4];
-            out[o++] = hex[*c & 15];
-        }
-    }
-    out[o] = '\0';
-    return 0;
-}
-
 /* Text from a provider, for messages: printable ASCII only, at most len - 1 bytes. */
 static void clean_text(const char *in, char *out, size_t len)
 {
@@ -540,9 +518,9 @@ int identity_oidc_begin(struct identity_oidc *o, const uint8_t site_key[32],
     pthread_mutex_lock(&o->mu);
     gh_strlcpy(ep, o->auth_ep, sizeof(ep));
     pthread_mutex_unlock(&o->mu);
-    url_encode(o->c.client_id, id, sizeof(id));
-    url_encode(o->c.redirect_uri, redirect, sizeof(redirect));
-    url_encode(o->c.scopes, scope, sizeof(scope));
+    gh_url_encode(o->c.client_id, id, sizeof(id));
+    gh_url_encode(o->c.redirect_uri, redirect, sizeof(redirect));
+    gh_url_encode(o->c.scopes, scope, sizeof(scope));
     *url = xmalloc(cap);
     if (gh_snprintf(*url, cap,
                     "%s%cresponse_type=code&client_id=%s&redirect_uri=%s&scope=%s&state=%s"
@@ -643,8 +621,8 @@ static int basic_auth(const struct identity_oidc_config *c, char *out, size_t le
     char pair[sizeof(id) + sizeof(secret) + 2];
     static const char prefix[] = "Authorization: Basic ";
     int r = -ENOSPC;
-    url_encode(c->client_id, id, sizeof(id));
-    url_encode(c->client_secret, secret, sizeof(secret));
+    gh_url_encode(c->client_id, id, sizeof(id));
+    gh_url_encode(c->client_secret, secret, sizeof(secret));
     snprintf(pair, sizeof(pair), "%s:%s", id, secret);
     if (len > sizeof(prefix) &&
         sodium_base64_encoded_len(strlen(pair), sodium_base64_VARIANT_ORIGINAL) <=
@@ -674,19 +652,19 @@ int identity_oidc_finish(struct identity_oidc *o, const uint8_t site_key[32], co
     int r;
     memset(out, 0, sizeof(*out));
     auth[0] = secret[0] = '\0';
-    if (strlen(code) >= 2048 || url_encode(code, code_enc, sizeof(code_enc)) < 0)
+    if (strlen(code) >= 2048 || gh_url_encode(code, code_enc, sizeof(code_enc)) < 0)
         return gh_fail(err, -EACCES, "the authorization code is longer than 2047 characters");
     if ((r = enter(o, err)) < 0)
         return r;
     if ((r = discover(o, err)) < 0)
         goto out;
     state_secrets(site_key, state, nonce, verifier);
-    url_encode(c->redirect_uri, redirect, sizeof(redirect));
-    url_encode(c->client_id, id, sizeof(id));
+    gh_url_encode(c->redirect_uri, redirect, sizeof(redirect));
+    gh_url_encode(c->client_id, id, sizeof(id));
     form_len = strlen(code_enc) + sizeof(redirect) + sizeof(id) + sizeof(secret) + 256;
     form = xmalloc(form_len);
     if (c->client_secret_post) {
-        url_encode(c->client_secret, secret, sizeof(secret));
+        gh_url_encode(c->client_secret, secret, sizeof(secret));
         snprintf(form, form_len,
                  "grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s"
                  "&client_id=%s&client_secret=%s",

@@ -77,3 +77,12 @@ test('a role sees only the pages its permissions allow', async () => {
   assert.equal(status, 403);
   assert.deepEqual(page.cspViolations, []);
 });
+
+test('a refused single sign-on is worded by the console, never by the URL', async () => {
+  const page = await env.chrome.page();
+  await page.goto(env.server.url + '/sign-in?sso_error=account');
+  await page.getByRole('alert').getByText('Your account may not sign in here').waitFor();
+  await page.goto(env.server.url + '/sign-in?sso_error=Call%20555-0100%20now');
+  await page.getByRole('alert').getByText("Gatehouse refused the identity provider's answer").waitFor();
+  assert.equal(await page.getByText('555-0100').count(), 0);
+});

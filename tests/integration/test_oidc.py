@@ -256,6 +256,23 @@ def test_state_works_once_and_only_in_its_browser(sso):
     assert r.status_code == 401 and "access_denied (cancelled)" in r.json()["detail"]
 
 
+def test_browsers_are_sent_back_to_the_sign_in_page_with_a_code(sso):
+    """A browser (Accept: text/html) that the provider sent back with a refusal lands on
+    the console's sign-in page with a fixed code, never free text in the URL."""
+    server, op = sso
+    c = browser(server)
+    c.headers["Accept"] = "text/html,application/xhtml+xml"
+    cases = [("alice", "aud", "token"), ("carol", None, "account")]
+    for account, tamper, code in cases:
+        r = sign_in(c, server, op, account=account, tamper=tamper)
+        assert r.status_code == 303, r.text
+        assert r.headers["Location"] == f"/sign-in?sso_error={code}"
+    r = c.get(server.url + "/api/v1/auth/oidc/callback?code=x&state=" + "A" * 43,
+              allow_redirects=False, timeout=30)
+    assert r.headers["Location"] == "/sign-in?sso_error=state"
+    assert c.get(server.url + "/sign-in?sso_error=state", timeout=30).status_code == 200
+
+
 def test_admin_roles_need_a_second_factor_at_the_provider(sso):
     server, op = sso
     c = browser(server)

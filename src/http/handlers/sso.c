@@ -59,20 +59,38 @@ static int not_configured(struct http_req *r)
                         "single sign-on is not configured here (see [oidc] in operations.md)");
 }
 
+/* The answer of a failed single sign-on. A browser (Accept: text/html: the provider's
+ * redirect brought it here) goes back to the console's sign-in page with a fixed code
+ * (state, provider, token, account, unavailable, busy) that the page words; the reason
+ * itself is in the log and the event, and no text from the URL is ever shown. Other
+ * clients get problem+json with the reason. Returns 0 (a reply was set). */
+static int tell(struct http_req *r, unsigned status, const char *slug, const char *code,
+                const char *why)
+{
+    const char *accept =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    char where[64];
+    if (accept != NULL && strstr(accept, "text/html") != NULL) {
+        snprintf(where, sizeof(where), "/sign-in?sso_error=%s", code);
+        return http_reply_redirect(r, 303, where);
+    }
+    return http_problem(r, status, slug, NULL, "%s", why);
+}
+
 static int provider_down(struct http_req *r, int rc, const struct gh_err *err)
 {
     if (rc == -EBUSY) {
         log_info("request %s: single sign-on: %s", r->id, err->msg);
         http_reply_header(r, "Retry-After", "5");
-        return http_problem(r, 503, "busy", NULL,
-                            "single sign-on is busy waiting on the identity provider: try again "
-                            "in a few seconds");
+        return tell(r, 503, "busy", "busy",
+                    "single sign-on is busy waiting on the identity provider: try again in a "
+                    "few seconds");
     }
     log_error("request %s: single sign-on: %s", r->id, err->msg);
     http_reply_header(r, "Retry-After", "30");
-    return http_problem(r, 503, "provider-unavailable", NULL,
-                        "the identity provider cannot be reached or answered nonsense: try "
-                        "again, or sign in with a password");
+    return tell(r, 503, "provider-unavailable", "unavailable",
+                "the identity provider cannot be reached or answered nonsense: try again, or "
+                "sign in with a password");
 }
 
 static int start_job(struct http_req *r)
@@ -131,21 +149,26 @@ static int record_refusal(struct http_req *r, const char *name, const char *why)
 
 /* A refused single sign-on: recorded, the state cookie cleared, and the reason told (it
  * is about the sign-in, never about which users exist). Returns 0 (a reply was set). */
-static int refuse(struct http_req *r, unsigned status, const char *name, const char *why)
+static int refuse(struct http_req *r, unsigned status, const char *code, const char *name,
+                  const char *why)
 {
+    char msg[600];
     if (record_refusal(r, name, why) < 0)
         return 0;
     set_state_cookie(r, "");
-    return http_problem(r, status, "sso-refused", NULL, "single sign-on failed: %s", why);
+    snprintf(msg, sizeof(msg), "single sign-on failed: %s", why);
+    return tell(r, status, "sso-refused", code, msg);
 }
 
 /* Refuses a callback that is not (yet) a sign-in of ours: logged, not recorded as an
  * event (anyone can call the callback; only sign-ins past the state check are events). */
 static int reject(struct http_req *r, unsigned status, const char *why)
 {
+    char msg[600];
     log_info("request %s: single sign-on callback from %s refused: %s", r->id, r->client_addr, why);
     set_state_cookie(r, "");
-    return http_problem(r, status, "sso-refused", NULL, "single sign-on failed: %s", why);
+    snprintf(msg, sizeof(msg), "single sign-on failed: %s", why);
+    return tell(r, status, "sso-refused", "state", msg);
 }
 
 /* Takes the state back: it must be the one of this browser's cookie, in time, and unused
@@ -195,12 +218,15 @@ static int sign_in(struct http_req *r, const struct identity_oidc_user *ou, cons
             return r->replied ? rc : (http_problem_from(r, rc, NULL), rc);
         }
         set_state_cookie(r, "");
-        return http_problem(r, 403, "sso-refused", NULL, "single sign-on failed: %s", err.msg),
-               -EACCES;
+        {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "single sign-on failed: %s", err.msg);
+            return tell(r, 403, "sso-refused", "account", msg), -EACCES;
+        }
     }
     if (rc == -EACCES || rc == -EEXIST) {
         http_write_rollback(r);
-        return refuse(r, 403, ou->name, err.msg), rc;
+        return refuse(r, 403, "account", ou->name, err.msg), rc;
     }
     if (rc < 0 || (roles_changed && (rc = store_session_end_user(st, u.id, now, NULL)) < 0) ||
         (rc = identity_session_create(st, &u, r->client_addr, now,
@@ -237,16 +263,16 @@ static int callback_job(struct http_req *r)
                  d ? " (" : "", d ? d : "", d ? ")" : "");
         for (char *c = why; *c; c++)
             *c = (*c < ' ' || *c > '~') ? '?' : *c;
-        return refuse(r, 401, "", why);
+        return refuse(r, 401, "provider", "", why);
     }
     if (code == NULL || code[0] == '\0')
-        return refuse(r, 400, "", "the provider's reply has no code");
+        return refuse(r, 400, "token", "", "the provider's reply has no code");
     /* RFC 9207: a provider that names itself must be the configured one (mix-up defence) */
     if (iss != NULL && strcmp(iss, identity_oidc_config(r->srv->oidc)->issuer) != 0)
-        return refuse(r, 401, "", "the reply names another issuer (iss)");
+        return refuse(r, 401, "token", "", "the reply names another issuer (iss)");
     rc = identity_oidc_finish(r->srv->oidc, r->srv->site_key, state, code, gh_now_us(), &ou, &err);
     if (rc == -EACCES)
-        return refuse(r, 401, "", err.msg);
+        return refuse(r, 401, "token", "", err.msg);
     if (rc < 0)
         return record_refusal(r, "", err.msg) < 0 ? 0 : provider_down(r, rc, &err);
     sign_in(r, &ou, return_to);

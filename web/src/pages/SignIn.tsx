@@ -6,6 +6,16 @@ import { api, ApiError } from '../lib/api';
 import { AuthMethods, Session, signIn } from '../lib/session';
 import { ErrorBox, Field } from '../lib/ui';
 
+/* What the server's sso_error codes mean (fixed words: nothing from the URL is shown). */
+const SSO_ERRORS: Record<string, string> = {
+  state: 'This single sign-on was not started here, took longer than 10 minutes, or was already used. Please start again.',
+  provider: 'The identity provider did not sign you in.',
+  token: "Gatehouse refused the identity provider's answer. Your administrator can see why in the server log.",
+  account: 'Your account may not sign in here (no gatehouse role, no second factor reported by the identity provider, or disabled). Please ask your administrator.',
+  unavailable: 'The identity provider cannot be reached. Try again, or sign in with a password.',
+  busy: 'Single sign-on is busy. Please try again in a few seconds.',
+};
+
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -15,7 +25,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [methods, setMethods] = useState<AuthMethods | null>(null);
-  const ssoError = new URLSearchParams(location.search).get('sso_error');
+  const ssoCode = new URLSearchParams(location.search).get('sso_error');
+  const ssoError = ssoCode === null ? null : SSO_ERRORS[ssoCode] ?? SSO_ERRORS.token;
 
   useEffect(() => {
     api<AuthMethods>('GET', '/api/v1/auth/methods').then(setMethods, () => setMethods(null));
