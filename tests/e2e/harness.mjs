@@ -117,3 +117,27 @@ export function serverAndBrowser(extraArgs = []) {
   });
   return env;
 }
+
+/** Opens path on the server and signs in with the password form (no MFA step). */
+export async function signIn(page, server, name, path = '/', password = PASSWORD) {
+  await page.goto(server.url + path);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A what-if swipe (POST /api/v1/decisions) from the page's session: the decision. */
+export function swipe(page, door, card) {
+  return page.evaluate(
+    async ([id, cardText]) => {
+      const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
+      const r = await fetch('/api/v1/decisions', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ door_id: id, card: cardText }),
+      });
+      return r.json();
+    },
+    [door, card],
+  );
+}

@@ -6,16 +6,13 @@
 // lockdown called from its session is refused by the server.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PASSWORD, screenshots, serverAndBrowser } from './harness.mjs';
+import { screenshots, serverAndBrowser, signIn as signInAt, swipe } from './harness.mjs';
 
 /* MFA is off for this file's server: enrollment has its own test (signin.test.mjs) */
 const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
 
 async function signIn(page, name) {
-  await page.goto(env.server.url + '/monitor');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAt(page, env.server, name, '/monitor');
   await page.getByRole('heading', { name: 'Monitor' }).waitFor();
 }
 
@@ -59,22 +56,14 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   // the next swipe there: a credential that was granted before is now denied
   const cards = await page.evaluate(async () => (await (await fetch('/api/v1/credentials?limit=1000')).json()).items);
   const active = cards.filter((c) => c.status === 'active');
-  const decision = await page.evaluate(
-    async ([id, list]) => {
-      const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
-      for (const c of list) {
-        const r = await fetch('/api/v1/decisions', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-          body: JSON.stringify({ door_id: id, card: `${c.format}:${c.facility}:${c.number}` }),
-        });
-        const d = await r.json();
-        if (d.reason === 'door_locked_down') return d;
-      }
-      return null;
-    },
-    [door.id, active],
-  );
+  let decision = null;
+  for (const c of active) {
+    const d = await swipe(page, door.id, `${c.format}:${c.facility}:${c.number}`);
+    if (d.reason === 'door_locked_down') {
+      decision = d;
+      break;
+    }
+  }
   assert.ok(decision, 'no swipe was denied for the lockdown');
   assert.equal(decision.decision, 'denied');
   assert.deepEqual(page.cspViolations, []);

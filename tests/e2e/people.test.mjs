@@ -3,31 +3,12 @@
 // that card, checked from an operator's session, is denied for that reason.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PASSWORD, screenshots, serverAndBrowser } from './harness.mjs';
+import { screenshots, serverAndBrowser, signIn as signInAt, swipe } from './harness.mjs';
 
 const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
+const signIn = (page, name, path) => signInAt(page, env.server, name, path);
 
-async function signIn(page, name, path) {
-  await page.goto(env.server.url + path);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
-/** A what-if swipe from the page's session: the decision. */
-const swipe = (page, door, c) =>
-  page.evaluate(
-    async ([id, cardText]) => {
-      const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token;
-      const r = await fetch('/api/v1/decisions', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-        body: JSON.stringify({ door_id: id, card: cardText }),
-      });
-      return r.json();
-    },
-    [door, c],
-  );
 
 test('HR revokes a card and the next swipe is denied with its reason', async () => {
   env.server.gh('sim', '--people', '30', '--seed', '4', '--no-scenarios');

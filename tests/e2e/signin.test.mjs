@@ -5,16 +5,11 @@
 // every page in both themes; no Content-Security-Policy violation anywhere.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PASSWORD, screenshots, serverAndBrowser, totp } from './harness.mjs';
+import { PASSWORD, screenshots, serverAndBrowser, signIn, totp } from './harness.mjs';
 
 const env = serverAndBrowser();
 
-async function signInWithPassword(page, name, password = PASSWORD) {
-  await page.goto(env.server.url + '/');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signInWithPassword = (page, name, password) => signIn(page, env.server, name, '/', password);
 
 test('an administrator enrolls TOTP, then signs in with a code from oathtool', async () => {
   env.server.addUser('ada', 'admin');

@@ -3,16 +3,11 @@
 // request; enabling lets them back in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PASSWORD, screenshots, serverAndBrowser } from './harness.mjs';
+import { screenshots, serverAndBrowser, signIn as signInAt } from './harness.mjs';
 
 const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
+const signIn = (page, name, path) => signInAt(page, env.server, name, path);
 
-async function signIn(page, name, path = '/') {
-  await page.goto(env.server.url + path);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 test('disabling a user signs them out at once', async () => {
   env.server.addUser('root', 'admin');

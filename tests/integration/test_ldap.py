@@ -283,10 +283,9 @@ objectClass: groupOfNames
 cn: soc
 member: uid=sam,ou=people,{BASE}
 """)
+    from conftest import browser
     server = server_factory(config(tmp_path, slapd))
-    c = requests.Session()
-    c.trust_env = False
-    c.verify = str(server.cert)
+    c = browser(server)
     r = c.post(server.url + "/api/v1/auth/login",
                json={"name": "sam", "password": "sam directory pass"}, timeout=60)
     assert r.status_code == 200, r.text

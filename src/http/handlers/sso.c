@@ -77,6 +77,14 @@ static int tell(struct http_req *r, unsigned status, const char *slug, const cha
     return http_problem(r, status, slug, NULL, "%s", why);
 }
 
+/* tell() for a refused sign-in: problem type sso-refused, "single sign-on failed: why". */
+static int tell_refused(struct http_req *r, unsigned status, const char *code, const char *why)
+{
+    char msg[600];
+    snprintf(msg, sizeof(msg), "single sign-on failed: %s", why);
+    return tell(r, status, "sso-refused", code, msg);
+}
+
 static int provider_down(struct http_req *r, int rc, const struct gh_err *err)
 {
     if (rc == -EBUSY) {
@@ -152,23 +160,19 @@ static int record_refusal(struct http_req *r, const char *name, const char *why)
 static int refuse(struct http_req *r, unsigned status, const char *code, const char *name,
                   const char *why)
 {
-    char msg[600];
     if (record_refusal(r, name, why) < 0)
         return 0;
     set_state_cookie(r, "");
-    snprintf(msg, sizeof(msg), "single sign-on failed: %s", why);
-    return tell(r, status, "sso-refused", code, msg);
+    return tell_refused(r, status, code, why);
 }
 
 /* Refuses a callback that is not (yet) a sign-in of ours: logged, not recorded as an
  * event (anyone can call the callback; only sign-ins past the state check are events). */
 static int reject(struct http_req *r, unsigned status, const char *why)
 {
-    char msg[600];
     log_info("request %s: single sign-on callback from %s refused: %s", r->id, r->client_addr, why);
     set_state_cookie(r, "");
-    snprintf(msg, sizeof(msg), "single sign-on failed: %s", why);
-    return tell(r, status, "sso-refused", "state", msg);
+    return tell_refused(r, status, "state", why);
 }
 
 /* Takes the state back: it must be the one of this browser's cookie, in time, and unused
@@ -218,11 +222,7 @@ static int sign_in(struct http_req *r, const struct identity_oidc_user *ou, cons
             return r->replied ? rc : (http_problem_from(r, rc, NULL), rc);
         }
         set_state_cookie(r, "");
-        {
-            char msg[600];
-            snprintf(msg, sizeof(msg), "single sign-on failed: %s", err.msg);
-            return tell(r, 403, "sso-refused", "account", msg), -EACCES;
-        }
+        return tell_refused(r, 403, "account", err.msg), -EACCES;
     }
     if (rc == -EACCES || rc == -EEXIST) {
         http_write_rollback(r);
