@@ -90,6 +90,8 @@ bool gh_utf8_valid_text(const char *s, size_t len);
 int gh_url_encode(const char *s, char *out, size_t len);
 /* Case-insensitive ASCII equality. */
 bool gh_streq_nocase(const char *a, const char *b);
+/* True if needle occurs in haystack, ASCII case ignored (an empty needle always does). */
+bool gh_contains_nocase(const char *haystack, const char *needle);
 
 /* Parses a whole decimal integer in [min, max]; -EINVAL if not a number, -ERANGE outside. */
 int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

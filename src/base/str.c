@@ -96,6 +96,20 @@ bool gh_streq_nocase(const char *a, const char *b)
     return *a == *b;
 }
 
+bool gh_contains_nocase(const char *haystack, const char *needle)
+{
+    for (;; haystack++) {
+        size_t i = 0;
+        while (needle[i] &&
+               tolower((unsigned char)haystack[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (needle[i] == '\0')
+            return true;
+        if (*haystack == '\0')
+            return false;
+    }
+}
+
 int gh_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
     char *end;

@@ -25,7 +25,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors, the monitor, people and users pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor, investigations, people and users pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -45,6 +45,12 @@ test('sign-in, overview, doors, the monitor, people and users pass axe in both t
   env.server.gh('sim', '--people', '20', '--seed', '5', '--day', '2026-11-24', '--no-scenarios');
   await page.getByTestId('event-row').first().waitFor();
   problems.push(...(await audit(page, 'monitor')));
+  await page.getByRole('link', { name: 'Investigate' }).click();
+  await page.getByLabel('Badge').fill('h10301:42:10000');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('result-row').first().getByRole('button', { name: /Explain/ }).click();
+  await page.getByText('Recorded:').waitFor();
+  problems.push(...(await audit(page, 'investigate')));
   await page.getByRole('link', { name: 'People' }).click();
   await page.getByRole('table').waitFor();
   problems.push(...(await audit(page, 'people')));

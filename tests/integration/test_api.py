@@ -337,6 +337,65 @@ def test_event_query_filters_and_pages(site_server):
         problem(s.get(f"/api/v1/events?{bad}"), 400, "bad-request")
 
 
+def test_explanation_of_a_recorded_decision(site_server):
+    s = site_server
+    gh = s.gh
+    gh("decide", "--door", "Main Entrance", "--card", "h10301:12:3456", "--at",
+       "2026-11-20T10:00", "--record")  # Ann, a Friday morning: granted by Staff
+    gh("decide", "--door", "Main Entrance", "--card", "h10301:12:9999", "--at",
+       "2026-11-20T10:01", "--record")  # nobody's card
+    gh("decide", "--door", "Main Entrance", "--card", "h10301:12:4000", "--at",
+       "2026-11-21T10:00", "--record")  # Bob on a Saturday: outside Office Hours
+    gh("decide", "--door", "Lab Door", "--card", "h10301:12:3456", "--at", "2026-11-20T10:02",
+       "--pin", "4711", "--record")  # Ann at the lab with her PIN
+    gh("area", "lockdown", "Lobby")
+    before = all_items(s, "/api/v1/events")
+
+    ex = ok(s.get("/api/v1/events/3/explanation"))
+    assert ex["event"]["offset"] == 3 and ex["event"]["reason"] == "outside_schedule"
+    assert ex["replay"]["reason"] == "door_locked_down"  # what today's policy says
+    failed = [st for st in ex["replay"]["explanation"] if not st["ok"]]
+    assert failed and "Lobby" in failed[0]["detail"]
+    gh("area", "release", "Lobby")
+    ex = ok(s.get("/api/v1/events/3/explanation"))
+    assert (ex["replay"]["decision"], ex["replay"]["reason"]) == ("denied", "outside_schedule")
+    assert ex["notes"] == []
+    granted = ok(s.get("/api/v1/events/1/explanation"))
+    assert granted["replay"]["decision"] == "granted" and granted["replay"]["person_id"] == 1
+    assert all(st["ok"] for st in granted["replay"]["explanation"])
+    unknown = ok(s.get("/api/v1/events/2/explanation"))  # replayed from the card it kept
+    assert unknown["replay"]["reason"] == "unknown_credential"
+    lab = ok(s.get("/api/v1/events/4/explanation"))  # the PIN is not recorded: said so
+    assert lab["event"]["decision"] == "granted" and lab["replay"]["reason"] == "pin_required"
+    assert any("PIN" in n for n in lab["notes"])
+    # not a decision, no such event, not an offset: refused; nothing was recorded
+    body = problem(s.get("/api/v1/events/5/explanation"), 422, "validation")
+    assert "operator.action" in body["detail"]
+    problem(s.get("/api/v1/events/99/explanation"), 404, "not-found")
+    problem(s.get("/api/v1/events/x/explanation"), 404, "not-found")
+    assert all_items(s, "/api/v1/events")[: len(before)] == before
+    assert len(all_items(s, "/api/v1/events")) == len(before) + 1  # the release only
+
+
+def test_people_search_and_card_lookup(site_server):
+    s = site_server
+    names = lambda q: [p["employee_id"] for p in all_items(s, f"/api/v1/people?q={q}")]
+    assert names("ann") == ["E100"]
+    assert names("BOB%20CHEN") == ["E200"]  # "first last", case ignored
+    assert names("e") == ["E100", "E200", "E300"]
+    assert names("example.test") == ["E100"]
+    assert names("nobody") == []
+    assert names("") == ["E100", "E200", "E300"]
+    problem(s.get("/api/v1/people?q=" + "x" * 101), 400, "bad-request")
+    cards = lambda q: [c["number"] for c in all_items(s, f"/api/v1/credentials?{q}")]
+    assert cards("card=h10301:12:4000") == [4000]
+    assert cards("card=h10301:13:4000") == []
+    assert cards("number=5000") == [5000]
+    body = problem(s.get("/api/v1/credentials?card=h10301:12"), 400, "bad-request")
+    assert fields(body) == {"card"}
+    problem(s.get("/api/v1/credentials?number=-1"), 400, "bad-request")
+
+
 # ---- roster import and export -------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import { ErrorBox, Loading } from './lib/ui';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
+import { Investigate } from './pages/Investigate';
 import { Monitor } from './pages/Monitor';
 import { People } from './pages/People';
 import { SignIn } from './pages/SignIn';
@@ -25,6 +26,7 @@ interface PageDef {
 const PAGES: PageDef[] = [
   { path: '/', title: 'Overview', perm: null, page: Home },
   { path: '/monitor', title: 'Monitor', perm: 'events.read', page: Monitor },
+  { path: '/investigate', title: 'Investigate', perm: 'events.read', page: Investigate },
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
   { path: '/users', title: 'Users', perm: 'users.read', page: Users },

@@ -4,6 +4,10 @@
  * door's site), with the reason and the explanation of every check. It decides on the
  * server's published snapshot, after waiting for one that includes every policy change
  * committed so far. Nothing is recorded and no anti-passback state is touched.
+ *
+ * The explanation of a recorded decision is the same question asked again: the event's
+ * credential (or what was read, for a card that matched none) at its door, in its
+ * direction, at its time, decided with the policy in force now, beside what was recorded.
  */
 #include "http/handlers/shared.h"
 
@@ -52,6 +56,32 @@ static json_t *explain_json(const struct access_explain *ex)
     return steps;
 }
 
+/* Decides req on the published snapshot, once it includes every policy change committed
+ * so far. 0, or a negative code after replying with the problem. */
+static int decide_now(struct http_req *r, const struct access_request *req,
+                      struct access_result *res, struct access_explain *ex)
+{
+    struct gh_err err = {{0}};
+    const struct access_snapshot *snap;
+    int rc = http_policy_wait(r->srv, store_policy_version(http_store(r)), 5000, &err);
+    if (rc == -ETIMEDOUT) {
+        http_reply_header(r, "Retry-After", "1");
+        http_problem(r, 503, "not-ready", NULL, "%s", err.msg);
+        return rc;
+    }
+    if (rc < 0) {
+        http_problem(r, 422, "policy", NULL, "%s", err.msg);
+        return rc;
+    }
+    snap = access_engine_acquire(r->srv->engine);
+    rc = snap ? access_decide(snap, NULL, req, res, ex) : -EAGAIN;
+    access_engine_release(r->srv->engine, snap);
+    if (rc < 0)
+        http_problem(r, 422, "validation", NULL, "the request cannot be decided (%s)",
+                     gh_strerror(rc));
+    return rc;
+}
+
 HTTP_HANDLER(h_decision_create)
 {
     struct http_form f;
@@ -61,9 +91,8 @@ HTTP_HANDLER(h_decision_create)
     struct store *st = http_store(r);
     struct gh_err err = {{0}};
     char at[64] = "", pin[32] = "";
-    const struct access_snapshot *snap;
     bool given;
-    int dir = DIR_ENTRY, rc;
+    int dir = DIR_ENTRY;
     json_t *body;
 
     memset(&req, 0, sizeof(req));
@@ -90,26 +119,8 @@ HTTP_HANDLER(h_decision_create)
     }
     if (http_form_finish(&f) < 0)
         goto out;
-
-    /* the snapshot must include every policy change committed before this request */
-    rc = http_policy_wait(r->srv, store_policy_version(st), 5000, &err);
-    if (rc == -ETIMEDOUT) {
-        http_reply_header(r, "Retry-After", "1");
-        http_problem(r, 503, "not-ready", NULL, "%s", err.msg);
+    if (decide_now(r, &req, &res, &ex) < 0)
         goto out;
-    }
-    if (rc < 0) {
-        http_problem(r, 422, "policy", NULL, "%s", err.msg);
-        goto out;
-    }
-    snap = access_engine_acquire(r->srv->engine);
-    rc = snap ? access_decide(snap, NULL, &req, &res, &ex) : -EAGAIN;
-    access_engine_release(r->srv->engine, snap);
-    if (rc < 0) {
-        http_problem(r, 422, "validation", NULL, "the request cannot be decided (%s)",
-                     gh_strerror(rc));
-        goto out;
-    }
     body = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:I, s:o}", "decision",
                      res.granted ? "granted" : "denied", "reason", access_reason_name(res.reason),
                      "door_id", (json_int_t)req.door_id, "direction", direction_name(req.direction),
@@ -119,5 +130,121 @@ HTTP_HANDLER(h_decision_create)
     http_reply_json(r, 200, body);
 out:
     sodium_memzero(pin, sizeof(pin));
+    return 0;
+}
+
+/* ---- the explanation of a recorded decision ------------------------------------------ */
+
+static int grab_event(void *ctx, const struct event *ev)
+{
+    *(struct event *)ctx = *ev;
+    return 1;
+}
+
+/* What was presented, from the event: its credential's card, else the card or bits its
+ * payload kept. 0, or -ENOENT when nothing can be replayed (note says why). */
+static int replayed_read(struct store *st, const struct event *ev, json_t *payload,
+                         struct access_presented *p, const char **note)
+{
+    struct credential c;
+    struct gh_err err = {{0}};
+    const char *card = json_string_value(json_object_get(payload, "card"));
+    const char *bits = json_string_value(json_object_get(payload, "bits"));
+    memset(p, 0, sizeof(*p));
+    if (ev->credential_id != 0) {
+        if (store_credential_get(st, ev->credential_id, &c) < 0) {
+            *note = "the credential has been deleted since: there is nothing to replay";
+            return -ENOENT;
+        }
+        p->card.format = c.format;
+        p->card.facility = c.facility;
+        p->card.number = c.number;
+        return 0;
+    }
+    if (card != NULL && wiegand_card_parse(card, &p->card, &err) == 0)
+        return 0;
+    if (bits != NULL && strlen(bits) <= WIEGAND_MAX_BITS && strspn(bits, "01") == strlen(bits) &&
+        bits[0] != '\0') {
+        p->raw = true;
+        p->nbits = strlen(bits);
+        for (size_t i = 0; i < p->nbits; i++)
+            p->bits[i] = (uint8_t)(bits[i] - '0');
+        return 0;
+    }
+    *note = "the event does not say which card was read: there is nothing to replay";
+    return -ENOENT;
+}
+
+HTTP_HANDLER(h_event_explain)
+{
+    struct store *st = http_store(r);
+    struct store_event_filter f;
+    struct access_request req;
+    struct access_result res;
+    struct access_explain ex;
+    struct event ev;
+    struct gh_err err = {{0}};
+    const char *dir_text, *note = NULL;
+    json_t *payload = NULL, *notes, *replay = json_null();
+    int64_t offset;
+    int rc;
+
+    if (http_param_id(r, "offset", &offset) < 0)
+        return 0;
+    memset(&ev, 0, sizeof(ev));
+    store_event_filter_init(&f);
+    f.after_offset = offset - 1;
+    f.until_offset = offset;
+    rc = store_event_query(st, &f, grab_event, &ev);
+    if (rc < 0)
+        return http_problem_from(r, rc, NULL);
+    if (ev.offset != offset)
+        return http_problem(r, 404, "not-found", NULL, "event %lld does not exist",
+                            (long long)offset);
+    if (ev.type != EV_ACCESS_DECISION)
+        return http_problem(r, 422, "validation", NULL,
+                            "event %lld is a %s event, not an access decision: there is no "
+                            "decision to explain",
+                            (long long)offset, event_type_name(ev.type));
+    payload = ev.payload[0] ? json_loads(ev.payload, 0, NULL) : NULL;
+    notes = json_array();
+    memset(&req, 0, sizeof(req));
+    req.door_id = ev.door_id;
+    req.time_us = ev.time_us;
+    req.direction = DIR_ENTRY;
+    dir_text = json_string_value(json_object_get(payload, "direction"));
+    if (dir_text != NULL && direction_parse(dir_text, &req.direction, &err) < 0)
+        req.direction = DIR_ENTRY;
+    if (replayed_read(st, &ev, payload, &req.cred, &note) < 0) {
+        json_array_append_new(notes, json_string(note));
+    } else if (ev.door_id == 0) {
+        json_array_append_new(notes, json_string("the event names no door: there is nothing "
+                                                 "to replay"));
+    } else {
+        if (decide_now(r, &req, &res, &ex) < 0)
+            goto out;
+        replay = json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "decision",
+                           res.granted ? "granted" : "denied", "reason",
+                           access_reason_name(res.reason), "person_id", json_ref(res.person_id),
+                           "credential_id", json_ref(res.credential_id), "policy_version",
+                           (json_int_t)res.policy_version, "explanation", explain_json(&ex));
+        if (res.reason == REASON_PIN_REQUIRED || ev.reason == REASON_PIN_INCORRECT)
+            json_array_append_new(notes, json_string("PINs are never recorded: the replay "
+                                                     "presents no PIN"));
+        if (ev.reason == REASON_ANTIPASSBACK)
+            json_array_append_new(notes, json_string("anti-passback depends on where the "
+                                                     "person was then: the replay does not "
+                                                     "check it"));
+        if (ev.reason == REASON_ESCORT_REQUIRED)
+            json_array_append_new(notes, json_string("an escort's card is not recorded: the "
+                                                     "replay presents none"));
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:o, s:o, s:o}", "event", http_json_event(&ev), "replay", replay,
+                              "notes", notes));
+    replay = NULL;
+out:
+    json_decref(replay);
+    json_decref(payload);
     return 0;
 }

@@ -89,6 +89,7 @@ HTTP_HANDLER(h_credential_update);
 HTTP_HANDLER(h_credential_delete);
 HTTP_HANDLER(h_credential_revoke);
 HTTP_HANDLER(h_event_list);
+HTTP_HANDLER(h_event_explain);
 HTTP_HANDLER(h_event_stream);
 HTTP_HANDLER(h_decision_create);
 HTTP_HANDLER(h_import_roster);

@@ -22,18 +22,32 @@ static json_t *person_json(const struct person *p)
                      "valid_until", http_json_time(p->valid_until));
 }
 
+#define PERSON_QUERY_MAX 100
+
 struct person_list {
     struct page p;
     int status, kind;
     int64_t department_id;
+    const char *q; /* NULL: no text search */
 };
+
+/* The text search: q in the employee id, the e-mail, or "first last" (ASCII case ignored). */
+static bool person_matches(const struct person *p, const char *q)
+{
+    char full[2 * MODEL_NAME_MAX + 1];
+    if (gh_contains_nocase(p->employee_id, q) || gh_contains_nocase(p->email, q))
+        return true;
+    snprintf(full, sizeof(full), "%s %s", p->first_name, p->last_name);
+    return gh_contains_nocase(full, q);
+}
 
 static int list_person(void *ctx, const struct person *p)
 {
     struct person_list *l = ctx;
     if (p->id <= l->p.after || (l->status >= 0 && (int)p->status != l->status) ||
         (l->kind >= 0 && (int)p->kind != l->kind) ||
-        (l->department_id && p->department_id != l->department_id))
+        (l->department_id && p->department_id != l->department_id) ||
+        (l->q && !person_matches(p, l->q)))
         return 0;
     return page_add(&l->p, p->id, person_json(p));
 }
@@ -48,6 +62,16 @@ HTTP_HANDLER(h_person_list)
         http_query_enum(r, "kind", &model_enum_person_kind, &l.kind) < 0 ||
         http_query_int(r, "department_id", 1, INT64_MAX, &l.department_id) < 0)
         return 0;
+    l.q = http_query(r, "q");
+    if (l.q != NULL && (strlen(l.q) > PERSON_QUERY_MAX || !gh_utf8_valid_text(l.q, strlen(l.q)))) {
+        return http_problem(r, 400, "bad-request",
+                            json_pack("[{s:s, s:s}]", "field", "q", "detail",
+                                      "must be printable text of at most 100 bytes"),
+                            "query parameter 'q' must be printable text of at most %d bytes",
+                            PERSON_QUERY_MAX);
+    }
+    if (l.q != NULL && l.q[0] == '\0')
+        l.q = NULL;
     return page_reply(&l.p, store_person_list(http_store(r), list_person, &l));
 }
 
@@ -190,13 +214,19 @@ struct credential_list {
     struct page p;
     int64_t person_id;
     int status;
+    int64_t number;          /* -1: any */
+    bool has_card;           /* card: exactly this format, facility and number */
+    struct wiegand_card card;
 };
 
 static int list_credential(void *ctx, const struct credential *c)
 {
     struct credential_list *l = ctx;
     if (c->id <= l->p.after || (l->person_id && c->person_id != l->person_id) ||
-        (l->status >= 0 && (int)c->status != l->status))
+        (l->status >= 0 && (int)c->status != l->status) ||
+        (l->number >= 0 && c->number != (uint64_t)l->number) ||
+        (l->has_card && (c->format != l->card.format || c->facility != l->card.facility ||
+                         c->number != l->card.number)))
         return 0;
     return page_add(&l->p, c->id, credential_json(c));
 }
@@ -204,11 +234,23 @@ static int list_credential(void *ctx, const struct credential *c)
 HTTP_HANDLER(h_credential_list)
 {
     struct credential_list l;
+    struct gh_err err = {{0}};
+    const char *card;
     memset(&l, 0, sizeof(l));
     l.status = -1;
+    l.number = -1;
     if (page_begin(&l.p, r) < 0 || http_query_int(r, "person_id", 1, INT64_MAX, &l.person_id) < 0 ||
-        http_query_enum(r, "status", &model_enum_cred_status, &l.status) < 0)
+        http_query_enum(r, "status", &model_enum_cred_status, &l.status) < 0 ||
+        http_query_int(r, "number", 0, INT64_MAX, &l.number) < 0)
         return 0;
+    card = http_query(r, "card");
+    if (card != NULL) {
+        if (wiegand_card_parse(card, &l.card, &err) < 0)
+            return http_problem(r, 400, "bad-request",
+                                json_pack("[{s:s, s:s}]", "field", "card", "detail", err.msg),
+                                "query parameter 'card': %s", err.msg);
+        l.has_card = true;
+    }
     return page_reply(&l.p, store_credential_list(http_store(r), list_credential, &l));
 }
 
@@ -219,6 +261,7 @@ HTTP_HANDLER(h_person_credentials)
     int rc;
     memset(&l, 0, sizeof(l));
     l.status = -1;
+    l.number = -1;
     if (http_param_id(r, "id", &id) < 0 || page_begin(&l.p, r) < 0)
         return 0;
     if ((rc = ref_person_exists(http_store(r), id)) < 0)

@@ -91,13 +91,26 @@ static void test_buf_maximum(void **state)
     gh_buf_free(&b);
 }
 
+static void test_contains_nocase(void **state)
+{
+    (void)state;
+    assert_true(gh_contains_nocase("Ada Abara", "abara"));
+    assert_true(gh_contains_nocase("Ada Abara", "A A"));
+    assert_true(gh_contains_nocase("E-1001", ""));
+    assert_true(gh_contains_nocase("", ""));
+    assert_true(gh_contains_nocase("aab", "ab")); /* a partial match restarts one further on */
+    assert_false(gh_contains_nocase("Ada", "adam"));
+    assert_false(gh_contains_nocase("", "a"));
+    assert_false(gh_contains_nocase("Abara", "bra"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_seq),       cmocka_unit_test(test_utf8_valid_text),
         cmocka_unit_test(test_utf8_mend),
         cmocka_unit_test(test_bounded_copies), cmocka_unit_test(test_parse_numbers),
-        cmocka_unit_test(test_buf_maximum),
+        cmocka_unit_test(test_buf_maximum),    cmocka_unit_test(test_contains_nocase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 // router.ts: path routing for the console (the server answers every console path with
-// index.html): the current path as a hook, and navigation without a page load.
-import { useEffect, useState } from 'preact/hooks';
+// index.html): the current path (and query) as a hook, and navigation without a page load.
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 const listeners = new Set<() => void>();
 
@@ -9,10 +9,11 @@ export function navigate(path: string): void {
   listeners.forEach((f) => f());
 }
 
-export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+/** The current path and query string; changes with navigate() and the back button. */
+export function useLocation(): { path: string; query: URLSearchParams } {
+  const [loc, setLoc] = useState(location.pathname + location.search);
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setLoc(location.pathname + location.search);
     listeners.add(update);
     addEventListener('popstate', update);
     return () => {
@@ -20,7 +21,16 @@ export function usePath(): string {
       removeEventListener('popstate', update);
     };
   }, []);
-  return path;
+  return useMemo(() => {
+    const q = loc.indexOf('?');
+    return q < 0
+      ? { path: loc, query: new URLSearchParams() }
+      : { path: loc.slice(0, q), query: new URLSearchParams(loc.slice(q + 1)) };
+  }, [loc]);
+}
+
+export function usePath(): string {
+  return useLocation().path;
 }
 
 /** Props for an <a> that navigates inside the console. */

@@ -32,12 +32,17 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ok'; data: T };
 
-/** GETs path (again when reload() is called or path changes). */
-export function useGet<T>(path: string): [Loaded<T>, () => void] {
-  const [res, setRes] = useState<Loaded<T>>({ state: 'loading' });
+/** GETs path (again when reload() is called or path changes). A null path asks nothing
+ * and gives `otherwise` (a page that may not read something shows it without). */
+export function useGet<T>(path: string | null, otherwise?: T): [Loaded<T>, () => void] {
+  const [res, setRes] = useState<Loaded<T>>(path === null ? { state: 'ok', data: otherwise as T } : { state: 'loading' });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
+    if (path === null) {
+      setRes({ state: 'ok', data: otherwise as T });
+      return;
+    }
     setRes({ state: 'loading' });
     api<T>('GET', path).then(
       (data) => live && setRes({ state: 'ok', data }),
