@@ -3,9 +3,12 @@
 // page, so this context bypasses the Content-Security-Policy (the other tests keep it).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { PASSWORD, serverAndBrowser } from './harness.mjs';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
 
@@ -25,7 +28,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors, the monitor, investigations, people and users pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor, investigations, people, roster import and users pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -66,5 +69,10 @@ test('sign-in, overview, doors, the monitor, investigations, people and users pa
   await admin.getByRole('button', { name: 'Sign in' }).click();
   await admin.getByRole('table').waitFor();
   problems.push(...(await audit(admin, 'users')));
+  await admin.goto(env.server.url + '/people/import');
+  await admin.getByLabel('Roster file (CSV)').setInputFiles(join(here, '../data/roster/bad.csv'));
+  await admin.getByRole('button', { name: 'Check the file' }).click();
+  await admin.getByTestId('import-error').first().waitFor();
+  problems.push(...(await audit(admin, 'import')));
   assert.deepEqual(problems, []);
 });

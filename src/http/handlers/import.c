@@ -54,10 +54,15 @@ HTTP_HANDLER(h_import_roster)
         goto out;
     }
     if (ro->n_errors > 0) {
-        http_problem(r, 422, "validation", row_errors(ro),
-                     "%zu error%s in the roster (the first %u are listed); nothing was "
-                     "imported",
-                     ro->n_errors, ro->n_errors == 1 ? "" : "s", ROSTER_MAX_ERRORS);
+        if (ro->n_errors > ROSTER_MAX_ERRORS)
+            http_problem(r, 422, "validation", row_errors(ro),
+                         "%zu errors in the roster (the first %u are listed); nothing was "
+                         "imported",
+                         ro->n_errors, ROSTER_MAX_ERRORS);
+        else
+            http_problem(r, 422, "validation", row_errors(ro),
+                         "%zu error%s in the roster; nothing was imported", ro->n_errors,
+                         ro->n_errors == 1 ? "" : "s");
         goto out;
     }
     memset(&sum, 0, sizeof(sum));

@@ -5,6 +5,8 @@
 export interface FieldError {
   field: string;
   detail: string;
+  line?: number; /* where, for errors in an uploaded file */
+  column?: number;
 }
 
 export class ApiError extends Error {
@@ -28,9 +30,10 @@ export function setCsrf(token: string): void {
   csrf = token;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Calls the API: body goes as JSON, or as it is when contentType is given (a CSV file). */
+export async function api<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let res: Response;
   try {
@@ -38,7 +41,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : contentType ? (body as BodyInit) : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');

@@ -55,6 +55,16 @@ export function useGet<T>(path: string | null, otherwise?: T): [Loaded<T>, () =>
   return [res, useCallback(() => setTick((t) => t + 1), [])];
 }
 
+/** value, once it has not changed for ms (a search box asks the server after typing stops). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
 export interface Column<T> {
   title: string;
   cell: (row: T) => ComponentChildren;

@@ -1,11 +1,13 @@
 // People.tsx: the HR view: people with their status and kind, and for one person their
 // details and credentials, each revocable (revoked, lost, stolen or suspended, with a
-// reason) after a confirmation by those allowed to. /people lists, /people/ID shows one.
+// reason) after a confirmation by those allowed to. /people lists, /people/ID shows one,
+// /people/import imports a roster (RosterImport.tsx).
 import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { link, usePath } from '../lib/router';
 import { can, useSession } from '../lib/session';
-import { Empty, ErrorBox, Loading, Table, useGet } from '../lib/ui';
+import { Empty, ErrorBox, Loading, Table, useDebounced, useGet } from '../lib/ui';
+import { RosterImport } from './RosterImport';
 
 interface Person {
   id: number;
@@ -27,29 +29,38 @@ interface Credential {
   has_pin: boolean;
 }
 
+const SHOWN = 200; /* rows a list shows; a search narrows them */
+
 const card = (c: Credential) => `${c.format}:${c.facility}:${c.number}`;
 
 function PeopleList() {
-  const [people, reload] = useGet<Page<Person>>('/api/v1/people?limit=1000');
+  const { session } = useSession();
   const [q, setQ] = useState('');
+  const query = useDebounced(q.trim(), 250);
+  const [people, reload] = useGet<Page<Person>>(`/api/v1/people?limit=${SHOWN}${query ? `&q=${encodeURIComponent(query)}` : ''}`);
   return (
     <section aria-labelledby="people-title">
       <h1 id="people-title">People</h1>
+      {can(session, 'imports.run') && (
+        <p>
+          <a class="button" {...link('/people/import')}>
+            Import a roster
+          </a>
+        </p>
+      )}
       <label>
         Find{' '}
-        <input type="search" value={q} placeholder="name or employee id" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+        <input type="search" value={q} placeholder="name, employee id or e-mail" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
       </label>
       {people.state === 'loading' && <Loading what="people" />}
       {people.state === 'error' && <ErrorBox error={people.error} retry={reload} />}
       {people.state === 'ok' &&
         (people.data.items.length === 0 ? (
-          <Empty>No people yet. HR imports a roster or adds them.</Empty>
+          <Empty>{query ? `Nobody matches “${query}”.` : 'No people yet. HR imports a roster or adds them.'}</Empty>
         ) : (
           <Table
-            caption={`${people.data.items.length} people`}
-            rows={people.data.items.filter((p) =>
-              `${p.employee_id} ${p.first_name} ${p.last_name}`.toLowerCase().includes(q.toLowerCase()),
-            )}
+            caption={`${people.data.items.length} people${people.data.next_cursor ? ` (the first ${SHOWN}: narrow the search)` : ''}`}
+            rows={people.data.items}
             rowKey={(p) => p.id}
             columns={[
               { title: 'Employee id', cell: (p) => <a {...link(`/people/${p.id}`)}>{p.employee_id}</a> },
@@ -162,5 +173,6 @@ function PersonView({ id }: { id: string }) {
 export function People() {
   const path = usePath();
   const id = /^\/people\/(\d+)$/.exec(path)?.[1];
+  if (path === '/people/import') return <RosterImport />;
   return id ? <PersonView id={id} /> : <PeopleList />;
 }
