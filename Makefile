@@ -72,7 +72,7 @@ fuzz: deps
 	cmake --build build-fuzz -j$(JOBS)
 	@echo "run e.g.: build-fuzz/fuzz_roster -max_total_time=60 \$$(mktemp -d) tests/fuzz/corpus/roster"
 
-bench: build
+bench: build $(E2E_NODE)
 	@bash scripts/deps.sh bench
 	@bash bench/run.sh $(BUILD)
 

@@ -617,20 +617,25 @@ static int decide_swipe(const struct access_snapshot *snap, struct access_state 
 }
 
 /* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
- * until a stop signal. The policy is recompiled when it changes (a lockdown made through
- * the API shows in the next reads). */
+ * until a stop signal. The pace follows the clock (read i is due at start + i/rate, and a
+ * late loop catches up), so the rate holds at 1,000/s whatever a read costs. The policy
+ * is recompiled when it changes (a lockdown made through the API shows in the next reads). */
 static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, const uint8_t *key,
                     struct access_snapshot **snap, struct access_state **state)
 {
-    struct timespec pace;
-    int64_t ns = (int64_t)(1e9 / d->o->live_rate);
+    int64_t step_ns = (int64_t)(1e9 / d->o->live_rate);
     int64_t version = access_snapshot_version(*snap), next_check = 0;
+    int64_t start_ns = gh_monotonic_us() * 1000, n = 0;
     struct gh_err err = {{0}};
-    pace.tv_sec = (time_t)(ns / 1000000000);
-    pace.tv_nsec = (long)(ns % 1000000000);
-    for (size_t i = 0; d->plan.n > 0; i = (i + 1) % d->plan.n) {
+    for (size_t i = 0; d->plan.n > 0; i = (i + 1) % d->plan.n, n++) {
         struct access_result res;
         struct event ev;
+        int64_t wait_ns = start_ns + n * step_ns - gh_monotonic_us() * 1000;
+        struct timespec pace = {0, 0};
+        if (wait_ns > 0) {
+            pace.tv_sec = (time_t)(wait_ns / 1000000000);
+            pace.tv_nsec = (long)(wait_ns % 1000000000);
+        }
         if (sigtimedwait(d->o->live_stop, NULL, &pace) >= 0)
             return 0;
         if (gh_monotonic_us() >= next_check) {
@@ -791,6 +796,11 @@ static int sim_opt(struct cli *c, void *ctx, int opt, const char *arg)
     case 'n':
         o->scenarios = false;
         break;
+    case 'r':
+        if ((status = cli_int_parse(c, "--rate", arg, 1, 1000, &v)) != 0)
+            return status;
+        o->live_rate = (double)v;
+        break;
     default:
         break;
     }
@@ -803,6 +813,7 @@ static const struct option sim_options_table[] = {{"seed", required_argument, NU
                                                   {"day", required_argument, NULL, 'D'},
                                                   {"tz", required_argument, NULL, 'z'},
                                                   {"no-scenarios", no_argument, NULL, 'n'},
+                                                  {"rate", required_argument, NULL, 'r'},
                                                   {"help", no_argument, NULL, 'h'},
                                                   {0}};
 
@@ -818,6 +829,7 @@ static int ensure_org(struct cli *c, const struct sim_options *o)
 static int cmd_sim(struct cli *c, int argc, char **argv)
 {
     struct sim_options o;
+    sigset_t stop;
     int status;
     sim_options_init(&o);
     if (cli_parse(c, argc, argv, sim_options_table, sim_opt, &o, &status) != 0)
@@ -826,6 +838,17 @@ static int cmd_sim(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
     if ((status = cli_open_store(c)) != 0 || (status = ensure_org(c, &o)) != 0)
         return status;
+    if (o.live_rate > 0) {
+        /* live: the day's reads, stamped now, at --rate per second until SIGINT or SIGTERM
+         * (into a store a running server reads: it streams them) */
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop, NULL);
+        o.live_stop = &stop;
+        o.quiet = true;
+        o.scenarios = false;
+    }
     return sim_run_day(c, &o);
 }
 
@@ -1015,7 +1038,7 @@ const struct cli_command cli_sim_commands[] = {
     {"sim", NULL, cmd_sim,
      "Simulate a working day of badge traffic (building a campus first if the store is empty).",
      "[--seed N (1)] [--people N (200)] [--buildings N (2)] [--day YYYY-MM-DD]\n"
-     "  [--tz ZONE (Europe/Berlin)] [--no-scenarios]\n"
+     "  [--tz ZONE (Europe/Berlin)] [--no-scenarios] [--rate N (live: N reads/s, 1..1000)]\n"
      "Scenarios: a lost card used, a terminated employee at a door, a cloned badge at two\n"
      "buildings within minutes, a door forced open at night."},
     {"demo", NULL, cmd_demo,

@@ -82,6 +82,35 @@ def test_sim_rejects_bad_options(gh):
     gh("sim", "--buildings", "99", rc=2)
     p = gh("sim", "--tz", "Nowhere/City", rc=1)
     assert "Nowhere/City" in p.stderr
+    gh("sim", "--rate", "0", rc=2)
+    gh("sim", "--rate", "1001", rc=2)
+
+
+def test_sim_live_feeds_reads_until_stopped(gh):
+    """`sim --rate N` replays the day's reads stamped now, until SIGTERM (exit 0)."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import base_env
+
+    gh.init()
+    gh("sim", "--people", "20", "--no-scenarios")
+    last = lambda: int(gh("events", "--limit", "1").stdout.split()[0])
+    first = last()
+    proc = subprocess.Popen([str(gatehouse_bin()), "--data", str(gh.data), "sim", "--rate", "200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+    try:
+        deadline = time.monotonic() + 30
+        while last() < first + 100:  # live reads arrive
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "no live reads arrived"
+            time.sleep(0.05)
+        newest = gh("events", "--limit", "1").stdout
+        assert "sim" in newest
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
 
 
 def test_demo_serves_live_reads(gh):
