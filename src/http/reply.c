@@ -308,6 +308,7 @@ int http_write_commit(struct http_req *r)
                      r->id);
         return -EIO;
     }
+    atomic_fetch_add(&r->srv->write_gen, 1);
     http_policy_poke(r->srv);
     http_stream_notify(r->srv->hub, store_event_last_offset(st));
     return 0;

@@ -31,6 +31,7 @@
 struct http_thread {
     struct store *st;
     struct identity_token_cache tokens;
+    uint64_t tokens_gen; /* the server's write_gen when the cache was last emptied */
 };
 
 static void free_thread(void *p)
@@ -268,6 +269,11 @@ static int authorize(struct http_req *r)
         if ((rc = authorize_session(r, t, cookie)) < 0)
             return rc;
     } else {
+        uint64_t gen = atomic_load(&r->srv->write_gen);
+        if (gen != t->tokens_gen) {
+            sodium_memzero(&t->tokens, sizeof(t->tokens));
+            t->tokens_gen = gen;
+        }
         rc = identity_authenticate_cached(&t->tokens, t->st, auth, gh_now_us(), &r->caller, &err);
         if (rc == -EIO)
             return http_problem_from(r, -EIO, &err), rc;

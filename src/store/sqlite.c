@@ -113,6 +113,7 @@ enum sql_id {
     Q_SESSION_TOUCH,
     Q_SESSION_END,
     Q_SESSION_END_USER,
+    Q_SESSION_LIST_USER,
     Q_THROTTLE_GET,
     Q_THROTTLE_SET,
     Q_THROTTLE_CLEAR,
@@ -291,6 +292,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SESSION_END] = "UPDATE sessions SET ended_us = ?2 WHERE id = ?1 AND ended_us IS NULL",
     [Q_SESSION_END_USER] =
         "UPDATE sessions SET ended_us = ?2 WHERE user_id = ?1 AND ended_us IS NULL",
+    [Q_SESSION_LIST_USER] = "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND "
+                            "ended_us IS NULL AND expires_us > ?2 ORDER BY id",
     [Q_THROTTLE_GET] = "SELECT failures, last_failure_us, blocked_until_us FROM login_throttle "
                        "WHERE key = ?1",
     [Q_THROTTLE_SET] = "INSERT INTO login_throttle (key, failures, last_failure_us, "
@@ -2049,6 +2052,20 @@ int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, i
     if (n != NULL)
         *n = r == 0 ? sqlite3_changes(st->db) : 0;
     return r == -ENOENT ? 0 : r;
+}
+
+LIST_ADAPTER(session, store_session_cb)
+
+int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us,
+                            store_session_cb cb, void *ctx)
+{
+    struct session_list_ctx lc = {cb, ctx};
+    sqlite3_stmt *s = stmt(st, Q_SESSION_LIST_USER);
+    if (s) {
+        sqlite3_bind_int64(s, 1, user_id);
+        sqlite3_bind_int64(s, 2, now_us);
+    }
+    return list_rows(st, s, read_session, sizeof(struct session), session_list_call, &lc);
 }
 
 static void read_throttle(struct store *st, sqlite3_stmt *s, void *row)

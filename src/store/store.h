@@ -292,6 +292,11 @@ int store_session_touch(struct store *st, int64_t id, int64_t time_us);
 int store_session_end(struct store *st, int64_t id, int64_t time_us);
 /* Ends every live session of a user; *n (may be NULL) gets how many. */
 int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, int *n);
+typedef int (*store_session_cb)(void *ctx, const struct session *row);
+/* The sessions of a user not ended and not past their absolute end at now_us, oldest
+ * first (the caller applies the idle limit). */
+int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us,
+                            store_session_cb cb, void *ctx);
 
 struct login_throttle {
     int64_t failures;

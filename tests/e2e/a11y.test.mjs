@@ -28,7 +28,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors, the monitor, investigations, people, roster import and users pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor, investigations, people, roster import, users and the account pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -74,5 +74,8 @@ test('sign-in, overview, doors, the monitor, investigations, people, roster impo
   await admin.getByRole('button', { name: 'Check the file' }).click();
   await admin.getByTestId('import-error').first().waitFor();
   problems.push(...(await audit(admin, 'import')));
+  await admin.getByRole('link', { name: /ada \(admin\)/ }).click();
+  await admin.getByRole('table', { name: /session/ }).waitFor();
+  problems.push(...(await audit(admin, 'account')));
   assert.deepEqual(problems, []);
 });

@@ -31,7 +31,7 @@ def browser(server):
 
 
 def concrete(pattern):
-    return (pattern.replace("{id}", "999999").replace("{door_id}", "1").replace("{level_id}", "1")
+    return (pattern.replace("{id}", "999999").replace("{offset}", "999999").replace("{door_id}", "1").replace("{level_id}", "1")
             .replace("{date}", "2026-12-25"))
 
 

@@ -188,3 +188,38 @@ def test_role_change_ends_sessions_and_tokens_have_no_session(server):
 def test_bad_sign_in_bodies(server, body, status):
     r = browser(server).post(server.url + "/api/v1/auth/login", json=body)
     assert r.status_code == status and r.json()["type"].endswith("/validation")
+
+
+def test_own_sessions_listed_and_ended_one_by_one(server):
+    add_user(server, "ines", "hr")
+    add_user(server, "otto", "hr")
+    here, there = browser(server), browser(server)
+    csrf = login(server, here, "ines").json()["csrf_token"]
+    login(server, there, "ines")
+    otto = browser(server)
+    login(server, otto, "otto")
+    mine = here.get(server.url + "/api/v1/auth/sessions").json()["items"]
+    assert len(mine) == 2 and [s["current"] for s in mine] == [True, False]
+    assert all(s["address"] == "127.0.0.1" for s in mine)
+    other = mine[1]["id"]
+    otto_id = otto.get(server.url + "/api/v1/auth/sessions").json()["items"][0]["id"]
+    # another user's session, an unknown one, no CSRF token: refused, nothing ended
+    h = {"X-CSRF-Token": csrf}
+    assert here.delete(f"{server.url}/api/v1/auth/sessions/{otto_id}", headers=h).status_code == 404
+    assert here.delete(f"{server.url}/api/v1/auth/sessions/999999", headers=h).status_code == 404
+    assert here.delete(f"{server.url}/api/v1/auth/sessions/{other}").status_code == 403
+    assert otto.get(server.url + "/api/v1/auth/session").status_code == 200
+    assert there.get(server.url + "/api/v1/auth/session").status_code == 200
+    # end the other one: signed out there, recorded, and gone from the list
+    assert here.delete(f"{server.url}/api/v1/auth/sessions/{other}", headers=h).status_code == 204
+    assert there.get(server.url + "/api/v1/auth/session").status_code == 401
+    assert [s["id"] for s in here.get(server.url + "/api/v1/auth/sessions").json()["items"]] == \
+        [mine[0]["id"]]
+    outs = server.get("/api/v1/events?type=user.sign_out").json()["items"]
+    assert len(outs) == 1
+    # an API token has no sessions
+    assert server.get("/api/v1/auth/sessions").status_code == 404
+    # ending the current one signs this client out
+    r = here.delete(f"{server.url}/api/v1/auth/sessions/{mine[0]['id']}", headers=h)
+    assert r.status_code == 204 and "Max-Age=0" in r.headers["Set-Cookie"]
+    assert here.get(server.url + "/api/v1/auth/session").status_code == 401

@@ -7,6 +7,7 @@ import { setCsrf } from './lib/api';
 import { can, loadSession, Session, SessionContext, signOut } from './lib/session';
 import { link, navigate, usePath } from './lib/router';
 import { ErrorBox, Loading } from './lib/ui';
+import { Account } from './pages/Account';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
@@ -21,6 +22,7 @@ interface PageDef {
   title: string;
   perm: string | null; /* shown in the navigation only with this permission */
   page: ComponentType;
+  nav?: false; /* reached another way (the account, from the user's name) */
 }
 
 const PAGES: PageDef[] = [
@@ -30,6 +32,7 @@ const PAGES: PageDef[] = [
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
   { path: '/users', title: 'Users', perm: 'users.read', page: Users },
+  { path: '/account', title: 'Your account', perm: null, page: Account, nav: false },
 ];
 
 type Theme = 'dark' | 'light';
@@ -84,7 +87,7 @@ export function App() {
         <span class="brand">gatehouse</span>
         <nav aria-label="Main">
           <ul>
-            {pages.map((p) => (
+            {pages.filter((p) => p.nav !== false).map((p) => (
               <li key={p.path}>
                 <a {...link(p.path)} aria-current={p === current ? 'page' : undefined}>
                   {p.title}
@@ -94,9 +97,9 @@ export function App() {
           </ul>
         </nav>
         <div class="who">
-          <span>
+          <a {...link('/account')} aria-current={current?.path === '/account' ? 'page' : undefined} title="Your account">
             {session.user.display_name || session.user.name} <small>({session.roles.join(', ') || 'no role'})</small>
-          </span>
+          </a>
           <button type="button" onClick={toggleTheme} aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}>
             {theme === 'dark' ? 'Light' : 'Dark'}
           </button>

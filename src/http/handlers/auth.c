@@ -284,6 +284,89 @@ HTTP_HANDLER(h_session)
     return rc;
 }
 
+/* ---- the caller's own sessions ----------------------------------------------------------- */
+
+struct own_sessions {
+    struct http_req *r;
+    int64_t now_us, idle_us;
+    int64_t find;          /* h_session_end: the id looked for */
+    bool found;
+    json_t *items;
+};
+
+static int own_session(void *ctx, const struct session *s)
+{
+    struct own_sessions *o = ctx;
+    if (o->now_us - s->last_seen_us >= o->idle_us)
+        return 0; /* idle too long: no longer usable */
+    if (o->find != 0) {
+        o->found = o->found || s->id == o->find;
+        return 0;
+    }
+    json_array_append_new(o->items,
+                          json_pack("{s:I, s:s, s:o, s:o, s:o, s:b}", "id", (json_int_t)s->id,
+                                    "address", s->address, "created", http_json_time(s->created_us),
+                                    "last_seen", http_json_time(s->last_seen_us), "expires",
+                                    http_json_time(s->expires_us), "current",
+                                    s->id == o->r->caller.session_id));
+    return 0;
+}
+
+/* Lists the caller's usable sessions into o: as JSON into items, or (find != 0) only
+ * whether session find is one of them. 0, or a negative code (a reply may be set). */
+static int own_sessions(struct http_req *r, struct own_sessions *o, int64_t find, json_t *items)
+{
+    memset(o, 0, sizeof(*o));
+    o->r = r;
+    o->now_us = gh_now_us();
+    o->idle_us = (int64_t)r->srv->cfg.session_idle_s * GH_USEC_PER_SEC;
+    o->find = find;
+    o->items = items;
+    if (r->caller.kind != CALLER_USER)
+        return http_problem(r, 404, "not-found", NULL,
+                            "the caller is not a signed-in session (see /api/v1/whoami)"),
+               -ENOENT;
+    return store_session_list_user(http_store(r), r->caller.id, o->now_us, own_session, o);
+}
+
+HTTP_HANDLER(h_session_list)
+{
+    struct own_sessions o;
+    json_t *items = json_array();
+    int rc = own_sessions(r, &o, 0, items);
+    if (rc < 0) {
+        json_decref(items);
+        return r->replied ? 0 : http_problem_from(r, rc, NULL);
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+HTTP_HANDLER(h_session_end)
+{
+    struct store *st = http_store(r);
+    struct own_sessions o;
+    struct user u;
+    int64_t id;
+    int rc;
+    if (http_param_id(r, "id", &id) < 0)
+        return 0;
+    if ((rc = own_sessions(r, &o, id, NULL)) < 0)
+        return r->replied ? 0 : http_problem_from(r, rc, NULL);
+    if (!o.found)
+        return http_problem(r, 404, "not-found", NULL,
+                            "session %lld is not one of your live sessions", (long long)id);
+    if (http_write_begin(r) < 0)
+        return 0;
+    if (store_session_end(st, id, gh_now_us()) < 0 || store_user_get(st, r->caller.id, &u) < 0 ||
+        log_sign_in(r, EV_SIGN_OUT, u.name, NULL, NULL, id) < 0 || http_write_commit(r) < 0) {
+        http_write_rollback(r);
+        return r->replied ? 0 : -EIO;
+    }
+    if (id == r->caller.session_id)
+        set_session_cookie(r, "", true);
+    return http_reply_empty(r, 204);
+}
+
 /* ---- changes that need the password again (re-authentication) --------------------------- */
 
 /* Whether the directory accepts this password of name now. */

@@ -144,3 +144,19 @@ export function Field(props: {
 export function fieldError(e: unknown, field: string): string | undefined {
   return e instanceof ApiError ? e.errors.find((f) => f.field === field)?.detail : undefined;
 }
+
+/** The caller's permissions, folded away under summary. */
+export function Permissions({ perms, summary }: { perms: string[]; summary: string }) {
+  return (
+    <details>
+      <summary>{summary}</summary>
+      <ul class="perms">
+        {perms.map((p) => (
+          <li key={p}>
+            <code>{p}</code>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

@@ -11,7 +11,10 @@ interface Enrollment {
   qr_svg: string;
 }
 
-export function Enroll({ session, onDone }: { session: Session; onDone: (s: Session) => void }) {
+/** embedded: set up by choice from the account page (a section, not the whole screen). */
+export function Enroll({ session, onDone, embedded = false }: { session: Session; onDone: (s: Session) => void; embedded?: boolean }) {
+  const Box = embedded ? 'section' : 'main';
+  const Title = embedded ? 'h3' : 'h1';
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
@@ -43,8 +46,8 @@ export function Enroll({ session, onDone }: { session: Session; onDone: (s: Sess
 
   if (done)
     return (
-      <main class="narrow" aria-labelledby="enroll-title">
-        <h1 id="enroll-title">Two-factor sign-in is on</h1>
+      <Box class={embedded ? '' : 'narrow'} aria-labelledby="enroll-title">
+        <Title id="enroll-title">Two-factor sign-in is on</Title>
         <p>Keep these recovery codes somewhere safe. Each works once, if the authenticator app is lost. They are not shown again.</p>
         <ul class="codes" aria-label="Recovery codes">
           {done.codes.map((c) => (
@@ -56,13 +59,15 @@ export function Enroll({ session, onDone }: { session: Session; onDone: (s: Sess
         <button class="primary" type="button" onClick={() => onDone(done.session)}>
           Continue
         </button>
-      </main>
+      </Box>
     );
   return (
-    <main class="narrow" aria-labelledby="enroll-title">
-      <h1 id="enroll-title">Set up two-factor sign-in</h1>
+    <Box class={embedded ? '' : 'narrow'} aria-labelledby="enroll-title">
+      <Title id="enroll-title">Set up two-factor sign-in</Title>
       <p>
-        Your roles ({session.roles.join(', ')}) need a second factor: an authenticator app on your phone. Nothing else is available until it is set up.
+        {embedded
+          ? 'A second factor: an authenticator app on your phone, asked for at each sign-in.'
+          : `Your roles (${session.roles.join(', ')}) need a second factor: an authenticator app on your phone. Nothing else is available until it is set up.`}
       </p>
       {!enrollment ? (
         <form onSubmit={begin}>
@@ -86,6 +91,6 @@ export function Enroll({ session, onDone }: { session: Session; onDone: (s: Sess
           </button>
         </form>
       )}
-    </main>
+    </Box>
   );
 }

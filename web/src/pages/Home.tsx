@@ -1,5 +1,6 @@
 // Home.tsx: the overview after sign-in: who is signed in, with what roles and permissions.
 import { useSession } from '../lib/session';
+import { Permissions } from '../lib/ui';
 
 export function Home() {
   const { session } = useSession();
@@ -11,16 +12,7 @@ export function Home() {
         <time dateTime={session.expires}>{new Date(session.expires).toLocaleString()}</time> (or after{' '}
         {Math.round(session.idle_timeout_s / 60)} minutes unused).
       </p>
-      <details>
-        <summary>Permissions ({session.permissions.length})</summary>
-        <ul class="perms">
-          {session.permissions.map((p) => (
-            <li key={p}>
-              <code>{p}</code>
-            </li>
-          ))}
-        </ul>
-      </details>
+      <Permissions perms={session.permissions} summary={`Permissions (${session.permissions.length})`} />
     </section>
   );
 }
