@@ -1,7 +1,7 @@
 // ui.tsx: the building blocks every page shares: loading, empty and error states, a data
 // hook that gives one of them or the data, a table, and a field with its label and error.
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 
 export function Loading({ what }: { what: string }) {
@@ -159,4 +159,54 @@ export function Permissions({ perms, summary }: { perms: string[]; summary: stri
       </ul>
     </details>
   );
+}
+
+/** A change the user confirms first: what it does, the button that does it, Cancel; the
+ * server's refusal is shown in place. */
+export function Confirm(props: {
+  title: string;
+  children: ComponentChildren;
+  action: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  error: unknown;
+}) {
+  const id = useId();
+  return (
+    <div role="alertdialog" aria-modal="true" aria-labelledby={id} class="confirm">
+      <h3 id={id}>{props.title}</h3>
+      {props.children}
+      {props.error !== null && props.error !== undefined && <ErrorBox error={props.error} />}
+      <p>
+        <button type="button" class="primary" onClick={props.onConfirm} autoFocus>
+          {props.action}
+        </button>{' '}
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </p>
+    </div>
+  );
+}
+
+/** Runs a change (an API call) and keeps its error for the page to show: run() resolves
+ * true when it worked (then `done` is called), false when the server refused. */
+export function useAction<A extends unknown[]>(fn: (...args: A) => Promise<unknown>, done?: () => void) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (...args: A): Promise<boolean> => {
+    setError(null);
+    setBusy(true);
+    try {
+      await fn(...args);
+      done?.();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, error, busy, clear: () => setError(null) };
 }

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { navigate } from '../lib/router';
 import { Session, useSession } from '../lib/session';
-import { Empty, ErrorBox, Field, fieldError, Loading, Permissions, Table, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Permissions, Table, useAction, useGet } from '../lib/ui';
 import { Enroll } from './Enroll';
 
 interface OwnSession {
@@ -195,18 +195,7 @@ function NewToken({ onMade }: { onMade: () => void }) {
 function Tokens() {
   const [list, reload] = useGet<Page<Token>>('/api/v1/tokens?limit=200');
   const [confirm, setConfirm] = useState<Token | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function revoke() {
-    if (!confirm) return;
-    setError(null);
-    try {
-      await api('DELETE', `/api/v1/tokens/${confirm.id}`);
-      setConfirm(null);
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const revoke = useAction((t: Token) => api('DELETE', `/api/v1/tokens/${t.id}`), () => (setConfirm(null), reload()));
   return (
     <section aria-labelledby="tokens-title">
       <h2 id="tokens-title">API tokens</h2>
@@ -239,17 +228,15 @@ function Tokens() {
           />
         ))}
       {confirm && (
-        <div role="alertdialog" aria-modal="true" aria-labelledby="revoke-token-title" class="confirm">
-          <h3 id="revoke-token-title">Revoke the token {confirm.name}?</h3>
+        <Confirm
+          title={`Revoke the token ${confirm.name}?`}
+          action="Revoke"
+          onConfirm={() => revoke.run(confirm)}
+          onCancel={() => (setConfirm(null), revoke.clear())}
+          error={revoke.error}
+        >
           <p>Whatever uses it is refused from its next call.</p>
-          {error !== null && <ErrorBox error={error} />}
-          <button type="button" class="primary" onClick={revoke} autoFocus>
-            Revoke
-          </button>{' '}
-          <button type="button" onClick={() => setConfirm(null)}>
-            Cancel
-          </button>
-        </div>
+        </Confirm>
       )}
       <NewToken onMade={reload} />
     </section>

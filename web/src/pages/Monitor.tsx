@@ -5,7 +5,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { can, useSession } from '../lib/session';
 import { GhEvent, useEventStream } from '../lib/stream';
-import { Empty, ErrorBox, Loading, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
 
 const ROW = 28;
 const VISIBLE = 18;
@@ -100,20 +100,11 @@ function Areas() {
   const { session } = useSession();
   const [areas, reload] = useGet<Page<Area>>('/api/v1/areas?limit=1000');
   const [confirm, setConfirm] = useState<{ area: Area; action: 'lockdown' | 'release' } | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const allowed = can(session, 'doors.control');
-
-  async function act() {
-    if (!confirm) return;
-    setError(null);
-    try {
-      await api('POST', `/api/v1/areas/${confirm.area.id}/${confirm.action}`, { reason: 'from the console' });
-      setConfirm(null);
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const act = useAction(
+    (c: { area: Area; action: string }) => api('POST', `/api/v1/areas/${c.area.id}/${c.action}`, { reason: 'from the console' }),
+    () => (setConfirm(null), reload()),
+  );
 
   return (
     <section aria-labelledby="areas-title" class="areas">
@@ -138,23 +129,19 @@ function Areas() {
         </ul>
       )}
       {confirm && (
-        <div role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" class="confirm">
-          <h3 id="confirm-title">
-            {confirm.action === 'lockdown' ? `Lock down ${confirm.area.name}?` : `Release ${confirm.area.name}?`}
-          </h3>
+        <Confirm
+          title={confirm.action === 'lockdown' ? `Lock down ${confirm.area.name}?` : `Release ${confirm.area.name}?`}
+          action={confirm.action === 'lockdown' ? 'Lock down' : 'Release'}
+          onConfirm={() => act.run(confirm)}
+          onCancel={() => (setConfirm(null), act.clear())}
+          error={act.error}
+        >
           <p>
             {confirm.action === 'lockdown'
               ? 'Every door into this area and the areas inside it refuses all badges until released.'
               : 'Doors go back to their normal rules.'}
           </p>
-          {error !== null && <ErrorBox error={error} />}
-          <button type="button" class="primary" onClick={act} autoFocus>
-            {confirm.action === 'lockdown' ? 'Lock down' : 'Release'}
-          </button>{' '}
-          <button type="button" onClick={() => setConfirm(null)}>
-            Cancel
-          </button>
-        </div>
+        </Confirm>
       )}
     </section>
   );

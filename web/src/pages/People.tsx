@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { link, usePath } from '../lib/router';
 import { can, useSession } from '../lib/session';
-import { Empty, ErrorBox, Loading, Table, useDebounced, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Loading, Table, useAction, useDebounced, useGet } from '../lib/ui';
 import { RosterImport } from './RosterImport';
 
 interface Person {
@@ -78,17 +78,10 @@ function Revoke({ c, onDone }: { c: Credential; onDone: () => void }) {
   const [open, setOpen] = useState(false);
   const [status, setStatus] = useState('revoked');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  async function revoke() {
-    setError(null);
-    try {
-      await api('POST', `/api/v1/credentials/${c.id}/revoke`, { status, reason: reason || undefined });
-      setOpen(false);
-      onDone();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const revoke = useAction(
+    () => api('POST', `/api/v1/credentials/${c.id}/revoke`, { status, reason: reason || undefined }),
+    () => (setOpen(false), onDone()),
+  );
   if (!open)
     return (
       <button type="button" onClick={() => setOpen(true)}>
@@ -96,31 +89,23 @@ function Revoke({ c, onDone }: { c: Credential; onDone: () => void }) {
       </button>
     );
   return (
-    <div role="alertdialog" aria-modal="true" aria-labelledby={`revoke-${c.id}`} class="confirm">
-      <h3 id={`revoke-${c.id}`}>Revoke card {card(c)}?</h3>
+    <Confirm title={`Revoke card ${card(c)}?`} action="Revoke" onConfirm={() => revoke.run()} onCancel={() => (setOpen(false), revoke.clear())} error={revoke.error}>
       <p>Every door refuses it from now on.</p>
-      <label>
-        Mark as{' '}
-        <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
-          <option value="revoked">revoked</option>
-          <option value="lost">lost</option>
-          <option value="stolen">stolen</option>
-          <option value="suspended">suspended</option>
-        </select>
-      </label>{' '}
-      <label>
-        Reason <input value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-      </label>
-      {error !== null && <ErrorBox error={error} />}
       <p>
-        <button type="button" class="primary" onClick={revoke} autoFocus>
-          Revoke
-        </button>{' '}
-        <button type="button" onClick={() => setOpen(false)}>
-          Cancel
-        </button>
+        <label>
+          Mark as{' '}
+          <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+            <option value="revoked">revoked</option>
+            <option value="lost">lost</option>
+            <option value="stolen">stolen</option>
+            <option value="suspended">suspended</option>
+          </select>
+        </label>{' '}
+        <label>
+          Reason <input value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        </label>
       </p>
-    </div>
+    </Confirm>
   );
 }
 

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { can, useSession } from '../lib/session';
-import { Empty, ErrorBox, Loading, Table, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Loading, Table, useAction, useGet } from '../lib/ui';
 
 interface User {
   id: number;
@@ -37,23 +37,14 @@ export function Users() {
   const { session } = useSession();
   const [users, reload] = useGet<Page<User>>('/api/v1/users?limit=1000');
   const [action, setAction] = useState<Action | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const admin = can(session, 'users.admin');
-
-  async function run() {
-    if (!action) return;
-    setError(null);
-    const { user, what } = action;
-    try {
-      if (what === 'disable' || what === 'enable')
-        await api('PATCH', `/api/v1/users/${user.id}`, { enabled: what === 'enable' });
-      else await api('POST', `/api/v1/users/${user.id}/${what}`);
-      setAction(null);
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const act = useAction(
+    ({ user, what }: Action) =>
+      what === 'disable' || what === 'enable'
+        ? api('PATCH', `/api/v1/users/${user.id}`, { enabled: what === 'enable' })
+        : api('POST', `/api/v1/users/${user.id}/${what}`),
+    () => (setAction(null), reload()),
+  );
 
   const button = (user: User, what: Action['what']) => (
     <button type="button" onClick={() => setAction({ user, what })}>
@@ -96,19 +87,15 @@ export function Users() {
         />
       )}
       {action && (
-        <div role="alertdialog" aria-modal="true" aria-labelledby="user-confirm" class="confirm">
-          <h3 id="user-confirm">
-            {LABELS[action.what]} {action.user.name}?
-          </h3>
+        <Confirm
+          title={`${LABELS[action.what]} ${action.user.name}?`}
+          action={LABELS[action.what]}
+          onConfirm={() => act.run(action)}
+          onCancel={() => (setAction(null), act.clear())}
+          error={act.error}
+        >
           <p>{EFFECTS[action.what]}</p>
-          {error !== null && <ErrorBox error={error} />}
-          <button type="button" class="primary" onClick={run} autoFocus>
-            {LABELS[action.what]}
-          </button>{' '}
-          <button type="button" onClick={() => setAction(null)}>
-            Cancel
-          </button>
-        </div>
+        </Confirm>
       )}
     </section>
   );
