@@ -28,7 +28,7 @@ async function audit(page, name) {
   return found;
 }
 
-test('sign-in, overview, doors, the monitor, investigations, people, roster import, users and the account pass axe in both themes', async () => {
+test('sign-in, overview, doors, the monitor, investigations, people, roster import, users, the account and the policy pages pass axe in both themes', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '5', '--no-scenarios');
   env.server.addUser('fran', 'security_operator');
   const page = await env.chrome.page('dark', { bypassCSP: true });
@@ -69,6 +69,17 @@ test('sign-in, overview, doors, the monitor, investigations, people, roster impo
   await admin.getByRole('button', { name: 'Sign in' }).click();
   await admin.getByRole('table').waitFor();
   problems.push(...(await audit(admin, 'users')));
+  for (const [link, name] of [['Sites', 'sites'], ['Schedules', 'schedules'], ['Access levels', 'levels']]) {
+    await admin.getByRole('link', { name: link, exact: true }).click();
+    await admin.locator('form.inline-form').first().waitFor();
+    problems.push(...(await audit(admin, name)));
+  }
+  await admin.getByRole('table').getByRole('link').first().click();
+  await admin.getByRole('form', { name: 'Add a door to the level' }).waitFor();
+  problems.push(...(await audit(admin, 'level')));
+  await admin.getByRole('link', { name: 'Doors', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Add a door' }).waitFor();
+  problems.push(...(await audit(admin, 'doors-admin')));
   await admin.goto(env.server.url + '/people/import');
   await admin.getByLabel('Roster file (CSV)').setInputFiles(join(here, '../data/roster/bad.csv'));
   await admin.getByRole('button', { name: 'Check the file' }).click();

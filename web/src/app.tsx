@@ -12,9 +12,12 @@ import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
 import { Investigate } from './pages/Investigate';
+import { Levels } from './pages/Levels';
 import { Monitor } from './pages/Monitor';
 import { People } from './pages/People';
+import { Schedules } from './pages/Schedules';
 import { SignIn } from './pages/SignIn';
+import { Sites } from './pages/Sites';
 import { Users } from './pages/Users';
 
 interface PageDef {
@@ -31,6 +34,9 @@ const PAGES: PageDef[] = [
   { path: '/investigate', title: 'Investigate', perm: 'events.read', page: Investigate },
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
+  { path: '/sites', title: 'Sites', perm: 'sites.read', page: Sites },
+  { path: '/schedules', title: 'Schedules', perm: 'schedules.read', page: Schedules },
+  { path: '/levels', title: 'Access levels', perm: 'levels.read', page: Levels },
   { path: '/users', title: 'Users', perm: 'users.read', page: Users },
   { path: '/account', title: 'Your account', perm: null, page: Account, nav: false },
 ];

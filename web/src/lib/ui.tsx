@@ -140,6 +140,41 @@ export function Field(props: {
   );
 }
 
+/** A labelled select; options are [value, words]; error as for Field. */
+export function Select(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: [string, string][];
+  error?: string;
+}) {
+  const err = props.error ? `${props.id}-error` : undefined;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={err}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
+        {props.options.map(([v, words]) => (
+          <option key={v} value={v}>
+            {words}
+          </option>
+        ))}
+      </select>
+      {props.error && (
+        <p class="field-error" id={err}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** The message for one field of an ApiError (validation problems name their fields). */
 export function fieldError(e: unknown, field: string): string | undefined {
   return e instanceof ApiError ? e.errors.find((f) => f.field === field)?.detail : undefined;

@@ -5,6 +5,7 @@
 // today's policy, every check shown. The same search exports as CSV.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, Page } from '../lib/api';
+import type { Area, Door } from '../lib/model';
 import { CardName, PersonName, personWords } from '../lib/names';
 import { navigate, useLocation } from '../lib/router';
 import { can, useSession } from '../lib/session';
@@ -12,16 +13,6 @@ import type { GhEvent } from '../lib/stream';
 import { Empty, ErrorBox, Loading, useGet } from '../lib/ui';
 import { reasonWords } from '../lib/words';
 
-interface Door {
-  id: number;
-  name: string;
-  from_area_id: number | null;
-  to_area_id: number | null;
-}
-interface Area {
-  id: number;
-  name: string;
-}
 interface Person {
   id: number;
   first_name: string;

@@ -3,6 +3,7 @@
 // lockdown state, locked down or released after a confirmation, for those allowed to.
 import { useMemo, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
+import type { Area } from '../lib/model';
 import { can, useSession } from '../lib/session';
 import { GhEvent, useEventStream } from '../lib/stream';
 import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
@@ -90,11 +91,6 @@ function Feed() {
   );
 }
 
-interface Area {
-  id: number;
-  name: string;
-  locked_down: boolean;
-}
 
 function Areas() {
   const { session } = useSession();

@@ -6,7 +6,8 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { link, usePath } from '../lib/router';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Loading, Table, useAction, useDebounced, useGet } from '../lib/ui';
+import { Level, names } from '../lib/model';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, Table, useAction, useDebounced, useGet } from '../lib/ui';
 import { RosterImport } from './RosterImport';
 
 interface Person {
@@ -151,7 +152,69 @@ function PersonView({ id }: { id: string }) {
             ]}
           />
         ))}
+      {can(session, 'levels.read') && <PersonLevels id={id} write={can(session, 'assignments.write')} />}
     </section>
+  );
+}
+
+interface Assignment {
+  id: number;
+  level_id: number;
+  expires: string | null;
+}
+
+/** The access levels a person holds, with their expiry; given or taken by assignments.write. */
+function PersonLevels({ id, write }: { id: string; write: boolean }) {
+  const [held, reload] = useGet<Page<Assignment>>(`/api/v1/assignments?person_id=${id}&limit=1000`);
+  const [levels] = useGet<Page<Level>>('/api/v1/levels?limit=1000');
+  const [level, setLevel] = useState('');
+  const [until, setUntil] = useState('');
+  const give = useAction(
+    () => api('PUT', `/api/v1/people/${id}/levels/${level}`, { expires: until ? new Date(`${until}T23:59:59`).toISOString() : null }),
+    () => (setLevel(''), setUntil(''), reload()),
+  );
+  const take = useAction((a: Assignment) => api('DELETE', `/api/v1/people/${id}/levels/${a.level_id}`), reload);
+  const name = names(levels.state === 'ok' ? levels.data.items : []);
+  return (
+    <>
+      <h2>Access levels</h2>
+      {held.state === 'loading' && <Loading what="access levels" />}
+      {held.state === 'error' && <ErrorBox error={held.error} retry={reload} />}
+      {held.state === 'ok' &&
+        (held.data.items.length === 0 ? (
+          <Empty>No access levels: their cards open no door.</Empty>
+        ) : (
+          <Table
+            caption="Access levels held"
+            rows={held.data.items}
+            rowKey={(a) => a.id}
+            columns={[
+              { title: 'Level', cell: (a) => name.get(a.level_id) ?? `#${a.level_id}` },
+              { title: 'Until', cell: (a) => (a.expires ? new Date(a.expires).toLocaleString() : 'no end') },
+              {
+                title: 'Action',
+                cell: (a) =>
+                  write && (
+                    <button type="button" onClick={() => take.run(a)}>
+                      Take away {name.get(a.level_id) ?? `#${a.level_id}`}
+                    </button>
+                  ),
+              },
+            ]}
+          />
+        ))}
+      {take.error !== null && <ErrorBox error={take.error} />}
+      {write && levels.state === 'ok' && (
+        <form class="inline-form" aria-label="Give an access level" onSubmit={(e) => (e.preventDefault(), give.run())}>
+          <Select id="give-level" label="Give the level" value={level} onChange={setLevel} options={[['', '(choose)'], ...levels.data.items.map((l): [string, string] => [String(l.id), l.name])]} />
+          <Field id="give-until" label="Until (the end of that day; empty: no end)" type="date" value={until} onInput={setUntil} error={fieldError(give.error, 'expires')} />
+          <button type="submit" disabled={!level}>
+            Give
+          </button>
+          {give.error !== null && !fieldError(give.error, 'expires') && <ErrorBox error={give.error} />}
+        </form>
+      )}
+    </>
   );
 }
 
