@@ -388,30 +388,16 @@ static int cmd_roles(struct cli *c, int argc, char **argv)
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
     bool as_json = false;
     int status;
-    json_t *all = json_object();
-    if (cli_parse(c, argc, argv, opts, roles_opt, &as_json, &status) != 0) {
-        json_decref(all);
+    if (cli_parse(c, argc, argv, opts, roles_opt, &as_json, &status) != 0)
         return status;
-    }
+    if (as_json)
+        return cli_print_json(c, identity_roles_json());
     for (int r = 0; r < ROLE_COUNT; r++) {
         char perms[STORE_TOKEN_SCOPES_MAX];
-        json_t *list = json_array();
-        perm_set set = role_perms((enum role)r);
-        perm_scope_format(set, perms, sizeof(perms));
-        for (int p = PERM_FIRST; p < PERM_COUNT; p++)
-            if (set & PERM_BIT(p))
-                json_array_append_new(list, json_string(perm_name((enum perm)p)));
-        json_object_set_new(all, role_name((enum role)r),
-                            json_pack("{s:s, s:b, s:o}", "summary", role_summary((enum role)r),
-                                      "mfa_required", identity_mfa_required(ROLE_BIT(r)),
-                                      "permissions", list));
-        if (!as_json)
-            printf("%-18s %s%s\n  %s\n", role_name((enum role)r), role_summary((enum role)r),
-                   identity_mfa_required(ROLE_BIT(r)) ? " (MFA required)" : "", perms);
+        perm_scope_format(role_perms((enum role)r), perms, sizeof(perms));
+        printf("%-18s %s%s\n  %s\n", role_name((enum role)r), role_summary((enum role)r),
+               identity_mfa_required(ROLE_BIT(r)) ? " (MFA required)" : "", perms);
     }
-    if (as_json)
-        return cli_print_json(c, all);
-    json_decref(all);
     return 0;
 }
 

@@ -29,6 +29,8 @@ const struct http_route http_routes[] = {
      "User", "End every session of a user", 0},
     {"POST", "/api/v1/users/{id}/reset-mfa", h_user_reset_mfa, PERM_USERS_ADMIN, NULL, "User",
      "Remove a user's MFA after a lost device (ends their sessions)", 0},
+    {"GET", "/api/v1/roles", h_role_list, PERM_USERS_READ, NULL, "RoleTable",
+     "The roles: what each is for, its permissions, whether it needs MFA", 0},
     {"GET", "/api/v1/tokens", h_token_list, PERM_AUTHENTICATED, NULL, "TokenList",
      "List one's API tokens (all of them with tokens.admin and ?all=true)", 0},
     {"POST", "/api/v1/tokens", h_token_create, PERM_AUTHENTICATED, "TokenCreate", "TokenCreated",

@@ -13,6 +13,7 @@
 #define GH_IDENTITY_H
 
 #include "store/store.h"
+#include <jansson.h>
 
 /* API and setup tokens: a 4-character prefix + 43 base64url characters of 32 random bytes
  * + NUL */
@@ -349,6 +350,10 @@ void identity_mfa_policy_set(role_set roles);
 role_set identity_mfa_policy(void);
 /* Whether holding these roles requires MFA under the policy. */
 bool identity_mfa_required(role_set roles);
+/* Every role as JSON, by name: {"hr": {"summary": ..., "mfa_required": ..., "permissions":
+ * [...]}, ...} under the current MFA policy (`gatehouse roles --json`, GET /api/v1/roles).
+ * The caller owns the object. */
+json_t *identity_roles_json(void);
 /* Whether u needs MFA and has none yet: a local or LDAP user whose roles require it and
  * who has not enrolled TOTP (their sessions may only enroll). OIDC users never: the
  * provider's report of a second factor is checked at each sign-in instead. */

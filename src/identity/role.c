@@ -110,3 +110,20 @@ int role_set_format(role_set set, char *buf, size_t len)
 {
     return id_list_format(set, 0, ROLE_COUNT, role_name_i, buf, len);
 }
+
+json_t *identity_roles_json(void)
+{
+    json_t *all = json_object();
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        json_t *list = json_array();
+        perm_set set = role_perms((enum role)r);
+        for (int p = PERM_FIRST; p < PERM_COUNT; p++)
+            if (set & PERM_BIT(p))
+                json_array_append_new(list, json_string(perm_name((enum perm)p)));
+        json_object_set_new(all, role_name((enum role)r),
+                            json_pack("{s:s, s:b, s:o}", "summary", role_summary((enum role)r),
+                                      "mfa_required", identity_mfa_required(ROLE_BIT(r)),
+                                      "permissions", list));
+    }
+    return all;
+}

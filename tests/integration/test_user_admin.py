@@ -87,3 +87,21 @@ def test_reset_mfa_and_readers(server):
     assert api(server, aud, "GET", "/api/v1/users").status_code == 200
     r = api(server, aud, "POST", "/api/v1/users", {"name": "x", "password": USER_PASSWORD})
     assert r.status_code == 403 and "users.admin" in r.json()["detail"]
+
+
+def test_the_role_table_follows_the_mfa_policy(server_factory):
+    import json
+
+    from conftest import run_gatehouse
+    cli = json.loads(run_gatehouse(["roles", "--json"]).stdout)
+    s = server_factory(["--set", "mfa.required_roles=admin"])
+    reader = sign_in_user(s, "rita", "auditor", mfa=False)
+    table = api(s, reader, "GET", "/api/v1/roles").json()
+    assert set(table) == set(cli)
+    for name, role in table.items():
+        assert role["permissions"] == cli[name]["permissions"]
+        assert role["summary"] == cli[name]["summary"]
+        assert role["mfa_required"] == (name == "admin")  # this server's policy
+    hr = sign_in_user(s, "hank", "hr", mfa=False)
+    r = api(s, hr, "GET", "/api/v1/roles")
+    assert r.status_code == 403 and "users.read" in r.json()["detail"]

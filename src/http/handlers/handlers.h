@@ -92,6 +92,7 @@ HTTP_HANDLER(h_event_list);
 HTTP_HANDLER(h_event_explain);
 HTTP_HANDLER(h_session_list);
 HTTP_HANDLER(h_session_end);
+HTTP_HANDLER(h_role_list);
 HTTP_HANDLER(h_event_stream);
 HTTP_HANDLER(h_decision_create);
 HTTP_HANDLER(h_import_roster);

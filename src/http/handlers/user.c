@@ -220,3 +220,9 @@ HTTP_HANDLER(h_user_reset_mfa)
     sodium_memzero(&u, sizeof(u));
     return rc;
 }
+
+/* The roles a user can be given: what each is for, its permissions, whether it needs MFA. */
+HTTP_HANDLER(h_role_list)
+{
+    return http_reply_json(r, 200, identity_roles_json());
+}
