@@ -53,8 +53,9 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   await screenshots(page, 'monitor-confirm-lockdown');
   await dialog.getByRole('button', { name: 'Lock down' }).click();
   await page.getByRole('button', { name: `Release ${area.name}` }).waitFor();
-  await page.getByText('LOCKED DOWN').waitFor();
+  await page.getByText('LOCKED DOWN', { exact: true }).waitFor();
   await page.getByTestId('event-row').filter({ hasText: 'operator.action' }).first().waitFor();
+  await page.getByTestId(`door-${door.id}`).filter({ hasText: 'locked down (this area)' }).waitFor();
 
   // the next swipe there: a credential that was granted before is now denied
   const cards = await page.evaluate(async () => (await (await fetch('/api/v1/credentials?limit=1000')).json()).items);
@@ -69,6 +70,11 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   }
   assert.ok(decision, 'no swipe was denied for the lockdown');
   assert.equal(decision.decision, 'denied');
+
+  // released from somewhere else (the CLI): the monitor shows it without a reload
+  env.server.gh('area', 'release', area.name);
+  await page.getByRole('button', { name: `Lock down ${area.name}` }).waitFor();
+  assert.doesNotMatch(await page.getByTestId(`door-${door.id}`).textContent(), /locked down/);
   assert.deepEqual(page.cspViolations, []);
 });
 

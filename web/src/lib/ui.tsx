@@ -208,7 +208,13 @@ export function Confirm(props: {
 }) {
   const id = useId();
   return (
-    <div role="alertdialog" aria-modal="true" aria-labelledby={id} class="confirm">
+    <div
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby={id}
+      class="confirm"
+      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
+    >
       <h3 id={id}>{props.title}</h3>
       {props.children}
       {props.error !== null && props.error !== undefined && <ErrorBox error={props.error} />}

@@ -1,28 +1,44 @@
 // Monitor.tsx: the live monitor: the event feed as it happens (virtualized: thousands of
-// rows cost only the visible ones; filterable; pause and resume), and the areas with their
-// lockdown state, locked down or released after a confirmation, for those allowed to.
-import { useMemo, useState } from 'preact/hooks';
+// rows cost only the visible ones; filterable; pause and resume; doors and people by name),
+// and the areas with the doors into them and their state (locked down, by the area or one
+// around it; forced or held open, from the live events), each area locked down or released
+// after a confirmation by those allowed to. A lockdown made elsewhere shows at once.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
-import type { Area } from '../lib/model';
+import type { Area, Door } from '../lib/model';
+import { PersonName } from '../lib/names';
 import { can, useSession } from '../lib/session';
 import { GhEvent, useEventStream } from '../lib/stream';
 import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
+import { reasonWords } from '../lib/words';
 
 const ROW = 28;
 const VISIBLE = 18;
 
-function describe(e: GhEvent): string {
-  const parts = [e.type];
-  if (e.decision) parts.push(e.decision + (e.reason && e.reason !== e.decision ? ` (${e.reason})` : ''));
-  if (e.door_id !== null) parts.push(`door #${e.door_id}`);
-  if (e.person_id !== null) parts.push(`person #${e.person_id}`);
+function Describe({ e, doors }: { e: GhEvent; doors: Map<number, Door> }) {
   const user = e.payload['user'];
-  if (typeof user === 'string') parts.push(user);
-  return parts.join(' · ');
+  const action = e.payload['action'];
+  return (
+    <>
+      {e.type}
+      {e.decision && <span class="outcome"> · {e.decision === 'granted' ? 'granted' : `denied: ${reasonWords(e.reason)}`}</span>}
+      {typeof action === 'string' && ` · ${action}`}
+      {e.door_id !== null && ` · ${doors.get(e.door_id)?.name ?? `door #${e.door_id}`}`}
+      {e.person_id !== null && (
+        <>
+          {' · '}
+          <PersonName id={e.person_id} />
+        </>
+      )}
+      {typeof user === 'string' && ` · ${user}`}
+    </>
+  );
 }
 
-function Feed() {
-  const { events, status, paused, setPaused, pending } = useEventStream();
+type Stream = ReturnType<typeof useEventStream>;
+
+function Feed({ stream, doors }: { stream: Stream; doors: Map<number, Door> }) {
+  const { events, status, paused, setPaused, pending } = stream;
   const [type, setType] = useState('');
   const [decision, setDecision] = useState('');
   const [top, setTop] = useState(0);
@@ -81,7 +97,7 @@ function Feed() {
                 style={{ top: `${(first + i) * ROW}px`, height: `${ROW}px` }}
                 data-testid="event-row"
               >
-                <time dateTime={e.time}>{new Date(e.time).toLocaleTimeString()}</time> {describe(e)}
+                <time dateTime={e.time}>{new Date(e.time).toLocaleTimeString()}</time> <Describe e={e} doors={doors} />
               </li>
             ))}
           </ol>
@@ -92,7 +108,17 @@ function Feed() {
 }
 
 
-function Areas() {
+/** What a door is doing now, as far as the console knows. */
+function doorState(d: Door, lockedBy: string | null, last: GhEvent | undefined): [string, string] {
+  if (lockedBy) return [`locked down (${lockedBy})`, 'danger'];
+  if (d.mode === 'locked_down') return ['locked down (door mode)', 'danger'];
+  if (last?.type === 'door.forced') return [`forced open at ${new Date(last.time).toLocaleTimeString()}`, 'danger'];
+  if (last?.type === 'door.held') return [`held open since ${new Date(last.time).toLocaleTimeString()}`, 'warn'];
+  if (d.mode === 'unlocked_schedule') return ['unlocks on its schedule', ''];
+  return [d.mode === 'card_pin' ? 'card and PIN' : 'card', ''];
+}
+
+function Areas({ events, doors }: { events: GhEvent[]; doors: Door[] }) {
   const { session } = useSession();
   const [areas, reload] = useGet<Page<Area>>('/api/v1/areas?limit=1000');
   const [confirm, setConfirm] = useState<{ area: Area; action: 'lockdown' | 'release' } | null>(null);
@@ -101,29 +127,68 @@ function Areas() {
     (c: { area: Area; action: string }) => api('POST', `/api/v1/areas/${c.area.id}/${c.action}`, { reason: 'from the console' }),
     () => (setConfirm(null), reload()),
   );
+  /* a lockdown or release by anyone (another console, the CLI) arrives as an event */
+  const seen = useRef(0);
+  useEffect(() => {
+    const newest = events.find((e) => e.type === 'operator.action' && /lockdown|release/.test(String(e.payload['action'])));
+    if (newest && newest.offset > seen.current) {
+      if (seen.current) reload();
+      seen.current = newest.offset;
+    } else if (!seen.current && events.length) seen.current = events[0].offset;
+  }, [events]);
+  /* the last door event per door, newest first in events */
+  const lastDoorEvent = useMemo(() => {
+    const m = new Map<number, GhEvent>();
+    for (const e of events) if (e.door_id !== null && e.type.startsWith('door.') && !m.has(e.door_id)) m.set(e.door_id, e);
+    return m;
+  }, [events]);
 
+  if (areas.state === 'loading') return <Loading what="areas" />;
+  if (areas.state === 'error') return <ErrorBox error={areas.error} retry={reload} />;
+  const byId = new Map(areas.data.items.map((a) => [a.id, a]));
+  /* the area itself or the nearest area around it that is locked down */
+  const lockedBy = (a: Area | undefined): string | null => {
+    for (let x = a, hops = 0; x && hops < 64; x = x.parent_id === null ? undefined : byId.get(x.parent_id), hops++)
+      if (x.locked_down) return x === a ? 'this area' : `with ${x.name}`;
+    return null;
+  };
   return (
     <section aria-labelledby="areas-title" class="areas">
-      <h2 id="areas-title">Areas</h2>
-      {areas.state === 'loading' && <Loading what="areas" />}
-      {areas.state === 'error' && <ErrorBox error={areas.error} retry={reload} />}
-      {areas.state === 'ok' && areas.data.items.length === 0 && <Empty>No areas yet.</Empty>}
-      {areas.state === 'ok' && (
-        <ul>
-          {areas.data.items.map((a) => (
-            <li key={a.id} class={a.locked_down ? 'locked' : ''}>
-              <span>
-                {a.name} {a.locked_down && <strong>LOCKED DOWN</strong>}
-              </span>
-              {allowed && (
-                <button type="button" onClick={() => setConfirm({ area: a, action: a.locked_down ? 'release' : 'lockdown' })}>
-                  {a.locked_down ? `Release ${a.name}` : `Lock down ${a.name}`}
-                </button>
+      <h2 id="areas-title">Areas and doors</h2>
+      {areas.data.items.length === 0 && <Empty>No areas yet.</Empty>}
+      <ul>
+        {areas.data.items.map((a) => {
+          const by = lockedBy(a);
+          const into = doors.filter((d) => d.to_area_id === a.id);
+          return (
+            <li key={a.id} class={by ? 'locked' : ''}>
+              <div class="area-head">
+                <span>
+                  {a.name} {a.locked_down && <strong>LOCKED DOWN</strong>}
+                  {!a.locked_down && by && <small> locked down {by}</small>}
+                </span>
+                {allowed && (
+                  <button type="button" onClick={() => setConfirm({ area: a, action: a.locked_down ? 'release' : 'lockdown' })}>
+                    {a.locked_down ? `Release ${a.name}` : `Lock down ${a.name}`}
+                  </button>
+                )}
+              </div>
+              {into.length > 0 && (
+                <ul class="doors" aria-label={`Doors into ${a.name}`}>
+                  {into.map((d) => {
+                    const [words, tone] = doorState(d, by, lastDoorEvent.get(d.id));
+                    return (
+                      <li key={d.id} data-testid={`door-${d.id}`}>
+                        {d.name} <span class={`badge ${tone}`}>{words}</span>
+                      </li>
+                    );
+                  })}
+                </ul>
               )}
             </li>
-          ))}
-        </ul>
-      )}
+          );
+        })}
+      </ul>
       {confirm && (
         <Confirm
           title={confirm.action === 'lockdown' ? `Lock down ${confirm.area.name}?` : `Release ${confirm.area.name}?`}
@@ -144,12 +209,17 @@ function Areas() {
 }
 
 export function Monitor() {
+  const { session } = useSession();
+  const stream = useEventStream();
+  const [doors] = useGet<Page<Door>>(can(session, 'doors.read') ? '/api/v1/doors?limit=1000' : null, { items: [], next_cursor: null });
+  const list = doors.state === 'ok' ? doors.data.items : [];
+  const byId = useMemo(() => new Map(list.map((d) => [d.id, d])), [list]);
   return (
     <div class="monitor">
       <h1>Monitor</h1>
       <div class="cols">
-        <Feed />
-        <Areas />
+        <Feed stream={stream} doors={byId} />
+        <Areas events={stream.events} doors={list} />
       </div>
     </div>
   );
