@@ -71,6 +71,17 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   assert.ok(decision, 'no swipe was denied for the lockdown');
   assert.equal(decision.decision, 'denied');
 
+  // and the simulator's next reads there, recorded: denied for the lockdown, in the feed
+  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '100'], { stdio: 'ignore' });
+  try {
+    await rows.filter({ hasText: `denied: door locked down` }).first().waitFor();
+  } finally {
+    const exited = new Promise((ok) => feeder.on('exit', ok));
+    feeder.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
+  await screenshots(page, 'monitor-lockdown');
+
   // released from somewhere else (the CLI): the monitor shows it without a reload
   env.server.gh('area', 'release', area.name);
   await page.getByRole('button', { name: `Lock down ${area.name}` }).waitFor();

@@ -1,7 +1,7 @@
 // ui.tsx: the building blocks every page shares: loading, empty and error states, a data
 // hook that gives one of them or the data, a table, and a field with its label and error.
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useId, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 
 export function Loading({ what }: { what: string }) {
@@ -77,27 +77,29 @@ export function Table<T>({ caption, columns, rows, rowKey }: {
   rowKey: (row: T) => string | number;
 }) {
   return (
-    <table>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          {columns.map((c) => (
-            <th scope="col" key={c.title}>
-              {c.title}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={rowKey(r)}>
+    <div class="table-wrap">
+      <table>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
             {columns.map((c) => (
-              <td key={c.title}>{c.cell(r)}</td>
+              <th scope="col" key={c.title}>
+                {c.title}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={rowKey(r)}>
+              {columns.map((c) => (
+                <td key={c.title}>{c.cell(r)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -207,6 +209,13 @@ export function Confirm(props: {
   error: unknown;
 }) {
   const id = useId();
+  const primary = useRef<HTMLButtonElement>(null);
+  /* the focus goes to the dialog's button, and back where it was when the dialog closes */
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    primary.current?.focus();
+    return () => before?.focus?.();
+  }, []);
   return (
     <div
       role="alertdialog"
@@ -219,7 +228,7 @@ export function Confirm(props: {
       {props.children}
       {props.error !== null && props.error !== undefined && <ErrorBox error={props.error} />}
       <p>
-        <button type="button" class="primary" onClick={props.onConfirm} autoFocus>
+        <button type="button" class="primary" onClick={props.onConfirm} ref={primary}>
           {props.action}
         </button>{' '}
         <button type="button" onClick={props.onCancel}>
@@ -250,4 +259,15 @@ export function useAction<A extends unknown[]>(fn: (...args: A) => Promise<unkno
     }
   };
   return { run, error, busy, clear: () => setError(null) };
+}
+
+/** A button's words with what it acts on for screen readers only ("Delete" that a screen
+ * reader says as "Delete B1 Lobby"), where the row already shows what. */
+export function Named({ verb, what }: { verb: string; what: string }) {
+  return (
+    <>
+      {verb}
+      <span class="sr-only"> {what}</span>
+    </>
+  );
 }

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { navigate } from '../lib/router';
 import { Session, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Permissions, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Permissions, Table, useAction, useGet } from '../lib/ui';
 import { Enroll } from './Enroll';
 
 interface OwnSession {
@@ -220,7 +220,7 @@ function Tokens() {
                 cell: (t) =>
                   t.state === 'active' && (
                     <button type="button" onClick={() => setConfirm(t)}>
-                      Revoke {t.name}
+                      <Named verb="Revoke" what={t.name} />
                     </button>
                   ),
               },

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { Area, Door, names, Schedule, Site } from '../lib/model';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useGet } from '../lib/ui';
 
 const MODES: [Door['mode'], string][] = [
   ['card', 'card'],
@@ -114,10 +114,10 @@ export function Doors() {
                   write && (
                     <span class="actions">
                       <button type="button" onClick={() => setEditing(d)}>
-                        Change {d.name}
+                        <Named verb="Change" what={d.name} />
                       </button>
                       <button type="button" onClick={() => setDoomed(d)}>
-                        Delete {d.name}
+                        <Named verb="Delete" what={d.name} />
                       </button>
                     </span>
                   ),

@@ -370,62 +370,64 @@ function Results({ query, doors, areas }: { query: URLSearchParams; doors: Map<n
       ) : (
         <>
           {filters.has('person_id') && <Timeline events={events} doors={doors} areas={areas} />}
-          <table class="events">
-            <caption>Events, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Door</th>
-                <th scope="col">Person</th>
-                <th scope="col">Badge</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.flatMap((e) => {
-                const row = (
-                  <tr key={e.offset} class={e.decision ?? ''} data-testid="result-row">
-                    <td>
-                      <time dateTime={e.time}>
-                        {day(e.time)} {clock(e.time)}
-                      </time>
-                    </td>
-                    <td>{doorName(e.door_id)}</td>
-                    <td>
-                      <PersonName id={e.person_id} />
-                    </td>
-                    <td>
-                      {e.credential_id !== null ? <CardName id={e.credential_id} /> : String(e.payload.card ?? e.payload.bits ?? '')}
-                    </td>
-                    <td>{outcome(e)}</td>
-                    <td>
-                      {e.type === 'access.decision' && (
-                        <button
-                          type="button"
-                          aria-expanded={open === e.offset}
-                          aria-controls={`why-${e.offset}`}
-                          onClick={() => setOpen(open === e.offset ? null : e.offset)}
-                        >
-                          Explain<span class="sr-only"> event {e.offset}</span>
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-                return open === e.offset
-                  ? [
-                      row,
-                      <tr key={`why-${e.offset}`} id={`why-${e.offset}`} class="why">
-                        <td colSpan={6}>
-                          <Explain offset={e.offset} />
-                        </td>
-                      </tr>,
-                    ]
-                  : [row];
-              })}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="events">
+              <caption>Events, oldest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Door</th>
+                  <th scope="col">Person</th>
+                  <th scope="col">Badge</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.flatMap((e) => {
+                  const row = (
+                    <tr key={e.offset} class={e.decision ?? ''} data-testid="result-row">
+                      <td>
+                        <time dateTime={e.time}>
+                          {day(e.time)} {clock(e.time)}
+                        </time>
+                      </td>
+                      <td>{doorName(e.door_id)}</td>
+                      <td>
+                        <PersonName id={e.person_id} />
+                      </td>
+                      <td>
+                        {e.credential_id !== null ? <CardName id={e.credential_id} /> : String(e.payload.card ?? e.payload.bits ?? '')}
+                      </td>
+                      <td>{outcome(e)}</td>
+                      <td>
+                        {e.type === 'access.decision' && (
+                          <button
+                            type="button"
+                            aria-expanded={open === e.offset}
+                            aria-controls={`why-${e.offset}`}
+                            onClick={() => setOpen(open === e.offset ? null : e.offset)}
+                          >
+                            Explain<span class="sr-only"> event {e.offset}</span>
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                  return open === e.offset
+                    ? [
+                        row,
+                        <tr key={`why-${e.offset}`} id={`why-${e.offset}`} class="why">
+                          <td colSpan={6}>
+                            <Explain offset={e.offset} />
+                          </td>
+                        </tr>,
+                      ]
+                    : [row];
+                })}
+              </tbody>
+            </table>
+          </div>
           {next && (
             <p>
               <button type="button" onClick={more}>

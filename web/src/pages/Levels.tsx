@@ -7,7 +7,7 @@ import { api, Page } from '../lib/api';
 import { Door, Level, LevelDoor, names, Schedule } from '../lib/model';
 import { link, navigate, usePath } from '../lib/router';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useGet } from '../lib/ui';
 
 const none = { items: [], next_cursor: null };
 
@@ -50,7 +50,7 @@ function LevelView({ id }: { id: string }) {
                 cell: (r) =>
                   write && (
                     <button type="button" onClick={() => out.run(r)}>
-                      Take out {doorName.get(r.door_id) ?? `#${r.door_id}`}
+                      <Named verb="Take out" what={doorName.get(r.door_id) ?? `#${r.door_id}`} />
                     </button>
                   ),
               },
@@ -100,7 +100,7 @@ function LevelList() {
                 cell: (l) =>
                   write && (
                     <button type="button" onClick={() => setDoomed(l)}>
-                      Delete {l.name}
+                      <Named verb="Delete" what={l.name} />
                     </button>
                   ),
               },

@@ -7,7 +7,7 @@ import { api, Page } from '../lib/api';
 import { link, usePath } from '../lib/router';
 import { can, useSession } from '../lib/session';
 import { Level, names } from '../lib/model';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, Table, useAction, useDebounced, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useDebounced, useGet } from '../lib/ui';
 import { RosterImport } from './RosterImport';
 
 interface Person {
@@ -19,6 +19,7 @@ interface Person {
   title: string;
   kind: string;
   status: string;
+  department_id: number | null;
 }
 
 interface Credential {
@@ -39,6 +40,8 @@ function PeopleList() {
   const [q, setQ] = useState('');
   const query = useDebounced(q.trim(), 250);
   const [people, reload] = useGet<Page<Person>>(`/api/v1/people?limit=${SHOWN}${query ? `&q=${encodeURIComponent(query)}` : ''}`);
+  const [deps] = useGet<Page<{ id: number; name: string }>>('/api/v1/departments?limit=1000');
+  const dep = names(deps.state === 'ok' ? deps.data.items : []);
   return (
     <section aria-labelledby="people-title">
       <h1 id="people-title">People</h1>
@@ -66,6 +69,7 @@ function PeopleList() {
             columns={[
               { title: 'Employee id', cell: (p) => <a {...link(`/people/${p.id}`)}>{p.employee_id}</a> },
               { title: 'Name', cell: (p) => `${p.first_name} ${p.last_name}` },
+              { title: 'Department', cell: (p) => (p.department_id === null ? '' : (dep.get(p.department_id) ?? '')) },
               { title: 'Kind', cell: (p) => p.kind },
               { title: 'Status', cell: (p) => p.status },
             ]}
@@ -114,6 +118,7 @@ function PersonView({ id }: { id: string }) {
   const { session } = useSession();
   const [person, reloadPerson] = useGet<Person>(`/api/v1/people/${id}`);
   const [creds, reload] = useGet<Page<Credential>>(`/api/v1/people/${id}/credentials`);
+  const [deps] = useGet<Page<{ id: number; name: string }>>('/api/v1/departments?limit=1000');
   if (person.state === 'loading') return <Loading what="the person" />;
   if (person.state === 'error') return <ErrorBox error={person.error} retry={reloadPerson} />;
   const p = person.data;
@@ -127,6 +132,7 @@ function PersonView({ id }: { id: string }) {
       </h1>
       <p>
         {p.kind}, {p.status}
+        {p.department_id !== null && deps.state === 'ok' && `, ${names(deps.data.items).get(p.department_id) ?? ''}`}
         {p.title && `, ${p.title}`}
         {p.email && ` · ${p.email}`}
       </p>
@@ -196,7 +202,7 @@ function PersonLevels({ id, write }: { id: string; write: boolean }) {
                 cell: (a) =>
                   write && (
                     <button type="button" onClick={() => take.run(a)}>
-                      Take away {name.get(a.level_id) ?? `#${a.level_id}`}
+                      <Named verb="Take away" what={name.get(a.level_id) ?? `#${a.level_id}`} />
                     </button>
                   ),
               },

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, Page } from '../lib/api';
 import { Calendar, Holiday, names, Schedule } from '../lib/model';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useGet } from '../lib/ui';
 
 function ScheduleForm({ s, calendars, onDone, onCancel }: { s?: Schedule; calendars: Calendar[]; onDone: () => void; onCancel?: () => void }) {
   const [name, setName] = useState(s?.name ?? '');
@@ -139,10 +139,10 @@ export function Schedules() {
                   write && (
                     <span class="actions">
                       <button type="button" onClick={() => setEditing(s)}>
-                        Change {s.name}
+                        <Named verb="Change" what={s.name} />
                       </button>
                       <button type="button" onClick={() => setDoomed(s)}>
-                        Delete {s.name}
+                        <Named verb="Delete" what={s.name} />
                       </button>
                     </span>
                   ),

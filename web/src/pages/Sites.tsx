@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import type { Area, Site } from '../lib/model';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Select, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, useAction, useGet } from '../lib/ui';
 
 const APB: Record<Area['apb'], string> = { none: 'no anti-passback', soft: 'anti-passback: warn', hard: 'anti-passback: refuse' };
 
@@ -20,7 +20,7 @@ function Tree({ areas, parent, onDelete }: { areas: Area[]; parent: number | nul
             <strong>{a.name}</strong> <small>{APB[a.apb]}</small> {a.locked_down && <span class="badge danger">LOCKED DOWN</span>}
             {onDelete && (
               <button type="button" class="small" onClick={() => onDelete(a)}>
-                Delete {a.name}
+                <Named verb="Delete" what={a.name} />
               </button>
             )}
           </span>

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Table, useAction, useGet } from '../lib/ui';
 
 interface User {
   id: number;
@@ -142,7 +142,7 @@ export function Users() {
 
   const button = (user: User, what: Action['what']) => (
     <button type="button" onClick={() => setAction({ user, what })}>
-      {LABELS[what]} {user.name}
+      <Named verb={LABELS[what]} what={user.name} />
     </button>
   );
 
@@ -171,7 +171,7 @@ export function Users() {
                   <span class="actions">
                     {roles.state === 'ok' && (
                       <button type="button" onClick={() => setEditing(u)}>
-                        Roles of {u.name}
+                        <Named verb="Roles" what={`of ${u.name}`} />
                       </button>
                     )}
                     {button(u, u.enabled ? 'disable' : 'enable')}
