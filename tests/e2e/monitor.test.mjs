@@ -86,6 +86,11 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   env.server.gh('area', 'release', area.name);
   await page.getByRole('button', { name: `Lock down ${area.name}` }).waitFor();
   assert.doesNotMatch(await page.getByTestId(`door-${door.id}`).textContent(), /locked down/);
+
+  // a person in the feed leads to where they went
+  await rows.getByRole('link', { name: /\(E\d+\)/ }).first().click();
+  await page.getByRole('heading', { name: 'Investigate' }).waitFor();
+  await page.getByRole('region', { name: 'Where they went' }).getByTestId('timeline-entry').first().waitFor();
   assert.deepEqual(page.cspViolations, []);
 });
 

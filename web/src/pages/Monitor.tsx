@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import type { Area, Door } from '../lib/model';
 import { PersonName } from '../lib/names';
+import { link } from '../lib/router';
 import { can, useSession } from '../lib/session';
 import { GhEvent, useEventStream } from '../lib/stream';
 import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
@@ -23,11 +24,20 @@ function Describe({ e, doors }: { e: GhEvent; doors: Map<number, Door> }) {
       {e.type}
       {e.decision && <span class="outcome"> · {e.decision === 'granted' ? 'granted' : `denied: ${reasonWords(e.reason)}`}</span>}
       {typeof action === 'string' && ` · ${action}`}
-      {e.door_id !== null && ` · ${doors.get(e.door_id)?.name ?? `door #${e.door_id}`}`}
+      {e.door_id !== null && (
+        <>
+          {' · '}
+          <a {...link(`/investigate?door_id=${e.door_id}&type=access.decision`)} title="Investigate this door">
+            {doors.get(e.door_id)?.name ?? `door #${e.door_id}`}
+          </a>
+        </>
+      )}
       {e.person_id !== null && (
         <>
           {' · '}
-          <PersonName id={e.person_id} />
+          <a {...link(`/investigate?person_id=${e.person_id}&type=access.decision`)} title="Where this person went">
+            <PersonName id={e.person_id} />
+          </a>
         </>
       )}
       {typeof user === 'string' && ` · ${user}`}

@@ -136,6 +136,7 @@ function PersonView({ id }: { id: string }) {
         {p.title && `, ${p.title}`}
         {p.email && ` · ${p.email}`}
       </p>
+      {can(session, 'people.write') && <PersonStatus p={p} onDone={reloadPerson} onCards={reload} />}
       <h2>Credentials</h2>
       {creds.state === 'loading' && <Loading what="credentials" />}
       {creds.state === 'error' && <ErrorBox error={creds.error} retry={reload} />}
@@ -158,8 +159,71 @@ function PersonView({ id }: { id: string }) {
             ]}
           />
         ))}
+      {can(session, 'credentials.write') && <NewCard person={p.id} onDone={reload} />}
       {can(session, 'levels.read') && <PersonLevels id={id} write={can(session, 'assignments.write')} />}
     </section>
+  );
+}
+
+const STATUS_VERB: Record<string, string> = { active: 'Reactivate', on_leave: 'Put on leave', suspended: 'Suspend', terminated: 'Terminate' };
+const STATUS_EFFECT: Record<string, string> = {
+  active: 'Their active cards open the doors their levels allow.',
+  on_leave: 'Every door refuses them while on leave; their cards stay as they are.',
+  suspended: 'Every door refuses them until they are active again; their cards stay as they are.',
+  terminated: 'Every door refuses them, and each of their cards is revoked (this cannot be undone by reactivating them).',
+};
+
+/** HR changes a person's status (the lifecycle), after a confirmation that says what follows. */
+function PersonStatus({ p, onDone, onCards }: { p: Person; onDone: () => void; onCards: () => void }) {
+  const [next, setNext] = useState(p.status);
+  const [asking, setAsking] = useState(false);
+  const change = useAction(() => api('PATCH', `/api/v1/people/${p.id}`, { status: next }), () => (setAsking(false), onDone(), onCards()));
+  return (
+    <form class="inline-form" aria-label="The person's status" onSubmit={(e) => (e.preventDefault(), setAsking(true))}>
+      <Select
+        id="person-status"
+        label="Status"
+        value={next}
+        onChange={setNext}
+        options={[
+          ['active', 'active'],
+          ['on_leave', 'on leave'],
+          ['suspended', 'suspended'],
+          ['terminated', 'terminated'],
+        ]}
+      />
+      <button type="submit" disabled={next === p.status}>
+        Change the status
+      </button>
+      {asking && (
+        <Confirm title={`${STATUS_VERB[next]} ${p.first_name} ${p.last_name}?`} action={STATUS_VERB[next]} onConfirm={() => change.run()} onCancel={() => (setAsking(false), change.clear())} error={change.error}>
+          <p>{STATUS_EFFECT[next]}</p>
+        </Confirm>
+      )}
+    </form>
+  );
+}
+
+/** HR enrolls a card for the person (FORMAT:FACILITY:NUMBER as the reader sends it, an optional PIN). */
+function NewCard({ person, onDone }: { person: number; onDone: () => void }) {
+  const [format, setFormat] = useState('h10301');
+  const [facility, setFacility] = useState('');
+  const [number, setNumber] = useState('');
+  const [pin, setPin] = useState('');
+  const add = useAction(
+    () => api('POST', '/api/v1/credentials', { person_id: person, format, facility: Number(facility), number: Number(number), pin: pin || undefined }),
+    () => (setNumber(''), setPin(''), onDone()),
+  );
+  const e = (f: string) => fieldError(add.error, f);
+  return (
+    <form class="inline-form" aria-label="Add a card" onSubmit={(ev) => (ev.preventDefault(), add.run())}>
+      <Select id="card-format" label="Card format" value={format} onChange={setFormat} options={[['h10301', 'HID 26-bit (h10301)'], ['h10306', 'HID 34-bit (h10306)'], ['h10304', 'HID 37-bit (h10304)'], ['c1000', 'Corporate 1000 (c1000)']]} error={e('format')} />
+      <Field id="card-facility" label="Facility code" value={facility} onInput={setFacility} inputmode="numeric" required error={e('facility')} />
+      <Field id="card-number" label="Card number" value={number} onInput={setNumber} inputmode="numeric" required error={e('number')} />
+      <Field id="card-pin" label="PIN (optional)" type="password" value={pin} onInput={setPin} inputmode="numeric" autocomplete="off" error={e('pin')} />
+      <button type="submit">Add the card</button>
+      {add.error !== null && !['format', 'facility', 'number', 'pin'].some(e) && <ErrorBox error={add.error} />}
+    </form>
   );
 }
 
