@@ -618,7 +618,8 @@ static int decide_swipe(const struct access_snapshot *snap, struct access_state 
 
 /* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
  * until a stop signal. The pace follows the clock (read i is due at start + i/rate, and a
- * late loop catches up), so the rate holds at 1,000/s whatever a read costs. The policy
+ * loop a little late catches up), so the rate holds at 1,000/s whatever a read costs;
+ * after a stall of more than a second it goes on from now rather than bursting. The policy
  * is recompiled when it changes (a lockdown made through the API shows in the next reads). */
 static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, const uint8_t *key,
                     struct access_snapshot **snap, struct access_state **state)
@@ -630,8 +631,13 @@ static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, 
     for (size_t i = 0; d->plan.n > 0; i = (i + 1) % d->plan.n, n++) {
         struct access_result res;
         struct event ev;
-        int64_t wait_ns = start_ns + n * step_ns - gh_monotonic_us() * 1000;
+        int64_t now_ns = gh_monotonic_us() * 1000;
+        int64_t wait_ns = start_ns + n * step_ns - now_ns;
         struct timespec pace = {0, 0};
+        if (wait_ns < -1000000000) { /* more than 1 s behind (a stall): go on from now */
+            start_ns = now_ns - n * step_ns;
+            wait_ns = 0;
+        }
         if (wait_ns > 0) {
             pace.tv_sec = (time_t)(wait_ns / 1000000000);
             pace.tv_nsec = (long)(wait_ns % 1000000000);

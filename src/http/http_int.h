@@ -136,9 +136,10 @@ struct http_server {
     struct http_metrics metrics;
     atomic_bool stopping;
     atomic_uint_fast64_t request_seq;
-    /* moves at every change committed through the API: workers drop their token caches,
-     * so a revoked token, a disabled owner or a role taken away counts from the next
-     * request (changes made by another process count within IDENTITY_CACHE_TTL_US) */
+    /* moves at every change a signed-in caller commits through the API: workers drop
+     * their token caches, so a revoked token, a disabled owner or a role taken away counts
+     * from the next request (changes made by another process, or by a directory at
+     * sign-in, count within IDENTITY_CACHE_TTL_US) */
     atomic_uint_fast64_t write_gen;
     atomic_int inflight; /* requests begun and not completed (graceful shutdown waits) */
     int64_t started_us;

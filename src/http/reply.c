@@ -308,7 +308,10 @@ int http_write_commit(struct http_req *r)
                      r->id);
         return -EIO;
     }
-    atomic_fetch_add(&r->srv->write_gen, 1);
+    /* a change by a signed-in caller may revoke a token or change what its owner holds;
+     * sign-in attempts (open routes) do not empty the token caches */
+    if (r->route->perm != PERM_NONE)
+        atomic_fetch_add(&r->srv->write_gen, 1);
     http_policy_poke(r->srv);
     http_stream_notify(r->srv->hub, store_event_last_offset(st));
     return 0;

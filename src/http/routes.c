@@ -182,7 +182,7 @@ const struct http_route http_routes[] = {
      "Suspend, report lost or stolen, or revoke a credential", HTTP_ROUTE_JSON_BODY},
     {"GET", "/api/v1/events", h_event_list, PERM_EVENTS_READ, NULL, "EventPage",
      "Query events by time, person, credential, door, type and decision", 0},
-    {"GET", "/api/v1/events/{offset}/explanation", h_event_explain, PERM_EVENTS_READ, NULL, "EventExplanation",
+    {"GET", "/api/v1/events/{offset}/explanation", h_event_explain, PERM_DECISIONS_RUN, NULL, "EventExplanation",
      "Explain a recorded access decision: replayed with the policy in force now", 0},
     {"GET", "/api/v1/events/stream", h_event_stream, PERM_EVENTS_READ, NULL, NULL,
      "Live events as Server-Sent Events, resumable with Last-Event-ID", HTTP_ROUTE_STREAM},

@@ -61,7 +61,14 @@ test('own sessions, API tokens, two-factor set-up and the password, from the acc
   await here.getByRole('button', { name: 'Continue' }).click();
   await here.getByText('On: sign-in asks for a code').waitFor();
 
-  // the password: a weak one is refused with the reason, a good one is taken
+  // the password: a weak one is refused with the reason, a good one is taken, and every
+  // other session ends (signed in again over there first)
+  await signIn(there, env.server, 'ana');
+  await there.getByLabel('Authentication code').fill(totp(uri, 30)); /* the next step: this one is used */
+  await there.getByRole('button', { name: 'Verify' }).click();
+  await there.getByRole('heading', { name: 'Welcome, ana' }).waitFor();
+  await here.reload();
+  await here.getByRole('table', { name: '2 sessions' }).waitFor();
   await here.getByLabel('Current password').fill(PASSWORD);
   await here.getByLabel(/^New password/).fill('short');
   await here.getByRole('button', { name: 'Change password' }).click();
@@ -70,7 +77,9 @@ test('own sessions, API tokens, two-factor set-up and the password, from the acc
   await here.getByLabel(/^New password/).fill('granite lantern orchard seventy');
   await here.getByRole('button', { name: 'Change password' }).click();
   await here.getByText('Password changed.').waitFor();
-  /* the session goes on under a new id: the page still works */
-  await here.getByRole('table', { name: '1 session' }).waitFor();
+  /* this session goes on under a new id, the list is read again: only this one is left */
+  await here.getByRole('table', { name: '1 session' }).getByTestId('this-session').waitFor();
+  await there.reload();
+  await there.getByRole('heading', { name: 'Sign in to gatehouse' }).waitFor();
   assert.deepEqual(here.cspViolations, []);
 });

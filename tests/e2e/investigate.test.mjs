@@ -62,7 +62,11 @@ test('a badge investigated: its reads, the explanation of a denial, the CSV expo
   const rows = page.getByTestId('result-row');
   await page.getByRole('status').filter({ hasText: `${reads.length} event` }).waitFor();
   assert.equal(await rows.count(), reads.length);
-  for (const cell of await rows.locator('td:nth-child(4)').allTextContents()) assert.equal(cell, card);
+  /* the badge column names the card once its row is fetched: wait for every one */
+  await page.waitForFunction(
+    (c) => [...document.querySelectorAll('[data-testid=result-row] td:nth-child(4)')].every((td) => td.textContent === c),
+    card,
+  );
   assert.match(page.url(), new RegExp(`credential_id=${target.credential_id}`));
 
   // the explanation of the denied read: recorded vs. today, and the failed check

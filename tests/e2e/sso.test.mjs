@@ -106,7 +106,8 @@ test('single sign-on through a real provider opens the console with the mapped r
 
 test('a provider that cannot be reached: back on the sign-in page, told so in fixed words', async () => {
   const port = await freePort();
-  const nobody = await freePort(); /* nothing listens there */
+  let nobody = await freePort(); /* nothing listens there */
+  while (nobody === port) nobody = await freePort();
   const server = await startServer(config('unreachable.ini', `https://127.0.0.1:${nobody}`, join(dir, 'op-cert.pem'), port));
   const chrome = await browser();
   try {

@@ -373,6 +373,12 @@ def test_explanation_of_a_recorded_decision(site_server):
     assert "operator.action" in body["detail"]
     problem(s.get("/api/v1/events/99/explanation"), 404, "not-found")
     problem(s.get("/api/v1/events/x/explanation"), 404, "not-found")
+    # finance reads events but not people, cards, levels or schedules: no explanation
+    fin = s.make_token("events.read,events.export", name="finance-like")
+    problem(s.get("/api/v1/events/1/explanation", token=fin), 403, "forbidden")
+    what_if_only = s.make_token("decisions.run", name="what-if-only")  # and no events.read
+    body = problem(s.get("/api/v1/events/1/explanation", token=what_if_only), 403, "forbidden")
+    assert "events.read" in body["detail"]
     assert all_items(s, "/api/v1/events")[: len(before)] == before
     assert len(all_items(s, "/api/v1/events")) == len(before) + 1  # the release only
 
@@ -387,6 +393,7 @@ def test_people_search_and_card_lookup(site_server):
     assert names("nobody") == []
     assert names("") == ["E100", "E200", "E300"]
     problem(s.get("/api/v1/people?q=" + "x" * 101), 400, "bad-request")
+    problem(s.get("/api/v1/people?q=%FF%FE"), 400, "bad-request")  # not UTF-8
     cards = lambda q: [c["number"] for c in all_items(s, f"/api/v1/credentials?{q}")]
     assert cards("card=h10301:12:4000") == [4000]
     assert cards("card=h10301:13:4000") == []

@@ -217,8 +217,10 @@ def test_own_sessions_listed_and_ended_one_by_one(server):
         [mine[0]["id"]]
     outs = server.get("/api/v1/events?type=user.sign_out").json()["items"]
     assert len(outs) == 1
-    # an API token has no sessions
+    # an API token has no sessions; a session already ended is not found again
     assert server.get("/api/v1/auth/sessions").status_code == 404
+    assert server.delete(f"/api/v1/auth/sessions/{mine[0]['id']}").status_code == 404
+    assert here.delete(f"{server.url}/api/v1/auth/sessions/{other}", headers=h).status_code == 404
     # ending the current one signs this client out
     r = here.delete(f"{server.url}/api/v1/auth/sessions/{mine[0]['id']}", headers=h)
     assert r.status_code == 204 and "Max-Age=0" in r.headers["Set-Cookie"]

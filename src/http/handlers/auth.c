@@ -357,11 +357,20 @@ HTTP_HANDLER(h_session_end)
                             "session %lld is not one of your live sessions", (long long)id);
     if (http_write_begin(r) < 0)
         return 0;
-    if (store_session_end(st, id, gh_now_us()) < 0 || store_user_get(st, r->caller.id, &u) < 0 ||
+    memset(&u, 0, sizeof(u));
+    rc = store_session_end(st, id, gh_now_us());
+    if (rc == -ENOENT) { /* ended meanwhile (another tab, the idle limit) */
+        http_write_rollback(r);
+        return http_problem(r, 404, "not-found", NULL,
+                            "session %lld is not one of your live sessions", (long long)id);
+    }
+    if (rc < 0 || store_user_get(st, r->caller.id, &u) < 0 ||
         log_sign_in(r, EV_SIGN_OUT, u.name, NULL, NULL, id) < 0 || http_write_commit(r) < 0) {
         http_write_rollback(r);
+        sodium_memzero(&u, sizeof(u));
         return r->replied ? 0 : -EIO;
     }
+    sodium_memzero(&u, sizeof(u));
     if (id == r->caller.session_id)
         set_session_cookie(r, "", true);
     return http_reply_empty(r, 204);

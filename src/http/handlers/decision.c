@@ -142,7 +142,8 @@ static int grab_event(void *ctx, const struct event *ev)
 }
 
 /* What was presented, from the event: its credential's card, else the card or bits its
- * payload kept. 0, or -ENOENT when nothing can be replayed (note says why). */
+ * payload kept. 0, -ENOENT when nothing can be replayed (note says why), or another
+ * negative code when the store fails. */
 static int replayed_read(struct store *st, const struct event *ev, json_t *payload,
                          struct access_presented *p, const char **note)
 {
@@ -152,10 +153,11 @@ static int replayed_read(struct store *st, const struct event *ev, json_t *paylo
     const char *bits = json_string_value(json_object_get(payload, "bits"));
     memset(p, 0, sizeof(*p));
     if (ev->credential_id != 0) {
-        if (store_credential_get(st, ev->credential_id, &c) < 0) {
+        int rc = store_credential_get(st, ev->credential_id, &c);
+        if (rc == -ENOENT)
             *note = "the credential has been deleted since: there is nothing to replay";
-            return -ENOENT;
-        }
+        if (rc < 0)
+            return rc;
         p->card.format = c.format;
         p->card.facility = c.facility;
         p->card.number = c.number;
@@ -185,10 +187,15 @@ HTTP_HANDLER(h_event_explain)
     struct event ev;
     struct gh_err err = {{0}};
     const char *dir_text, *note = NULL;
-    json_t *payload = NULL, *notes, *replay = json_null();
+    json_t *payload = NULL, *notes = NULL, *replay = json_null();
     int64_t offset;
     int rc;
 
+    /* the route needs decisions.run (the explanation names people's and cards' states,
+     * levels and schedules, as a what-if does); the event itself needs events.read */
+    if (!perm_has(r->caller.perms, PERM_EVENTS_READ))
+        return http_problem(r, 403, "forbidden", NULL, "%s lacks the permission events.read",
+                            r->caller.name);
     if (http_param_id(r, "offset", &offset) < 0)
         return 0;
     memset(&ev, 0, sizeof(ev));
@@ -215,7 +222,12 @@ HTTP_HANDLER(h_event_explain)
     dir_text = json_string_value(json_object_get(payload, "direction"));
     if (dir_text != NULL && direction_parse(dir_text, &req.direction, &err) < 0)
         req.direction = DIR_ENTRY;
-    if (replayed_read(st, &ev, payload, &req.cred, &note) < 0) {
+    rc = replayed_read(st, &ev, payload, &req.cred, &note);
+    if (rc < 0 && rc != -ENOENT) {
+        http_problem_from(r, rc, NULL);
+        goto out;
+    }
+    if (rc < 0) {
         json_array_append_new(notes, json_string(note));
     } else if (ev.door_id == 0) {
         json_array_append_new(notes, json_string("the event names no door: there is nothing "
@@ -235,16 +247,17 @@ HTTP_HANDLER(h_event_explain)
             json_array_append_new(notes, json_string("anti-passback depends on where the "
                                                      "person was then: the replay does not "
                                                      "check it"));
-        if (ev.reason == REASON_ESCORT_REQUIRED)
+        if (ev.reason == REASON_ESCORT_REQUIRED || res.reason == REASON_ESCORT_REQUIRED)
             json_array_append_new(notes, json_string("an escort's card is not recorded: the "
                                                      "replay presents none"));
     }
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o, s:o}", "event", http_json_event(&ev), "replay", replay,
                               "notes", notes));
-    replay = NULL;
+    replay = notes = NULL; /* the reply took them */
 out:
     json_decref(replay);
+    json_decref(notes);
     json_decref(payload);
     return 0;
 }

@@ -1,6 +1,7 @@
 // names.tsx: who and which card an event names, shown by name: a person's or credential's
 // row is fetched once per console session (at most a few at a time) and shared by every
-// row that names it. Without the permission to read it, the id is shown.
+// row that names it. Without the permission to read it, or while the server cannot answer,
+// the id is shown.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
 import { can, useSession } from './session';
@@ -34,7 +35,10 @@ function fetchName(path: string, words: (row: never) => string, fallback: string
     p = new Promise<string>((done) => {
       queue.push(() =>
         api<never>('GET', path)
-          .then(words, () => fallback)
+          .then(words, () => {
+            cache.delete(path); /* asked again next time: a failure is not remembered */
+            return fallback;
+          })
           .then(done)
           .finally(() => {
             running--;

@@ -25,7 +25,11 @@ export const EVENT_TYPES = [
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
 
-export function useEventStream(keep = 5000) {
+/** onArrive (optional) sees every event as it arrives, paused or not (for state that must
+ * not wait: a lockdown made elsewhere, a door forced open). */
+export function useEventStream(keep = 5000, onArrive?: (e: GhEvent) => void) {
+  const arrive = useRef(onArrive);
+  arrive.current = onArrive;
   const [events, setEvents] = useState<GhEvent[]>([]);
   const [status, setStatus] = useState<StreamStatus>('connecting');
   const [paused, setPaused] = useState(false);
@@ -49,7 +53,9 @@ export function useEventStream(keep = 5000) {
       setEvents((old) => fresh.concat(old).slice(0, keep));
     };
     const onEvent = (m: MessageEvent) => {
-      buffer.current.push(JSON.parse(m.data) as GhEvent);
+      const e = JSON.parse(m.data) as GhEvent;
+      arrive.current?.(e);
+      buffer.current.push(e);
       if (buffer.current.length > keep) buffer.current.splice(0, buffer.current.length - keep);
       if (!frame) frame = requestAnimationFrame(flush);
     };

@@ -33,17 +33,21 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ok'; data: T };
 
 /** GETs path (again when reload() is called or path changes). A null path asks nothing
- * and gives `otherwise` (a page that may not read something shows it without). */
+ * and gives `otherwise` (a page that may not read something shows it without). A reload
+ * keeps showing what was there until the new answer arrives (no flash of "Loading"). */
 export function useGet<T>(path: string | null, otherwise?: T): [Loaded<T>, () => void] {
   const [res, setRes] = useState<Loaded<T>>(path === null ? { state: 'ok', data: otherwise as T } : { state: 'loading' });
   const [tick, setTick] = useState(0);
+  const shown = useRef<string | null>(null); /* the path whose data is on screen */
   useEffect(() => {
     let live = true;
     if (path === null) {
       setRes({ state: 'ok', data: otherwise as T });
       return;
     }
-    setRes({ state: 'loading' });
+    if (shown.current !== path) setRes({ state: 'loading' });
+    else setRes((r) => (r.state === 'error' ? { state: 'loading' } : r)); /* "Try again" shows it tries */
+    shown.current = path;
     api<T>('GET', path).then(
       (data) => live && setRes({ state: 'ok', data }),
       (error) => live && setRes({ state: 'error', error }),
@@ -198,6 +202,32 @@ export function Permissions({ perms, summary }: { perms: string[]; summary: stri
   );
 }
 
+/** Tab and Shift+Tab cycle inside box (a modal dialog keeps the focus). */
+function keepFocusIn(box: HTMLElement, e: KeyboardEvent) {
+  const all = [...box.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')].filter((el) => !el.hasAttribute('disabled'));
+  if (all.length === 0) return;
+  const first = all[0];
+  const last = all[all.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+/** Moves the focus into a form that opens on demand (an edit form below a table) and
+ * scrolls it into view, so the user sees where to type. */
+export function useFocusOnOpen<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    ref.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, []);
+  return ref;
+}
+
 /** A change the user confirms first: what it does, the button that does it, Cancel; the
  * server's refusal is shown in place. */
 export function Confirm(props: {
@@ -222,7 +252,10 @@ export function Confirm(props: {
       aria-modal="true"
       aria-labelledby={id}
       class="confirm"
-      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onCancel();
+        if (e.key === 'Tab') keepFocusIn(e.currentTarget as HTMLElement, e);
+      }}
     >
       <h3 id={id}>{props.title}</h3>
       {props.children}

@@ -21,7 +21,7 @@ interface OwnSession {
 interface Token {
   id: number;
   name: string;
-  scope: string;
+  scope: string[];
   created: string;
   expires: string | null;
   state: string;
@@ -211,7 +211,7 @@ function Tokens() {
             rowKey={(t) => t.id}
             columns={[
               { title: 'Name', cell: (t) => t.name },
-              { title: 'Scope', cell: (t) => <code>{t.scope}</code> },
+              { title: 'Scope', cell: (t) => <code>{t.scope.join(', ')}</code> },
               { title: 'Made', cell: (t) => when(t.created) },
               { title: 'Expires', cell: (t) => when(t.expires) },
               { title: 'State', cell: (t) => t.state },
@@ -256,7 +256,8 @@ export function Account() {
         </p>
         <Permissions perms={session.permissions} summary={`What your roles allow (${session.permissions.length} permissions)`} />
       </section>
-      <Sessions />
+      {/* a new session (after a password change) lists them again */}
+      <Sessions key={session.csrf_token} />
       <Tokens />
       <SecondFactor />
       <Password />

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { Area, Door, names, Schedule, Site } from '../lib/model';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useFocusOnOpen, useGet } from '../lib/ui';
 
 const MODES: [Door['mode'], string][] = [
   ['card', 'card'],
@@ -32,7 +32,7 @@ function DoorForm(props: { door?: Door; sites: Site[]; areas: Area[]; schedules:
       from_area_id: Number(from) || null,
       to_area_id: Number(to) || null,
       mode,
-      unlock_schedule_id: Number(sched) || null,
+      unlock_schedule_id: mode === 'unlocked_schedule' ? Number(sched) || null : null,
       unlock_ms: Math.round(Number(unlock) * 1000),
       held_open_s: Number(held),
       fail,
@@ -42,8 +42,9 @@ function DoorForm(props: { door?: Door; sites: Site[]; areas: Area[]; schedules:
   const areaOptions = [['', '(none)'], ...props.areas.filter((a) => String(a.site_id) === site).map((a): [string, string] => [String(a.id), a.name])] as [string, string][];
   const e = (f: string) => fieldError(save.error, f);
   const p = d ? `door-${d.id}` : 'door-new';
+  const opened = useFocusOnOpen<HTMLFormElement>();
   return (
-    <form class="inline-form" aria-label={d ? `Change ${d.name}` : 'Add a door'} onSubmit={(ev) => (ev.preventDefault(), save.run())}>
+    <form ref={d ? opened : undefined} class="inline-form" aria-label={d ? `Change ${d.name}` : 'Add a door'} onSubmit={(ev) => (ev.preventDefault(), save.run())}>
       <Field id={`${p}-name`} label="Name" value={name} onInput={setName} required error={e('name')} />
       {!d && <Select id={`${p}-site`} label="Site" value={site} onChange={(v) => (setSite(v), setFrom(''), setTo(''))} options={props.sites.map((s) => [String(s.id), s.name])} error={e('site_id')} />}
       <Select id={`${p}-from`} label="From area" value={from} onChange={setFrom} options={areaOptions} error={e('from_area_id')} />

@@ -3,7 +3,7 @@
 // or handed over. For a person, the timeline of where they went, day by day; for any
 // decision, its explanation: the recorded answer beside the same read decided with
 // today's policy, every check shown. The same search exports as CSV.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, Page } from '../lib/api';
 import type { Area, Door } from '../lib/model';
 import { CardName, PersonName, personWords } from '../lib/names';
@@ -75,8 +75,8 @@ function PersonPicker({ id, onChange }: { id: string; onChange: (id: string) => 
         <span class="label">Person</span>
         <span class="chosen">
           <PersonName id={Number(id)} />{' '}
-          <button type="button" onClick={() => onChange('')} aria-label="Any person">
-            Clear
+          <button type="button" onClick={() => onChange('')}>
+            Clear<span class="sr-only"> the person (any person)</span>
           </button>
         </span>
       </div>
@@ -242,7 +242,7 @@ function Explain({ offset }: { offset: number }) {
           <p>
             The same read with today's policy (version {replay.policy_version}): <strong>{replay.decision}</strong>
             {replay.decision === 'denied' && `: ${reasonWords(replay.reason)}`}
-            {replay.reason !== event.reason && ' — the policy has changed since'}.
+            {replay.reason !== event.reason && notes.length === 0 && ' — the policy has changed since'}.
           </p>
           <ol class="checks">
             {replay.explanation.map((s, i) => (
@@ -336,13 +336,22 @@ function Results({ query, doors, areas }: { query: URLSearchParams; doors: Map<n
       live = false;
     };
   }, [key, tick]);
+  /* the search a "Load more" belongs to: a page that arrives after the search changed is dropped */
+  const current = useRef(key);
+  current.current = key;
+  const [loadingMore, setLoadingMore] = useState(false);
   async function more() {
+    const asked = key;
+    setLoadingMore(true);
     try {
       const p = await load(next);
+      if (current.current !== asked) return;
       setEvents((old) => (old ?? []).concat(p.items));
       setNext(p.next_cursor);
     } catch (e) {
-      setError(e);
+      if (current.current === asked) setError(e);
+    } finally {
+      setLoadingMore(false);
     }
   }
 
@@ -351,6 +360,7 @@ function Results({ query, doors, areas }: { query: URLSearchParams; doors: Map<n
   const exportQuery = new URLSearchParams(filters);
   exportQuery.set('format', 'csv');
   if (!filters.has('type')) exportQuery.set('all_types', 'true');
+  const canExplain = can(session, 'decisions.run');
   const doorName = (id: number | null) => (id === null ? '' : (doors.get(id)?.name ?? `#${id}`));
   return (
     <>
@@ -401,7 +411,7 @@ function Results({ query, doors, areas }: { query: URLSearchParams; doors: Map<n
                       </td>
                       <td>{outcome(e)}</td>
                       <td>
-                        {e.type === 'access.decision' && (
+                        {e.type === 'access.decision' && canExplain && (
                           <button
                             type="button"
                             aria-expanded={open === e.offset}
@@ -430,8 +440,8 @@ function Results({ query, doors, areas }: { query: URLSearchParams; doors: Map<n
           </div>
           {next && (
             <p>
-              <button type="button" onClick={more}>
-                Load {PAGE} more
+              <button type="button" onClick={more} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : `Load ${PAGE} more`}
               </button>
             </p>
           )}

@@ -3,7 +3,7 @@
 // and the areas with the doors into them and their state (locked down, by the area or one
 // around it; forced or held open, from the live events), each area locked down or released
 // after a confirmation by those allowed to. A lockdown made elsewhere shows at once.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import type { Area, Door } from '../lib/model';
 import { PersonName } from '../lib/names';
@@ -11,6 +11,7 @@ import { link } from '../lib/router';
 import { can, useSession } from '../lib/session';
 import { GhEvent, useEventStream } from '../lib/stream';
 import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
+import type { Loaded } from '../lib/ui';
 import { reasonWords } from '../lib/words';
 
 const ROW = 28;
@@ -128,48 +129,35 @@ function doorState(d: Door, lockedBy: string | null, last: GhEvent | undefined):
   return [d.mode === 'card_pin' ? 'card and PIN' : 'card', ''];
 }
 
-function Areas({ events, doors }: { events: GhEvent[]; doors: Door[] }) {
+function Areas({ areas, reload, doors, lastDoorEvent }: { areas: Loaded<Page<Area>>; reload: () => void; doors: Door[]; lastDoorEvent: Map<number, GhEvent> }) {
   const { session } = useSession();
-  const [areas, reload] = useGet<Page<Area>>('/api/v1/areas?limit=1000');
   const [confirm, setConfirm] = useState<{ area: Area; action: 'lockdown' | 'release' } | null>(null);
   const allowed = can(session, 'doors.control');
   const act = useAction(
     (c: { area: Area; action: string }) => api('POST', `/api/v1/areas/${c.area.id}/${c.action}`, { reason: 'from the console' }),
     () => (setConfirm(null), reload()),
   );
-  /* a lockdown or release by anyone (another console, the CLI) arrives as an event */
-  const seen = useRef(0);
-  useEffect(() => {
-    const newest = events.find((e) => e.type === 'operator.action' && /lockdown|release/.test(String(e.payload['action'])));
-    if (newest && newest.offset > seen.current) {
-      if (seen.current) reload();
-      seen.current = newest.offset;
-    } else if (!seen.current && events.length) seen.current = events[0].offset;
-  }, [events]);
-  /* the last door event per door, newest first in events */
-  const lastDoorEvent = useMemo(() => {
-    const m = new Map<number, GhEvent>();
-    for (const e of events) if (e.door_id !== null && e.type.startsWith('door.') && !m.has(e.door_id)) m.set(e.door_id, e);
-    return m;
-  }, [events]);
 
   if (areas.state === 'loading') return <Loading what="areas" />;
   if (areas.state === 'error') return <ErrorBox error={areas.error} retry={reload} />;
   const byId = new Map(areas.data.items.map((a) => [a.id, a]));
   /* the area itself or the nearest area around it that is locked down */
-  const lockedBy = (a: Area | undefined): string | null => {
+  const locker = (a: Area | undefined): Area | null => {
     for (let x = a, hops = 0; x && hops < 64; x = x.parent_id === null ? undefined : byId.get(x.parent_id), hops++)
-      if (x.locked_down) return x === a ? 'this area' : `with ${x.name}`;
+      if (x.locked_down) return x;
     return null;
   };
+  const words = (l: Area | null, here: Area) => (l === null ? null : l === here ? 'this area' : `with ${l.name}`);
   return (
     <section aria-labelledby="areas-title" class="areas">
       <h2 id="areas-title">Areas and doors</h2>
       {areas.data.items.length === 0 && <Empty>No areas yet.</Empty>}
       <ul>
         {areas.data.items.map((a) => {
-          const by = lockedBy(a);
+          const by = words(locker(a), a);
           const into = doors.filter((d) => d.to_area_id === a.id);
+          /* a door is refused when the area it leads from is locked down too */
+          const doorLock = (d: Door) => by ?? words(d.from_area_id === null ? null : locker(byId.get(d.from_area_id)), a);
           return (
             <li key={a.id} class={by ? 'locked' : ''}>
               <div class="area-head">
@@ -186,7 +174,7 @@ function Areas({ events, doors }: { events: GhEvent[]; doors: Door[] }) {
               {into.length > 0 && (
                 <ul class="doors" aria-label={`Doors into ${a.name}`}>
                   {into.map((d) => {
-                    const [words, tone] = doorState(d, by, lastDoorEvent.get(d.id));
+                    const [words, tone] = doorState(d, doorLock(d), lastDoorEvent.get(d.id));
                     return (
                       <li key={d.id} data-testid={`door-${d.id}`}>
                         {d.name} <span class={`badge ${tone}`}>{words}</span>
@@ -220,7 +208,14 @@ function Areas({ events, doors }: { events: GhEvent[]; doors: Door[] }) {
 
 export function Monitor() {
   const { session } = useSession();
-  const stream = useEventStream();
+  const [areas, reloadAreas] = useGet<Page<Area>>('/api/v1/areas?limit=1000');
+  const [lastDoorEvent, setLastDoorEvent] = useState(new Map<number, GhEvent>());
+  /* every arriving event, paused or not: a lockdown or release made anywhere reloads the
+   * areas; a door event updates that door's state */
+  const stream = useEventStream(5000, (e) => {
+    if (e.type === 'operator.action' && /lockdown|release/.test(String(e.payload['action']))) reloadAreas();
+    if (e.door_id !== null && e.type.startsWith('door.')) setLastDoorEvent((m) => new Map(m).set(e.door_id!, e));
+  });
   const [doors] = useGet<Page<Door>>(can(session, 'doors.read') ? '/api/v1/doors?limit=1000' : null, { items: [], next_cursor: null });
   const list = doors.state === 'ok' ? doors.data.items : [];
   const byId = useMemo(() => new Map(list.map((d) => [d.id, d])), [list]);
@@ -229,7 +224,7 @@ export function Monitor() {
       <h1>Monitor</h1>
       <div class="cols">
         <Feed stream={stream} doors={byId} />
-        <Areas events={stream.events} doors={list} />
+        <Areas areas={areas} reload={reloadAreas} doors={list} lastDoorEvent={lastDoorEvent} />
       </div>
     </div>
   );

@@ -3,7 +3,7 @@
 // listed by line, column and field, or what the import will do is summed up; only then
 // can it be imported, in one transaction. A full roster terminates the people it leaves
 // out, within a limit.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { link } from '../lib/router';
 import { ErrorBox } from '../lib/ui';
@@ -89,8 +89,11 @@ export function RosterImport() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  /* any change to the file or the options asks for a new check */
+  /* any change to the file or the options asks for a new check; an answer to a request
+   * made before the change is dropped (gen), so "Import" is only ever for what was checked */
+  const gen = useRef(0);
   const changed = <T,>(set: (v: T) => void) => (v: T) => {
+    gen.current++;
     set(v);
     setChecked(null);
     setDone(null);
@@ -104,13 +107,16 @@ export function RosterImport() {
     if (full) q.set('full', 'true');
     if (full && maxTerm) q.set('max_terminations', maxTerm);
     if (columns.trim()) q.set('columns', columns.trim());
+    const asked = gen.current;
     setBusy(true);
     setError(null);
     try {
       const s = await api<Summary>('POST', `/api/v1/imports/roster?${q}`, await file.text(), 'text/csv');
+      if (gen.current !== asked) return;
       if (dryRun) setChecked(s);
       else (setDone(s), setChecked(null));
     } catch (e) {
+      if (gen.current !== asked) return;
       setError(e);
       setChecked(null);
     } finally {
@@ -135,11 +141,12 @@ export function RosterImport() {
           id="roster-file"
           type="file"
           accept=".csv,text/csv"
+          disabled={busy}
           onChange={(e) => changed(setFile)((e.target as HTMLInputElement).files?.[0] ?? null)}
         />
       </div>
       <div class="field check">
-        <input id="roster-full" type="checkbox" checked={full} onChange={(e) => changed(setFull)((e.target as HTMLInputElement).checked)} />
+        <input id="roster-full" type="checkbox" disabled={busy} checked={full} onChange={(e) => changed(setFull)((e.target as HTMLInputElement).checked)} />
         <label for="roster-full">This is the full roster: terminate the people it leaves out</label>
       </div>
       {full && (

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, Page } from '../lib/api';
 import { Calendar, Holiday, names, Schedule } from '../lib/model';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Select, Table, useAction, useFocusOnOpen, useGet } from '../lib/ui';
 
 function ScheduleForm({ s, calendars, onDone, onCancel }: { s?: Schedule; calendars: Calendar[]; onDone: () => void; onCancel?: () => void }) {
   const [name, setName] = useState(s?.name ?? '');
@@ -28,8 +28,9 @@ function ScheduleForm({ s, calendars, onDone, onCancel }: { s?: Schedule; calend
           })
       : [];
   const err = lineErrors.length ? lineErrors.join('; ') : undefined;
+  const opened = useFocusOnOpen<HTMLFormElement>();
   return (
-    <form class="inline-form" aria-label={s ? `Change ${s.name}` : 'Add a schedule'} onSubmit={(e) => (e.preventDefault(), save.run())}>
+    <form ref={s ? opened : undefined} class="inline-form" aria-label={s ? `Change ${s.name}` : 'Add a schedule'} onSubmit={(e) => (e.preventDefault(), save.run())}>
       <Field id={`${p}-name`} label="Name" value={name} onInput={setName} required error={fieldError(save.error, 'name')} />
       <Select id={`${p}-cal`} label="Holiday calendar" value={cal} onChange={setCal} options={[['', '(none)'], ...calendars.map((c): [string, string] => [String(c.id), c.name])]} error={fieldError(save.error, 'calendar_id')} />
       <div class="field">

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import { can, useSession } from '../lib/session';
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Table, useAction, useGet } from '../lib/ui';
+import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Named, Table, useAction, useFocusOnOpen, useGet } from '../lib/ui';
 
 interface User {
   id: number;
@@ -66,8 +66,9 @@ function RolePicker({ id, roles, chosen, onChange }: { id: string; roles: Record
 function RolesForm({ user, roles, onDone, onCancel }: { user: User; roles: Record<string, Role>; onDone: () => void; onCancel: () => void }) {
   const [chosen, setChosen] = useState(user.roles);
   const save = useAction(() => api('PATCH', `/api/v1/users/${user.id}`, { roles: chosen.join(',') }), onDone);
+  const opened = useFocusOnOpen<HTMLFormElement>();
   return (
-    <form class="confirm" aria-label={`Roles of ${user.name}`} onSubmit={(e) => (e.preventDefault(), save.run())}>
+    <form ref={opened} class="confirm" aria-label={`Roles of ${user.name}`} onSubmit={(e) => (e.preventDefault(), save.run())}>
       <h3>Roles of {user.name}</h3>
       <RolePicker id={`roles-${user.id}`} roles={roles} chosen={chosen} onChange={setChosen} />
       <p>Saving signs {user.name} out everywhere; their next sign-in has the new roles.</p>
