@@ -82,14 +82,17 @@ class OidcProvider:
         _self_signed(self.ca_file, key)
         accounts_file = self.dir / "oidc-accounts.json"
         accounts_file.write_text(json.dumps(self.accounts))
-        for _ in range(3):  # another process may take the free port before node binds it
+        # Up to three tries: another process may take the free port before node binds it,
+        # and once (in an ASan run on a loaded machine) node printed nothing for 30 s
+        self.log_path.write_text("")
+        for _ in range(3):
             self.port = _free_port()
             self.issuer = f"https://127.0.0.1:{self.port}"
             cmd = ["node", "provider.mjs", "--port", str(self.port), "--cert", self.ca_file,
                    "--key", str(key), "--client-id", self.client_id,
                    "--client-secret", self.client_secret, "--redirect-uri", self.redirect_uri,
                    "--accounts", str(accounts_file), "--alg", self.alg]
-            if self._spawn(cmd, timeout) or "EADDRINUSE" not in self.log():
+            if self._spawn(cmd, timeout):
                 break
         if self.proc is None:
             raise RuntimeError(f"the OIDC provider did not start\n--- log\n{self.log()}")
@@ -100,7 +103,10 @@ class OidcProvider:
 
     def _spawn(self, cmd, timeout):
         """Runs cmd until it prints its ready line; False (and no process) if it does not."""
-        with open(self.log_path, "w") as log:
+        started = time.monotonic()
+        with open(self.log_path, "a") as log:
+            log.write(f"--- {' '.join(cmd[:4])}\n")
+            log.flush()
             proc = subprocess.Popen(cmd, cwd=OIDC_DIR, stdout=subprocess.PIPE, stderr=log,
                                     text=True)
         deadline = time.monotonic() + timeout
@@ -113,6 +119,9 @@ class OidcProvider:
             proc.kill()
             proc.wait()
             proc.stdout.close()
+            with open(self.log_path, "a") as log:
+                log.write(f"--- no ready line after {time.monotonic() - started:.1f} s "
+                          f"(got {line.strip()!r})\n")
             return False
         self.proc = proc
         return True
