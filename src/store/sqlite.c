@@ -2056,8 +2056,8 @@ int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, i
 
 LIST_ADAPTER(session, store_session_cb)
 
-int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us,
-                            store_session_cb cb, void *ctx)
+int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us, store_session_cb cb,
+                            void *ctx)
 {
     struct session_list_ctx lc = {cb, ctx};
     sqlite3_stmt *s = stmt(st, Q_SESSION_LIST_USER);

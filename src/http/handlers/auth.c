@@ -289,7 +289,7 @@ HTTP_HANDLER(h_session)
 struct own_sessions {
     struct http_req *r;
     int64_t now_us, idle_us;
-    int64_t find;          /* h_session_end: the id looked for */
+    int64_t find; /* h_session_end: the id looked for */
     bool found;
     json_t *items;
 };

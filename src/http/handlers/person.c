@@ -214,8 +214,8 @@ struct credential_list {
     struct page p;
     int64_t person_id;
     int status;
-    int64_t number;          /* -1: any */
-    bool has_card;           /* card: exactly this format, facility and number */
+    int64_t number; /* -1: any */
+    bool has_card;  /* card: exactly this format, facility and number */
     struct wiegand_card card;
 };
 

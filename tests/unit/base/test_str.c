@@ -44,7 +44,8 @@ static void test_utf8_mend(void **state)
     gh_utf8_mend(a);
     assert_string_equal(a, "caf?");
     gh_utf8_mend(b);
-    assert_string_equal(b, "Zo\xc3\xab ?" "?!");
+    assert_string_equal(b, "Zo\xc3\xab ?"
+                           "?!");
     gh_utf8_mend(c);
     assert_string_equal(c, "???x");
 }
@@ -107,10 +108,10 @@ static void test_contains_nocase(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_seq),       cmocka_unit_test(test_utf8_valid_text),
-        cmocka_unit_test(test_utf8_mend),
-        cmocka_unit_test(test_bounded_copies), cmocka_unit_test(test_parse_numbers),
-        cmocka_unit_test(test_buf_maximum),    cmocka_unit_test(test_contains_nocase),
+        cmocka_unit_test(test_utf8_seq),        cmocka_unit_test(test_utf8_valid_text),
+        cmocka_unit_test(test_utf8_mend),       cmocka_unit_test(test_bounded_copies),
+        cmocka_unit_test(test_parse_numbers),   cmocka_unit_test(test_buf_maximum),
+        cmocka_unit_test(test_contains_nocase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+/*
+ * edge.h: the door controller (`gatehouse edge`): what a controller board does at its
+ * doors, without the server. This first part is the door state machine.
+ *
+ * One struct door_sm per door. The controller's event loop feeds it what happens (an access
+ * grant, a request-to-exit, the door contact opening or closing, a lockdown or momentary
+ * unlock from the server, an I/O or power fault) and the time, and calls door_tick() when
+ * door_next_deadline() comes; the machine sets its lock output and reports every
+ * transition through the emit callback, in order, synchronously. It does no I/O, reads no
+ * clock and allocates nothing: times are the caller's monotonic milliseconds.
+ *
+ * The rules (docs/PROTOCOL-edge.md has them with the events on the wire):
+ * - The lock output: with a fault, what the door's fail mode says (fail-safe: unlocked,
+ *   fail-secure: locked); else locked in lockdown; else unlocked while an unlock window
+ *   (an access grant, a request-to-exit, a momentary unlock) lasts; else locked.
+ * - An opening is authorized while an unlock window lasts, or a request-to-exit window
+ *   (free egress: also in lockdown, though then the lock stays locked), or while a
+ *   fail-safe fault holds the door unlocked. Any other opening is forced (an alarm).
+ * - An authorized opening may stay open held_open_ms: a warning held_warn_ms before the
+ *   end, then the held-open alarm. Closing the door ends the unlock window (the lock is
+ *   locked again at once, "relock on close") and clears a forced or held alarm.
+ * - In lockdown, grants and momentary unlocks are refused (-EPERM); a request-to-exit
+ *   still lets the person out without an alarm.
+ *
+ * Ownership and threads: the caller owns the struct; one thread (the event loop) uses it.
+ */
+#ifndef GH_EDGE_H
+#define GH_EDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a door does, from the server's door row. */
+struct door_config {
+    int64_t door_id;
+    uint32_t unlock_ms;    /* an access grant unlocks for this long (door.unlock_ms) */
+    uint32_t held_open_ms; /* an authorized opening may last this long (door.held_open_s) */
+    uint32_t held_warn_ms; /* the warning comes this long before the held-open alarm (0: none) */
+    bool fail_safe;        /* on a fault: true unlocked (fail-safe), false locked (fail-secure) */
+};
+
+/* What the machine reports, each with the time it happened. */
+enum door_note_kind {
+    DOOR_NOTE_UNLOCKED,     /* the lock output became unlocked */
+    DOOR_NOTE_LOCKED,       /* the lock output became locked */
+    DOOR_NOTE_OPENED,       /* the contact opened (authorized) */
+    DOOR_NOTE_FORCED,       /* the contact opened while nothing allowed it: alarm */
+    DOOR_NOTE_HELD_WARNING, /* an authorized opening is about to be held too long */
+    DOOR_NOTE_HELD,         /* open past held_open_ms: alarm */
+    DOOR_NOTE_CLOSED,       /* the contact closed */
+    DOOR_NOTE_SECURE,       /* closed again after a forced or held alarm: the alarm ends */
+    DOOR_NOTE_REX,          /* request-to-exit pressed */
+    DOOR_NOTE_LOCKDOWN,     /* lockdown began */
+    DOOR_NOTE_RELEASE,      /* lockdown ended */
+    DOOR_NOTE_FAULT,        /* an I/O or power fault: the fail mode applies */
+    DOOR_NOTE_RESTORED,     /* the fault ended */
+    DOOR_NOTE_COUNT
+};
+const char *door_note_name(enum door_note_kind k);
+
+struct door_note {
+    enum door_note_kind kind;
+    int64_t door_id;
+    int64_t at_ms;
+};
+typedef void (*door_emit_fn)(void *ctx, const struct door_note *note);
+
+enum door_lock { DOOR_LOCKED, DOOR_UNLOCKED };
+
+struct door_sm {
+    struct door_config cfg;
+    enum door_lock output;
+    bool open; /* the contact */
+    bool lockdown;
+    bool fault;
+    bool authorized_open; /* the present opening was authorized (held timer runs) */
+    bool forced;          /* alarm states, cleared when the door closes */
+    bool held;
+    bool warned;
+    int64_t unlock_until_ms; /* unlock window end (0: none) */
+    int64_t rex_until_ms;    /* request-to-exit window end (0: none) */
+    int64_t opened_ms;       /* when the present opening began */
+    door_emit_fn emit;
+    void *ctx;
+};
+
+/* A closed, locked door, with no alarm. emit (may be NULL) gets every note. */
+void door_init(struct door_sm *d, const struct door_config *cfg, door_emit_fn emit, void *ctx);
+/* An access grant: unlock for unlock_ms. -EPERM in lockdown (nothing changes). */
+int door_grant(struct door_sm *d, int64_t now_ms);
+/* A momentary unlock from the server for ms milliseconds (1..3,600,000). -EPERM in lockdown,
+ * -EINVAL for a bad duration. */
+int door_momentary(struct door_sm *d, uint32_t ms, int64_t now_ms);
+/* Request-to-exit: the next opening within unlock_ms is authorized (also in lockdown); the
+ * lock is unlocked unless in lockdown. */
+void door_rex(struct door_sm *d, int64_t now_ms);
+/* The door contact: open (true) or closed (false). A repeat of the same state is ignored. */
+void door_contact(struct door_sm *d, bool open, int64_t now_ms);
+/* Lockdown on or off (from the server). */
+void door_lockdown(struct door_sm *d, bool on, int64_t now_ms);
+/* A fault of the lock's power or I/O, on or off. */
+void door_fault(struct door_sm *d, bool on, int64_t now_ms);
+/* Timers: ends unlock windows, raises the held-open warning and alarm. Call at
+ * door_next_deadline() (calling earlier or later is harmless). */
+void door_tick(struct door_sm *d, int64_t now_ms);
+/* When door_tick() has work next; INT64_MAX when nothing is pending. */
+int64_t door_next_deadline(const struct door_sm *d);
+
+#endif
