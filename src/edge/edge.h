@@ -1,6 +1,7 @@
 /*
  * edge.h: the door controller (`gatehouse edge`): what a controller board does at its
- * doors, without the server. This first part is the door state machine.
+ * doors, without the server: the door state machine, and the simulator's line protocol
+ * (the I/O driver that tests, the demo and `gatehouse sim` use instead of wires).
  *
  * One struct door_sm per door. The controller's event loop feeds it what happens (an access
  * grant, a request-to-exit, the door contact opening or closing, a lockdown or momentary
@@ -27,7 +28,10 @@
 #ifndef GH_EDGE_H
 #define GH_EDGE_H
 
+#include "base/base.h"
+
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* What a door does, from the server's door row. */
@@ -105,5 +109,36 @@ void door_fault(struct door_sm *d, bool on, int64_t now_ms);
 void door_tick(struct door_sm *d, int64_t now_ms);
 /* When door_tick() has work next; INT64_MAX when nothing is pending. */
 int64_t door_next_deadline(const struct door_sm *d);
+
+/* ---- the simulator driver's line protocol ------------------------------------------
+ *
+ * One command per line (LF, an optional CR before it), at most EDGE_SIM_LINE_MAX bytes,
+ * words separated by single spaces or tabs:
+ *   swipe DOOR BITS [pin=DIGITS]   a card read: Wiegand bits as 0/1, 1..EDGE_SIM_MAX_BITS
+ *   open DOOR | close DOOR         the door contact
+ *   rex DOOR                       request-to-exit pressed
+ *   state DOOR                     ask for the door's state
+ *   fault DOOR on|off              the lock's power or I/O fails or comes back
+ * DOOR is the door's id or its name without spaces (1..64 of [A-Za-z0-9._:-]). */
+#define EDGE_SIM_LINE_MAX 512
+#define EDGE_SIM_MAX_BITS 64 /* as WIEGAND_MAX_BITS: the longest read a decoder takes */
+#define EDGE_SIM_DOOR_MAX 65 /* 64 + NUL */
+#define EDGE_SIM_PIN_MAX  13 /* 12 digits + NUL */
+
+enum edge_sim_verb { SIM_SWIPE, SIM_OPEN, SIM_CLOSE, SIM_REX, SIM_STATE, SIM_FAULT };
+
+struct edge_sim_cmd {
+    enum edge_sim_verb verb;
+    char door[EDGE_SIM_DOOR_MAX];
+    uint8_t bits[EDGE_SIM_MAX_BITS]; /* swipe: each 0 or 1 */
+    size_t nbits;
+    char pin[EDGE_SIM_PIN_MAX]; /* swipe: "" when none */
+    bool on;                    /* fault */
+};
+
+/* Parses one line (without its LF; a trailing CR is allowed). 0 and *out filled, or
+ * -EINVAL with err saying what is wrong and at which column (1-based); *out is then
+ * zeroed. Never reads past len; line need not be NUL-terminated. */
+int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struct gh_err *err);
 
 #endif
