@@ -1,7 +1,8 @@
 /*
  * edge.h: the door controller (`gatehouse edge`): what a controller board does at its
- * doors, without the server: the door state machine, and the simulator's line protocol
- * (the I/O driver that tests, the demo and `gatehouse sim` use instead of wires).
+ * doors, without the server: the door state machine, the simulator's line protocol (the
+ * I/O driver that tests, the demo and `gatehouse sim` use instead of wires), and the
+ * durable journal of events waiting for the server.
  *
  * One struct door_sm per door. The controller's event loop feeds it what happens (an access
  * grant, a request-to-exit, the door contact opening or closing, a lockdown or momentary
@@ -140,5 +141,60 @@ struct edge_sim_cmd {
  * -EINVAL with err saying what is wrong and at which column (1-based); *out is then
  * zeroed. Never reads past len; line need not be NUL-terminated. */
 int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struct gh_err *err);
+
+/* ---- the journal ------------------------------------------------------------------
+ *
+ * Every event the controller makes is written to its journal (SQLite, WAL,
+ * synchronous=FULL) before anything acts on it, with a per-controller sequence number that
+ * only grows (never reused, also after pruning). Events are appended in a turn (one per
+ * loop iteration: begin, append..., commit: one fsync for the group); uploaded in order
+ * from edge_journal_pending(); pruned up to the highest sequence the server acknowledged.
+ * At most `capacity` unacknowledged events are kept; past that each new event is counted
+ * in one journal_overflow event (its payload says how many and from when to when) and
+ * dropped, so a full journal is recorded, never silent, and the controller keeps working.
+ *
+ * Ownership and threads: edge_journal_open gives the caller the journal; one thread uses
+ * it; edge_journal_close frees it. */
+#define EDGE_TYPE_MAX      32
+#define EDGE_CRED_MAX      65 /* a credential's keyed hash in hex + NUL */
+#define EDGE_PAYLOAD_MAX   512
+#define EDGE_OVERFLOW_TYPE "journal_overflow"
+
+struct edge_event {
+    int64_t seq;                    /* set by edge_journal_append */
+    int64_t time_us;                /* UTC microseconds, the controller's clock */
+    char type[EDGE_TYPE_MAX];       /* "access.decision", "door.forced", ... */
+    int64_t door_id;                /* 0: none */
+    char credential[EDGE_CRED_MAX]; /* "" when none */
+    int decision;                   /* 1 granted, 0 denied, -1 not a decision */
+    int reason;                     /* access reason code, -1 none */
+    char payload[EDGE_PAYLOAD_MAX]; /* a JSON object's text, "" for none */
+};
+
+struct edge_journal;
+/* Opens (creating) the journal at path, checks its integrity, and keeps at most capacity
+ * unacknowledged events (>= 1). */
+int edge_journal_open(const char *path, int64_t capacity, struct edge_journal **out,
+                      struct gh_err *err);
+/* Closes; an open turn is rolled back (its events were never committed). */
+void edge_journal_close(struct edge_journal *j);
+int edge_journal_begin(struct edge_journal *j, struct gh_err *err);
+/* Appends ev in the open turn and sets ev->seq; 1 instead of 0 when the journal is full
+ * and ev was counted in the overflow event instead (ev->seq is then that event's). */
+int edge_journal_append(struct edge_journal *j, struct edge_event *ev, struct gh_err *err);
+/* Makes the turn durable (fsync) before returning 0. */
+int edge_journal_commit(struct edge_journal *j, struct gh_err *err);
+typedef int (*edge_event_cb)(void *ctx, const struct edge_event *ev);
+/* Calls cb for at most max events with seq > after, in order (stops early if cb returns
+ * non-zero, which is then returned). */
+int edge_journal_pending(struct edge_journal *j, int64_t after, size_t max, edge_event_cb cb,
+                         void *ctx, struct gh_err *err);
+/* The server has every event up to seq: they are deleted. A seq at or below the last
+ * acknowledgement changes nothing; one past the last appended event is -EINVAL. */
+int edge_journal_ack(struct edge_journal *j, int64_t seq, struct gh_err *err);
+/* Events kept (not yet acknowledged), the last sequence given, the last acknowledged. */
+int64_t edge_journal_depth(const struct edge_journal *j);
+int64_t edge_journal_last_seq(const struct edge_journal *j);
+int64_t edge_journal_acked(const struct edge_journal *j);
 
 #endif
