@@ -184,4 +184,33 @@ void tz_local(const struct gh_tz *tz, int64_t t_us, struct gh_local *out);
  * wins. days is clamped to +-2^40. */
 int64_t tz_utc_from_local(const struct gh_tz *tz, int64_t days, unsigned second_of_day);
 
+/* ---- HTTP Message Signatures (RFC 9421) with ed25519 ------------------------------------
+ * What the controller signs and the server checks: the signature base (RFC 9421 section
+ * 2.5) of the covered components, in order, and the signature parameters, signed with
+ * Ed25519 (section 3.3.6, libsodium). The caller gives each component's value (a header
+ * field's value, or a derived component such as @method or @path). Components are plain
+ * names (no component parameters): "@" and a lower-case letter, or a lower-case field
+ * name; at most GH_SIG_MAX_COMPONENTS, none twice. */
+#define GH_SIG_MAX_COMPONENTS 16
+#define GH_SIG_B64_LEN        89 /* base64 of 64 bytes + NUL */
+
+struct gh_sig_component {
+    const char *name;  /* "@method", "content-digest", ... */
+    const char *value; /* no CR or LF, no leading or trailing space */
+};
+
+/* The signature parameters as they appear in Signature-Input and in the base:
+ * ("a" "b");created=N[;nonce="..."];keyid="..."[;alg="ed25519"]. nonce and alg may be NULL;
+ * keyid and nonce are 1..255 printable ASCII characters without " or backslash. */
+int gh_sig_params(const struct gh_sig_component *c, size_t n, int64_t created, const char *nonce,
+                  const char *keyid, const char *alg, struct gh_buf *out, struct gh_err *err);
+/* The signature base for components c[0..n) and params (from gh_sig_params, or as received). */
+int gh_sig_base(const struct gh_sig_component *c, size_t n, const char *params, struct gh_buf *out,
+                struct gh_err *err);
+/* Signs base with the 64-byte libsodium secret key: the standard base64 of the signature. */
+int gh_sig_sign(const uint8_t sk[64], const char *base, size_t len, char out[GH_SIG_B64_LEN]);
+/* 0 when sig_b64 (standard base64) is base's Ed25519 signature by pk; -EACCES otherwise
+ * (also for a signature that does not decode to 64 bytes). */
+int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char *sig_b64);
+
 #endif
