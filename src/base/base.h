@@ -213,4 +213,29 @@ int gh_sig_sign(const uint8_t sk[64], const char *base, size_t len, char out[GH_
  * (also for a signature that does not decode to 64 bytes). */
 int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char *sig_b64);
 
+/* A received Signature-Input header with one signature, in the canonical form
+ * gh_sig_params writes (anything else is refused: the server only talks to its own
+ * controllers, and one form means one base): LABEL=("c1" ...);created=N[;nonce="..."]
+ * ;keyid="..."[;alg="ed25519"]. At most GH_SIG_HEADER_MAX bytes. */
+#define GH_SIG_HEADER_MAX 2048
+#define GH_SIG_LABEL_MAX  33  /* 32 + NUL */
+#define GH_SIG_NAME_MAX   65  /* 64 + NUL */
+#define GH_SIG_PARAM_MAX  256 /* 255 + NUL */
+struct gh_sig_input {
+    char label[GH_SIG_LABEL_MAX];
+    char names[GH_SIG_MAX_COMPONENTS][GH_SIG_NAME_MAX];
+    size_t n;
+    int64_t created;
+    char nonce[GH_SIG_PARAM_MAX]; /* "" when absent */
+    char keyid[GH_SIG_PARAM_MAX];
+    char alg[GH_SIG_PARAM_MAX];     /* "" when absent, else "ed25519" */
+    char params[GH_SIG_HEADER_MAX]; /* the text after "LABEL=": the base's last line */
+};
+/* 0 and *out filled, or -EINVAL with err saying what is wrong (and where); *out zeroed. */
+int gh_sig_input_parse(const char *header, struct gh_sig_input *out, struct gh_err *err);
+/* The signature of label in a Signature header (LABEL=:BASE64:), into out (standard
+ * base64 of 64 bytes). -EINVAL when the header is not exactly that. */
+int gh_sig_value_parse(const char *header, const char *label, char out[GH_SIG_B64_LEN],
+                       struct gh_err *err);
+
 #endif

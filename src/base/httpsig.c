@@ -123,3 +123,186 @@ int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char
     return crypto_sign_verify_detached(sig, (const unsigned char *)base, len, pk) == 0 ? 0
                                                                                        : -EACCES;
 }
+
+/* ---- parsing what a controller sent -------------------------------------------------- */
+
+static bool label_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* A quoted string at *p (no escapes: canonical form has none) into out; advances *p. */
+static int quoted(const char **p, char *out, size_t len, const char *what, const char *start,
+                  struct gh_err *err)
+{
+    const char *s = *p, *e;
+    if (*s != '"')
+        return gh_fail(err, -EINVAL, "signature input, column %zu: %s must be a quoted string",
+                       (size_t)(s - start) + 1, what);
+    e = strchr(s + 1, '"');
+    if (e == NULL)
+        return gh_fail(err, -EINVAL, "signature input, column %zu: %s is not closed",
+                       (size_t)(s - start) + 1, what);
+    if ((size_t)(e - s - 1) >= len)
+        return gh_fail(err, -EINVAL, "signature input, column %zu: %s is too long",
+                       (size_t)(s - start) + 1, what);
+    memcpy(out, s + 1, (size_t)(e - s - 1));
+    out[e - s - 1] = '\0';
+    *p = e + 1;
+    return 0;
+}
+
+int gh_sig_input_parse(const char *header, struct gh_sig_input *out, struct gh_err *err)
+{
+    struct gh_sig_component c[GH_SIG_MAX_COMPONENTS];
+    struct gh_buf canon;
+    const char *p = header, *eq;
+    int rc = -EINVAL;
+
+    memset(out, 0, sizeof(*out));
+    gh_buf_init(&canon, GH_SIG_HEADER_MAX);
+    if (strlen(header) >= GH_SIG_HEADER_MAX) {
+        rc = gh_fail(err, -EINVAL, "signature input: longer than %d bytes", GH_SIG_HEADER_MAX - 1);
+        goto fail;
+    }
+    eq = strchr(p, '=');
+    if (eq == NULL || eq == p || (size_t)(eq - p) >= GH_SIG_LABEL_MAX) {
+        rc = gh_fail(err, -EINVAL,
+                     "signature input: expected LABEL=(...) with a label of 1 to "
+                     "32 characters");
+        goto fail;
+    }
+    for (const char *q = p; q < eq; q++)
+        if (!label_char(*q)) {
+            rc = gh_fail(err, -EINVAL,
+                         "signature input, column %zu: a label is lower-case letters, digits, - "
+                         "and _",
+                         (size_t)(q - header) + 1);
+            goto fail;
+        }
+    memcpy(out->label, p, (size_t)(eq - p));
+    gh_strlcpy(out->params, eq + 1, sizeof(out->params));
+    p = eq + 1;
+    if (*p++ != '(') {
+        rc = gh_fail(err, -EINVAL, "signature input, column %zu: expected ( after the label",
+                     (size_t)(p - header));
+        goto fail;
+    }
+    while (*p != ')') {
+        if (out->n == GH_SIG_MAX_COMPONENTS) {
+            rc = gh_fail(err, -EINVAL, "signature input: more than %d components",
+                         GH_SIG_MAX_COMPONENTS);
+            goto fail;
+        }
+        if (out->n > 0 && *p++ != ' ') {
+            rc = gh_fail(err, -EINVAL,
+                         "signature input, column %zu: components are separated by one space",
+                         (size_t)(p - header));
+            goto fail;
+        }
+        {
+            const char *at = p;
+            if ((rc = quoted(&p, out->names[out->n], GH_SIG_NAME_MAX, "a component", header, err)) <
+                0)
+                goto fail;
+            if (!name_ok(out->names[out->n])) {
+                rc = gh_fail(err, -EINVAL,
+                             "signature input, column %zu: a component is a lower-case name",
+                             (size_t)(at - header) + 1);
+                goto fail;
+            }
+        }
+        out->n++;
+    }
+    p++;
+    /* parameters: created first, then nonce, keyid, alg, in that order */
+    while (*p == ';') {
+        const char *name = ++p;
+        const char *v = strchr(p, '=');
+        if (v == NULL) {
+            rc = gh_fail(err, -EINVAL, "signature input, column %zu: a parameter without a value",
+                         (size_t)(name - header) + 1);
+            goto fail;
+        }
+        p = v + 1;
+        if ((size_t)(v - name) == 7 && memcmp(name, "created", 7) == 0) {
+            int64_t t = 0;
+            const char *d = p;
+            while (*p >= '0' && *p <= '9' && p - d < 15)
+                t = t * 10 + (*p++ - '0');
+            if (p == d || (*p >= '0' && *p <= '9')) {
+                rc = gh_fail(err, -EINVAL,
+                             "signature input, column %zu: created is a whole number of seconds",
+                             (size_t)(d - header) + 1);
+                goto fail;
+            }
+            out->created = t;
+        } else if ((size_t)(v - name) == 5 && memcmp(name, "nonce", 5) == 0) {
+            rc = quoted(&p, out->nonce, sizeof(out->nonce), "nonce", header, err);
+        } else if ((size_t)(v - name) == 5 && memcmp(name, "keyid", 5) == 0) {
+            rc = quoted(&p, out->keyid, sizeof(out->keyid), "keyid", header, err);
+        } else if ((size_t)(v - name) == 3 && memcmp(name, "alg", 3) == 0) {
+            rc = quoted(&p, out->alg, sizeof(out->alg), "alg", header, err);
+        } else {
+            rc = gh_fail(err, -EINVAL,
+                         "signature input, column %zu: unknown parameter (created, nonce, keyid, "
+                         "alg)",
+                         (size_t)(name - header) + 1);
+            goto fail;
+        }
+        if (rc < 0)
+            goto fail;
+    }
+    if (*p != '\0') {
+        rc = gh_fail(err, -EINVAL, "signature input, column %zu: unexpected text",
+                     (size_t)(p - header) + 1);
+        goto fail;
+    }
+    if (out->keyid[0] == '\0' || out->created == 0) {
+        rc = gh_fail(err, -EINVAL, "signature input: created and keyid are required");
+        goto fail;
+    }
+    if (out->alg[0] != '\0' && strcmp(out->alg, "ed25519") != 0) {
+        rc = gh_fail(err, -EINVAL, "signature input: alg must be ed25519");
+        goto fail;
+    }
+    /* one form only: what gh_sig_params writes for these values, byte for byte */
+    for (size_t i = 0; i < out->n; i++) {
+        c[i].name = out->names[i];
+        c[i].value = "";
+    }
+    if ((rc = gh_sig_params(c, out->n, out->created, out->nonce[0] ? out->nonce : NULL, out->keyid,
+                            out->alg[0] ? out->alg : NULL, &canon, err)) < 0)
+        goto fail;
+    if (strcmp(gh_buf_cstr(&canon), out->params) != 0) {
+        rc = gh_fail(err, -EINVAL,
+                     "signature input: not in the canonical form (see "
+                     "docs/PROTOCOL-edge.md)");
+        goto fail;
+    }
+    gh_buf_free(&canon);
+    return 0;
+fail:
+    gh_buf_free(&canon);
+    memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int gh_sig_value_parse(const char *header, const char *label, char out[GH_SIG_B64_LEN],
+                       struct gh_err *err)
+{
+    size_t l = strlen(label), n;
+    const char *b;
+    out[0] = '\0';
+    if (strncmp(header, label, l) != 0 || header[l] != '=' || header[l + 1] != ':')
+        return gh_fail(err, -EINVAL, "signature: expected %s=:BASE64: (the label of the input)",
+                       label);
+    b = header + l + 2;
+    n = strlen(b);
+    if (n < 2 || b[n - 1] != ':' || n - 1 >= GH_SIG_B64_LEN ||
+        strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n - 1)
+        return gh_fail(err, -EINVAL, "signature: the value is not :BASE64: of a signature");
+    memcpy(out, b, n - 1);
+    out[n - 1] = '\0';
+    return 0;
+}

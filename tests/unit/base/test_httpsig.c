@@ -154,11 +154,103 @@ static void test_refusals(void **state)
     refused(many, GH_SIG_MAX_COMPONENTS + 1, "k", "more than 16");
 }
 
+static void test_received_headers(void **state)
+{
+    struct gh_sig_input in;
+    struct gh_sig_component c[GH_SIG_MAX_COMPONENTS];
+    struct gh_buf base;
+    struct gh_err err = {{0}};
+    char sig[GH_SIG_B64_LEN];
+    uint8_t pk[32], sk[64];
+    char header[300];
+    (void)state;
+    test_key(pk, sk);
+    snprintf(header, sizeof(header), "sig-b26=%s", B26_PARAMS);
+    assert_int_equal(gh_sig_input_parse(header, &in, &err), 0);
+    assert_string_equal(in.label, "sig-b26");
+    assert_int_equal(in.n, 6);
+    assert_string_equal(in.names[2], "@path");
+    assert_int_equal(in.created, 1618884473);
+    assert_string_equal(in.keyid, "test-key-ed25519");
+    assert_string_equal(in.params, B26_PARAMS);
+    snprintf(header, sizeof(header), "sig-b26=:%s:", B26_SIGNATURE);
+    assert_int_equal(gh_sig_value_parse(header, "sig-b26", sig, &err), 0);
+    assert_string_equal(sig, B26_SIGNATURE);
+    /* what a server does with them: the base from the message and the received params */
+    for (size_t i = 0; i < in.n; i++)
+        c[i] = B26[i];
+    gh_buf_init(&base, 8192);
+    assert_int_equal(gh_sig_base(c, in.n, in.params, &base, &err), 0);
+    assert_int_equal(gh_sig_verify(pk, base.data, base.len, sig), 0);
+    gh_buf_free(&base);
+    assert_int_equal(gh_sig_input_parse("s=(\"@method\");created=5;nonce=\"n\";keyid=\"k\";alg="
+                                        "\"ed25519\"",
+                                        &in, &err),
+                     0);
+    assert_string_equal(in.nonce, "n");
+    assert_string_equal(in.alg, "ed25519");
+}
+
+static void input_refused(const char *header, const char *words)
+{
+    struct gh_sig_input in;
+    struct gh_err err = {{0}};
+    memset(&in, 0x5a, sizeof(in));
+    assert_int_equal(gh_sig_input_parse(header, &in, &err), -EINVAL);
+    if (strstr(err.msg, words) == NULL)
+        fail_msg("'%s': '%s' does not say '%s'", header, err.msg, words);
+    for (size_t i = 0; i < sizeof(in); i++)
+        assert_int_equal(((const unsigned char *)&in)[i], 0);
+}
+
+static void test_received_refusals(void **state)
+{
+    char big[GH_SIG_HEADER_MAX + 10];
+    char sig[GH_SIG_B64_LEN];
+    struct gh_err err = {{0}};
+    (void)state;
+    input_refused("", "expected LABEL=(...)");
+    input_refused("=(\"@path\");created=1;keyid=\"k\"", "expected LABEL=(...)");
+    input_refused("Sig=(\"@path\");created=1;keyid=\"k\"", "column 1: a label is lower-case");
+    input_refused("s=\"@path\";created=1;keyid=\"k\"", "column 3: expected ( after the label");
+    input_refused("s=(\"@path\"\"@method\");created=1;keyid=\"k\"", "separated by one space");
+    input_refused("s=(\"@path\"  \"@method\");created=1;keyid=\"k\"",
+                  "column 12: a component must be a quoted string");
+    input_refused("s=(\"@path\" @method);created=1;keyid=\"k\"", "column 12: a component must be");
+    input_refused("s=(\"@path);created=1;keyid=\"k\"",
+                  "column 4: a component is a lower-case name");
+    input_refused("s=(\"@path", "column 4: a component is not closed");
+    input_refused("s=(\"@path\");created=1;keyid=\"k\";tag=\"x\"", "column 33: unknown parameter");
+    input_refused("s=(\"@path\");created=1;keyid=\"k\";alg=\"hmac-sha256\"", "alg must be ed25519");
+    input_refused("s=(\"@path\");keyid=\"k\"", "created and keyid are required");
+    input_refused("s=(\"@path\");created=x;keyid=\"k\"", "created is a whole number");
+    input_refused("s=(\"@path\");created=1234567890123456;keyid=\"k\"",
+                  "created is a whole number");
+    input_refused("s=(\"@path\");keyid=\"k\";created=1", "not in the canonical form");
+    input_refused("s=(\"@path\");created=1;keyid=\"a\";keyid=\"b\"", "not in the canonical form");
+    input_refused("s=(\"@path\");created=1;keyid=\"k\" ", "unexpected text");
+    input_refused("s=(\"@Path\");created=1;keyid=\"k\"",
+                  "column 4: a component is a lower-case name");
+    input_refused("s=(\"@path\" \"@path\");created=1;keyid=\"k\"", "covered twice");
+    input_refused("s=(\"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" \"j\" \"k\" \"l\" "
+                  "\"m\" \"n\" \"o\" \"p\" \"q\");created=1;keyid=\"k\"",
+                  "more than 16 components");
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    input_refused(big, "longer than 2047 bytes");
+    assert_int_equal(gh_sig_value_parse("s=:abc:", "t", sig, &err), -EINVAL);
+    assert_int_equal(gh_sig_value_parse("s=abc", "s", sig, &err), -EINVAL);
+    assert_int_equal(gh_sig_value_parse("s=:ab c:", "s", sig, &err), -EINVAL);
+    assert_int_equal(gh_sig_value_parse("s=::", "s", sig, &err), -EINVAL);
+    assert_int_equal(gh_sig_value_parse("s=:abc:", "s", sig, &err), 0);
+    assert_string_equal(sig, "abc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc9421_b26),
-        cmocka_unit_test(test_params_with_nonce_and_alg),
+        cmocka_unit_test(test_rfc9421_b26),       cmocka_unit_test(test_received_headers),
+        cmocka_unit_test(test_received_refusals), cmocka_unit_test(test_params_with_nonce_and_alg),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
