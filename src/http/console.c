@@ -21,7 +21,8 @@ int http_console_reply(struct http_req *r)
     const struct http_console_file *f;
     const char *path = r->url, *last;
     struct MHD_Response *resp;
-    if (strcmp(r->method, "GET") != 0 || strncmp(path, "/api/", 5) == 0 || http_console_count == 0)
+    if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+        strncmp(path, "/api/", 5) == 0 || http_console_count == 0)
         return -ENOENT;
     f = find(path);
     last = strrchr(path, '/');

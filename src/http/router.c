@@ -3,7 +3,7 @@
  * segment by segment with each pattern; a "{name}" segment captures one non-empty
  * segment. The table is small (tens of routes), so a linear scan is both simple and fast
  * (well under a microsecond). A path that matches only with other methods is a 405 with
- * the allowed methods, not a 404.
+ * the allowed methods, not a 404. HEAD goes with GET (see head_of).
  */
 #include "http/http_int.h"
 
@@ -80,6 +80,28 @@ static bool match(const char *pattern, char *const segs[], int n,
     return i == n;
 }
 
+/* HEAD is answered as GET without the body (libmicrohttpd sends no body for HEAD), for
+ * GET routes that reply at once; a stream (events, exports) is GET only. */
+static bool head_of(const struct http_route *rt, const char *method)
+{
+    return strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0 &&
+           !(rt->flags & HTTP_ROUTE_STREAM);
+}
+
+/* Appends a method to the Allow list if it fits whole (a cut name is never written, and
+ * nothing after it). */
+static void allow_add(char *allow, size_t allow_len, size_t *used, const char *m)
+{
+    if (*used >= allow_len)
+        return;
+    if (gh_snprintf(allow + *used, allow_len - *used, "%s%s", *used ? ", " : "", m) == 0) {
+        *used += strlen(allow + *used);
+    } else {
+        allow[*used] = '\0';
+        *used = allow_len; /* the list ends before the first name that does not fit */
+    }
+}
+
 int http_route_match(const char *method, const char *path, char *scratch, size_t scratch_len,
                      struct http_param params[HTTP_MAX_PARAMS], int *n_params, char *allow,
                      size_t allow_len)
@@ -99,19 +121,16 @@ int http_route_match(const char *method, const char *path, char *scratch, size_t
         int nt;
         if (!match(http_routes[r].pattern, segs, n, tmp, &nt))
             continue;
-        if (strcmp(http_routes[r].method, method) == 0) {
+        if (strcmp(http_routes[r].method, method) == 0 || head_of(&http_routes[r], method)) {
             memcpy(params, tmp, sizeof(tmp));
             *n_params = nt;
             return (int)r;
         }
         found = -EPERM;
-        if (used < allow_len) {
-            if (gh_snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
-                            http_routes[r].method) == 0)
-                used += strlen(allow + used);
-            else
-                allow[used] = '\0'; /* no cut method names: the list ends before it */
-        }
+        allow_add(allow, allow_len, &used, http_routes[r].method);
+        if (strcmp(http_routes[r].method, "GET") == 0 &&
+            !(http_routes[r].flags & HTTP_ROUTE_STREAM))
+            allow_add(allow, allow_len, &used, "HEAD");
     }
     return found;
 }

@@ -176,7 +176,19 @@ def test_routing_errors(server):
     problem(server.get("/api/v1/nothing"), 404, "not-found")
     r = server.delete("/healthz")
     problem(r, 405, "method-not-allowed")
-    assert r.headers["Allow"] == "GET"
+    assert r.headers["Allow"] == "GET, HEAD"
+    # HEAD: the GET reply's status and headers without a body; not on a stream
+    get = server.get("/api/v1/whoami")
+    head = server.request("HEAD", "/api/v1/whoami")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers.get("Content-Length") in (None, str(len(get.content)))
+    assert server.request("HEAD", "/api/v1/doors", token=False).status_code == 401
+    r = server.request("HEAD", "/api/v1/events/stream")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"
+    console = server.request("HEAD", "/", token=False)
+    assert console.status_code == 200 and console.content == b""
+    assert console.headers["Content-Type"].startswith("text/html")
     problem(server.get("/api/v1/doors/abc"), 404, "not-found")
     problem(server.get("/api/v1/doors/0"), 404, "not-found")
     problem(server.get("/api/v1/doors/99999999999999999999999"), 404, "not-found")

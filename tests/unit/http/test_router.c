@@ -187,14 +187,14 @@ static void test_method_not_allowed(void **state)
     struct match m;
     (void)state;
     assert_int_equal(route(&m, "DELETE", "/api/v1/doors"), -EPERM);
-    assert_string_equal(m.allow, "GET, POST");
+    assert_string_equal(m.allow, "GET, HEAD, POST");
     assert_int_equal(m.n_params, -1);
 
     assert_int_equal(route(&m, "POST", "/api/v1/doors/4"), -EPERM);
-    assert_string_equal(m.allow, "GET, PATCH, DELETE");
+    assert_string_equal(m.allow, "GET, HEAD, PATCH, DELETE");
 
     assert_int_equal(route(&m, "POST", "/healthz"), -EPERM);
-    assert_string_equal(m.allow, "GET");
+    assert_string_equal(m.allow, "GET, HEAD");
 
     assert_int_equal(route(&m, "GET", "/api/v1/levels/1/doors/2"), -EPERM);
     assert_string_equal(m.allow, "PUT, DELETE");
@@ -204,11 +204,15 @@ static void test_method_not_allowed(void **state)
 
     /* methods are case-sensitive (RFC 9110 9.1) */
     assert_int_equal(route(&m, "get", "/healthz"), -EPERM);
+    assert_string_equal(m.allow, "GET, HEAD");
+    /* HEAD goes with a GET route (answered without the body), not with a stream */
+    assert_true(route(&m, "HEAD", "/healthz") >= 0);
+    assert_true(route(&m, "HEAD", "/api/v1/doors/4") >= 0);
+    assert_int_equal(route(&m, "HEAD", "/api/v1/events/stream"), -EPERM);
     assert_string_equal(m.allow, "GET");
-    /* HEAD is not implied by GET in the table */
-    assert_int_equal(route(&m, "HEAD", "/healthz"), -EPERM);
+    assert_int_equal(route(&m, "HEAD", "/api/v1/decisions"), -EPERM);
     assert_int_equal(route(&m, "OPTIONS", "/api/v1/sites"), -EPERM);
-    assert_string_equal(m.allow, "GET, POST");
+    assert_string_equal(m.allow, "GET, HEAD, POST");
     /* an unknown path with an unknown method is still a 404, not a 405 */
     assert_int_equal(route(&m, "BREW", "/coffee"), -ENOENT);
 }
