@@ -213,6 +213,10 @@ int gh_sig_sign(const uint8_t sk[64], const char *base, size_t len, char out[GH_
  * (also for a signature that does not decode to 64 bytes). */
 int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char *sig_b64);
 
+/* The Content-Digest field (RFC 9530) of a body with SHA-256: "sha-256=:BASE64:". */
+#define GH_DIGEST_LEN 55 /* "sha-256=:" + 44 + ":" + NUL */
+void gh_content_digest(const void *body, size_t len, char out[GH_DIGEST_LEN]);
+
 /* A received Signature-Input header with one signature, in the canonical form
  * gh_sig_params writes (anything else is refused: the server only talks to its own
  * controllers, and one form means one base): LABEL=("c1" ...);created=N[;nonce="..."]

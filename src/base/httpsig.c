@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PARAM_MAX 255
@@ -305,4 +306,13 @@ int gh_sig_value_parse(const char *header, const char *label, char out[GH_SIG_B6
     memcpy(out, b, n - 1);
     out[n - 1] = '\0';
     return 0;
+}
+
+void gh_content_digest(const void *body, size_t len, char out[GH_DIGEST_LEN])
+{
+    uint8_t h[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    crypto_hash_sha256(h, body, len);
+    sodium_bin2base64(b64, sizeof(b64), h, sizeof(h), sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, GH_DIGEST_LEN, "sha-256=:%s:", b64);
 }

@@ -1,8 +1,8 @@
 /*
  * edge.h: the door controller (`gatehouse edge`): what a controller board does at its
  * doors, without the server: the door state machine, the simulator's line protocol (the
- * I/O driver that tests, the demo and `gatehouse sim` use instead of wires), and the
- * durable journal of events waiting for the server.
+ * I/O driver that tests, the demo and `gatehouse sim` use instead of wires), the
+ * controller's key, and the durable journal of events waiting for the server.
  *
  * One struct door_sm per door. The controller's event loop feeds it what happens (an access
  * grant, a request-to-exit, the door contact opening or closing, a lockdown or momentary
@@ -141,6 +141,16 @@ struct edge_sim_cmd {
  * -EINVAL with err saying what is wrong and at which column (1-based); *out is then
  * zeroed. Never reads past len; line need not be NUL-terminated. */
 int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struct gh_err *err);
+
+/* ---- the controller's key -----------------------------------------------------------
+ * The controller's Ed25519 key pair (its identity to the server): the 64-byte secret key
+ * in DIR/controller.key, made once (0600, written and fsynced before use), read back on
+ * every start; a key file that others may read, or of the wrong size, is refused. */
+#define EDGE_KEY_FILE "controller.key"
+/* 0 with pk and sk filled (*created says whether it was made now), or a negative code
+ * with err naming the file. The caller wipes sk (sodium_memzero) when done. */
+int edge_key_load_or_create(const char *dir, uint8_t pk[32], uint8_t sk[64], bool *created,
+                            struct gh_err *err);
 
 /* ---- the journal ------------------------------------------------------------------
  *

@@ -246,12 +246,24 @@ static void test_received_refusals(void **state)
     assert_string_equal(sig, "abc");
 }
 
+static void test_content_digest(void **state)
+{
+    char d[GH_DIGEST_LEN];
+    (void)state;
+    /* the body of RFC 9421's test request; its SHA-512 there is WZDPaVn/..., SHA-256 here
+     * checked with Python's hashlib */
+    gh_content_digest("{\"hello\": \"world\"}", 18, d);
+    assert_string_equal(d, "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:");
+    gh_content_digest("", 0, d);
+    assert_string_equal(d, "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc9421_b26),       cmocka_unit_test(test_received_headers),
         cmocka_unit_test(test_received_refusals), cmocka_unit_test(test_params_with_nonce_and_alg),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_refusals),          cmocka_unit_test(test_content_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
