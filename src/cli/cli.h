@@ -61,6 +61,9 @@ int cli_no_opts(struct cli *c, void *ctx, int opt, const char *arg);
 int cli_db_path(struct cli *c, char *buf, size_t len);
 /* Opens the store of an initialized data dir (message and exit status on failure). */
 int cli_open_store(struct cli *c);
+/* Blocks SIGINT and SIGTERM in this thread and the threads it starts, filling set, so a
+ * long-running command takes them with sigwait/sigtimedwait (serve, demo, sim --rate). */
+void cli_block_stop_signals(sigset_t *set);
 /* Loads keys/site.key of the data dir. */
 int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN]);
 /* Creates a data dir (0700), its database and its site key (0600). */
@@ -97,7 +100,7 @@ struct sim_options {
     int buildings;
     int64_t day; /* local date (days since epoch) to simulate */
     const char *timezone;
-    bool scenarios;     /* inject the incident scenarios */
+    bool scenarios; /* inject the incident scenarios */
     bool quiet;
     /* live mode: replay the planned reads at this many per second, stamped now, until a
      * signal of live_stop arrives (taken with sigtimedwait; block them first) */

@@ -134,10 +134,7 @@ static int cmd_serve(struct cli *c, int argc, char **argv)
     }
 
     /* every thread inherits this mask; the main thread takes the signals with sigwait */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    cli_block_stop_signals(&set);
 
     log_set_level(LOG_INFO);
     status = http_server_start(&cfg, &srv, &err);

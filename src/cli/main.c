@@ -10,15 +10,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct cli_command *const command_tables[] = {
-    cli_policy_commands, cli_people_commands, cli_ops_commands, cli_sim_commands,
-    cli_serve_commands, cli_user_commands};
+static const struct cli_command *const command_tables[] = {cli_policy_commands, cli_people_commands,
+                                                           cli_ops_commands,    cli_sim_commands,
+                                                           cli_serve_commands,  cli_user_commands};
 
 static const struct cli_command *current_cmd;
 
@@ -36,8 +37,7 @@ int cli_print_json(struct cli *c, json_t *v)
 int cli_error(struct cli *c, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "",
-            c->cmd_name ? ": " : "");
+    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "", c->cmd_name ? ": " : "");
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -48,8 +48,7 @@ int cli_error(struct cli *c, const char *fmt, ...)
 int cli_usage_error(struct cli *c, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "",
-            c->cmd_name ? ": " : "");
+    fprintf(stderr, "gatehouse: %s%s", c->cmd_name ? c->cmd_name : "", c->cmd_name ? ": " : "");
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -106,8 +105,8 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts, c
             else if (optopt > ' ' && optopt < 127)
                 *status = cli_usage_error(c, "unknown option '-%c'", optopt);
             else
-                *status = cli_usage_error(c, "unknown option (byte 0x%02x)",
-                                          (unsigned)optopt & 0xffu);
+                *status =
+                    cli_usage_error(c, "unknown option (byte 0x%02x)", (unsigned)optopt & 0xffu);
             return -1;
         }
         if (opt == ':') {
@@ -152,6 +151,14 @@ int cli_open_store(struct cli *c)
     if (r < 0)
         return cli_error(c, "%s", err.msg);
     return 0;
+}
+
+void cli_block_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
 int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN])
@@ -231,16 +238,14 @@ int cli_init_data_dir(const char *dir, struct gh_err *err)
         return gh_fail(err, -EEXIST, "%s is already initialized", dir);
     if (mkdir(dir, 0700) != 0) {
         if (errno != EEXIST)
-            return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir,
-                           strerror(errno));
+            return gh_fail(err, -errno, "%s: cannot create the data dir: %s", dir, strerror(errno));
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
             return gh_fail(err, -ENOTDIR, "%s: exists and is not a directory", dir);
         /* An existing directory is used only when empty: never chmod or fill a directory
          * that holds other things (think --data /tmp). */
         r = dir_has_entries(dir);
         if (r != 0)
-            return gh_fail(err, -EEXIST, "%s: exists and is not empty; use a new directory",
-                           dir);
+            return gh_fail(err, -EEXIST, "%s: exists and is not empty; use a new directory", dir);
         if (chmod(dir, 0700) != 0)
             return gh_fail(err, -errno, "%s: cannot make it private: %s", dir, strerror(errno));
     }
@@ -276,29 +281,28 @@ static bool all_digits(const char *s)
 
 /* Shared shape of the *_ref helpers: the text is a name first (names may be all digits,
  * like room numbers); only when no row has that name is an all-digit text a row id. */
-#define REF_FUNC(fname, type, get, find, what)                                              \
-    int fname(struct cli *c, const char *opt, const char *s, int64_t *id)                   \
-    {                                                                                       \
-        type row;                                                                           \
-        int r = find(c->st, s, &row);                                                       \
-        if (r == -ENOENT && all_digits(s)) {                                                \
-            int64_t v;                                                                      \
-            r = gh_parse_i64(s, 1, INT64_MAX, &v);                                          \
-            r = r == 0 ? get(c->st, v, &row) : -ENOENT;                                     \
-        }                                                                                   \
-        if (r == -ENOENT)                                                                   \
-            return cli_error(c, "%s: no %s '%s'", opt, what, s);                            \
-        if (r < 0)                                                                          \
-            return cli_error(c, "%s: %s", opt, store_errmsg(c->st));                        \
-        *id = row.id;                                                                       \
-        return 0;                                                                           \
+#define REF_FUNC(fname, type, get, find, what)                                                     \
+    int fname(struct cli *c, const char *opt, const char *s, int64_t *id)                          \
+    {                                                                                              \
+        type row;                                                                                  \
+        int r = find(c->st, s, &row);                                                              \
+        if (r == -ENOENT && all_digits(s)) {                                                       \
+            int64_t v;                                                                             \
+            r = gh_parse_i64(s, 1, INT64_MAX, &v);                                                 \
+            r = r == 0 ? get(c->st, v, &row) : -ENOENT;                                            \
+        }                                                                                          \
+        if (r == -ENOENT)                                                                          \
+            return cli_error(c, "%s: no %s '%s'", opt, what, s);                                   \
+        if (r < 0)                                                                                 \
+            return cli_error(c, "%s: %s", opt, store_errmsg(c->st));                               \
+        *id = row.id;                                                                              \
+        return 0;                                                                                  \
     }
 
 REF_FUNC(cli_site_ref, struct site, store_site_get, store_site_find, "site")
 REF_FUNC(cli_area_ref, struct area, store_area_get, store_area_find, "area")
 REF_FUNC(cli_door_ref, struct door, store_door_get, store_door_find, "door")
-REF_FUNC(cli_schedule_ref, struct schedule, store_schedule_get, store_schedule_find,
-         "schedule")
+REF_FUNC(cli_schedule_ref, struct schedule, store_schedule_get, store_schedule_find, "schedule")
 REF_FUNC(cli_level_ref, struct access_level, store_level_get, store_level_find, "access level")
 
 /* People are named by employee id (which may be all digits), never by row id. */
@@ -361,8 +365,7 @@ int cli_log_event(struct cli *c, enum event_type type, int64_t person_id, int64_
     struct event ev;
     int r = event_make(&ev, type, 0, person_id, cred_id, payload);
     if (r < 0)
-        return cli_error(c, "building the %s event: %s", event_type_name(type),
-                         gh_strerror(r));
+        return cli_error(c, "building the %s event: %s", event_type_name(type), gh_strerror(r));
     if (store_event_append(c->st, &ev) < 0)
         return cli_error(c, "writing the event log: %s", store_errmsg(c->st));
     return 0;
@@ -447,8 +450,7 @@ int main(int argc, char **argv)
             printf("gatehouse 0.1.0 (schema %d)\n", store_schema_latest());
             return 0;
         } else {
-            fprintf(stderr, "gatehouse: unknown option '%s' (see 'gatehouse --help')\n",
-                    argv[i]);
+            fprintf(stderr, "gatehouse: unknown option '%s' (see 'gatehouse --help')\n", argv[i]);
             return EXIT_USAGE;
         }
     }
@@ -466,8 +468,7 @@ int main(int argc, char **argv)
                         fprintf(stderr, " %s", k->verb);
             fputc('\n', stderr);
         } else {
-            fprintf(stderr, "gatehouse: unknown command '%s' (see 'gatehouse --help')\n",
-                    argv[i]);
+            fprintf(stderr, "gatehouse: unknown command '%s' (see 'gatehouse --help')\n", argv[i]);
         }
         return EXIT_USAGE;
     }

@@ -847,10 +847,7 @@ static int cmd_sim(struct cli *c, int argc, char **argv)
     if (o.live_rate > 0) {
         /* live: the day's reads, stamped now, at --rate per second until SIGINT or SIGTERM
          * (into a store a running server reads: it streams them) */
-        sigemptyset(&stop);
-        sigaddset(&stop, SIGINT);
-        sigaddset(&stop, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &stop, NULL);
+        cli_block_stop_signals(&stop);
         o.live_stop = &stop;
         o.quiet = true;
         o.scenarios = false;
@@ -950,10 +947,7 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
         return cli_error(c, "creating the demo user: %s", err.msg);
     }
 
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    cli_block_stop_signals(&stop);
     log_set_level(LOG_WARN); /* the request log would drown the demo's output */
     if (http_server_start(&cfg, &srv, &err) < 0) {
         sodium_memzero(token, sizeof(token));

@@ -14,6 +14,23 @@
 #include <sodium.h>
 #include <string.h>
 
+/* Raw Wiegand bits as text ("0101...", 1..WIEGAND_MAX_BITS) into p. 0, or the 1-based
+ * position of the first character that is not 0 or 1, or -1 for a bad length. */
+static long bits_from_text(const char *s, struct access_presented *p)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > WIEGAND_MAX_BITS)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '0' && s[i] != '1')
+            return (long)i + 1;
+        p->bits[i] = (uint8_t)(s[i] - '0');
+    }
+    p->raw = true;
+    p->nbits = n;
+    return 0;
+}
+
 /* A card "FORMAT:FACILITY:NUMBER" or bits "0101..." into p. */
 static void presented(struct http_form *f, const char *card_key, const char *bits_key,
                       bool required, struct access_presented *p, bool *given)
@@ -30,18 +47,11 @@ static void presented(struct http_form *f, const char *card_key, const char *bit
         if (wiegand_card_parse(card, &p->card, &err) < 0)
             http_form_error(f, card_key, "%s", err.msg);
     } else if (has_bits) {
-        size_t n = strlen(bits);
-        if (n == 0)
+        long bad = bits_from_text(bits, p);
+        if (bad < 0)
             http_form_error(f, bits_key, "must be 1 to %d characters of 0 and 1", WIEGAND_MAX_BITS);
-        for (size_t i = 0; i < n; i++) {
-            if (bits[i] != '0' && bits[i] != '1') {
-                http_form_error(f, bits_key, "character %zu is not 0 or 1", i + 1);
-                break;
-            }
-            p->bits[i] = (uint8_t)(bits[i] - '0');
-        }
-        p->raw = true;
-        p->nbits = n;
+        else if (bad > 0)
+            http_form_error(f, bits_key, "character %ld is not 0 or 1", bad);
     } else if (required && !http_form_has(f, card_key)) {
         http_form_error(f, card_key, "is required (or give %s)", bits_key);
     }
@@ -165,14 +175,9 @@ static int replayed_read(struct store *st, const struct event *ev, json_t *paylo
     }
     if (card != NULL && wiegand_card_parse(card, &p->card, &err) == 0)
         return 0;
-    if (bits != NULL && strlen(bits) <= WIEGAND_MAX_BITS && strspn(bits, "01") == strlen(bits) &&
-        bits[0] != '\0') {
-        p->raw = true;
-        p->nbits = strlen(bits);
-        for (size_t i = 0; i < p->nbits; i++)
-            p->bits[i] = (uint8_t)(bits[i] - '0');
+    if (bits != NULL && bits_from_text(bits, p) == 0)
         return 0;
-    }
+    memset(p, 0, sizeof(*p));
     *note = "the event does not say which card was read: there is nothing to replay";
     return -ENOENT;
 }

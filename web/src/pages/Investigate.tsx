@@ -10,7 +10,7 @@ import { CardName, PersonName, personWords } from '../lib/names';
 import { navigate, useLocation } from '../lib/router';
 import { can, useSession } from '../lib/session';
 import type { GhEvent } from '../lib/stream';
-import { Empty, ErrorBox, Loading, useGet } from '../lib/ui';
+import { Empty, ErrorBox, Loading, useDebounced, useGet } from '../lib/ui';
 import { reasonWords } from '../lib/words';
 
 interface Person {
@@ -52,23 +52,21 @@ function PersonPicker({ id, onChange }: { id: string; onChange: (id: string) => 
   const [q, setQ] = useState('');
   const [found, setFound] = useState<Person[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const asked = useDebounced(q.trim(), 200);
   useEffect(() => {
-    if (q.trim().length < 2) {
+    if (asked.length < 2) {
       setFound(null);
       return;
     }
     let live = true;
-    const t = setTimeout(() => {
-      api<Page<Person>>('GET', `/api/v1/people?limit=8&q=${encodeURIComponent(q.trim())}`).then(
-        (p) => live && (setFound(p.items), setError(null)),
-        (e) => live && setError(e),
-      );
-    }, 200);
+    api<Page<Person>>('GET', `/api/v1/people?limit=8&q=${encodeURIComponent(asked)}`).then(
+      (p) => live && (setFound(p.items), setError(null)),
+      (e) => live && setError(e),
+    );
     return () => {
       live = false;
-      clearTimeout(t);
     };
-  }, [q]);
+  }, [asked]);
   if (id)
     return (
       <div class="field">
@@ -95,7 +93,7 @@ function PersonPicker({ id, onChange }: { id: string; onChange: (id: string) => 
       {error !== null && <ErrorBox error={error} />}
       {found !== null &&
         (found.length === 0 ? (
-          <p class="hint">Nobody matches “{q.trim()}”.</p>
+          <p class="hint">Nobody matches “{asked}”.</p>
         ) : (
           <ul class="choices" aria-label="Matching people">
             {found.map((p) => (
