@@ -29,6 +29,17 @@ test('every page fits a tablet screen', async () => {
   assert.deepEqual(wide, []);
 });
 
+// The dialog moves the focus after it has been painted, and gives it back after it has
+// gone: wait for that, then say what has the focus if it never came.
+async function focusIs(page, text) {
+  const has = () => page.evaluate(() => document.activeElement?.textContent);
+  try {
+    await page.waitForFunction((want) => document.activeElement?.textContent === want, text, { timeout: 5000 });
+  } catch {
+    assert.equal(await has(), text);
+  }
+}
+
 test('sign-in and a lockdown confirmation from the keyboard alone', async () => {
   env.server.addUser('kim', 'security_operator');
   const page = await env.chrome.page();
@@ -55,10 +66,10 @@ test('sign-in and a lockdown confirmation from the keyboard alone', async () => 
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('alertdialog');
   await dialog.waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Lock down');
+  await focusIs(page, 'Lock down');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Lock down ${area.name}`);
+  await focusIs(page, `Lock down ${area.name}`);
   const now = await page.evaluate(async (id) => (await (await fetch(`/api/v1/areas/${id}`)).json()).locked_down, area.id);
   assert.equal(now, false);
 });
