@@ -39,19 +39,17 @@ struct wiegand_card {
  * is chosen by length (26, 34, 35, 37); a second format of an existing length (e.g.
  * H10302, also 37 bits) would need a format hint. -EPROTO with the reason in err for an
  * unknown length, a bad parity bit, or a bit value other than 0/1; -EINVAL for NULL. */
-int wiegand_decode(const uint8_t *bits, size_t nbits, struct wiegand_card *out,
-                   struct gh_err *err);
+int wiegand_decode(const uint8_t *bits, size_t nbits, struct wiegand_card *out, struct gh_err *err);
 /* Parses "FORMAT:FACILITY:NUMBER" (e.g. h10301:12:3456) with the format's ranges checked. */
 int wiegand_card_parse(const char *s, struct wiegand_card *out, struct gh_err *err);
 /* Same as wiegand_decode, from a string of '0'/'1' characters (at most WIEGAND_MAX_BITS). */
 int wiegand_decode_str(const char *bitstr, struct wiegand_card *out, struct gh_err *err);
 /* Encodes a card with correct parity. -ERANGE if facility/number do not fit the format. */
-int wiegand_encode(const struct wiegand_card *card, uint8_t bits[WIEGAND_MAX_BITS],
-                   size_t *nbits, struct gh_err *err);
+int wiegand_encode(const struct wiegand_card *card, uint8_t bits[WIEGAND_MAX_BITS], size_t *nbits,
+                   struct gh_err *err);
 /* Encodes to a '0'/'1' string; buf at least WIEGAND_MAX_BITS + 1 (-ENOSPC if shorter
  * than the format's length + 1). -EINVAL for an unknown format. */
-int wiegand_encode_str(const struct wiegand_card *card, char *buf, size_t len,
-                       struct gh_err *err);
+int wiegand_encode_str(const struct wiegand_card *card, char *buf, size_t len, struct gh_err *err);
 
 /* ---- schedules (src/access/schedule.c) ----------------------------------------------- */
 
@@ -103,9 +101,9 @@ struct access_request {
     int64_t door_id;
     enum direction direction;
     struct access_presented cred;
-    const char *pin;  /* NULL: none entered */
-    int64_t time_us;  /* when */
-    bool has_escort;  /* an escort's credential was presented too */
+    const char *pin; /* NULL: none entered */
+    int64_t time_us; /* when */
+    bool has_escort; /* an escort's credential was presented too */
     struct access_presented escort;
 };
 
@@ -180,20 +178,89 @@ int access_decide(const struct access_snapshot *snap, struct access_state *state
  * of a day). Returns 0, or -EINVAL at the first malformed request (results before it are
  * filled, the rest are not). */
 int access_decide_batch(const struct access_snapshot *snap, struct access_state *state,
-                        const struct access_request *reqs, size_t n,
-                        struct access_result *res);
+                        const struct access_request *reqs, size_t n, struct access_result *res);
 
 /* Renders an explanation as text lines ("  ok   credential: ..."). */
 int access_explain_format(const struct access_explain *ex, struct gh_buf *out);
 
-/* PIN hashing: keyed BLAKE2b-256 of (credential id, PIN) with the site key. */
+/* PIN hashing: keyed BLAKE2b-256 of (credential id, PIN) with the PIN key, a key derived
+ * from the site key (libsodium KDF, context "gh_pin__"). Controllers get the PIN key in
+ * their snapshot, never the site key. */
 #define ACCESS_SITE_KEY_LEN 32
 /* Reads the site key file (exactly ACCESS_SITE_KEY_LEN bytes, see `gatehouse init`). */
 int access_site_key_load(const char *path, uint8_t key[ACCESS_SITE_KEY_LEN], struct gh_err *err);
-void access_pin_hash(const uint8_t key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
+void access_pin_key(const uint8_t site_key[ACCESS_SITE_KEY_LEN], uint8_t pin_key[32]);
+void access_pin_hash_k(const uint8_t pin_key[32], int64_t credential_id, const char *pin,
+                       uint8_t out[32]);
+/* access_pin_hash_k with the PIN key of site_key. */
+void access_pin_hash(const uint8_t site_key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
                      const char *pin, uint8_t out[32]);
 /* Checks a PIN: 4 to 12 digits. */
 int access_pin_check_format(const char *pin, struct gh_err *err);
+
+/* ---- controllers' snapshots (src/access/edgesnap.c) ---------------------------------
+ *
+ * The part of the policy one door controller needs, as a JSON document (its format in
+ * docs/PROTOCOL-edge.md): the controller's doors with their settings and offline policy,
+ * their sites and areas, the schedules, calendars and access levels that reach them, the
+ * people holding those levels (ids, status, validity: no names) and their credentials
+ * (the card as a keyed hash with the controller's card key, no number in clear; the PIN
+ * hash). access_edge_import() rebuilds a snapshot from it with the same compiler, so the
+ * controller decides with the same engine; a card read is looked up by its keyed hash. */
+#define ACCESS_EDGE_MAX_BYTES (64 * 1024 * 1024)
+
+/* A door the controller drives, with its offline policy: once the server has been out of
+ * reach this long, card + PIN is required (pin) or every read is denied (deny); 0: never. */
+struct access_edge_door {
+    int64_t door_id;
+    int32_t offline_pin_after_s;
+    int32_t offline_deny_after_s;
+};
+struct access_edge_export {
+    int64_t controller_id;
+    int64_t issued_us;
+    const uint8_t *card_key; /* 32 bytes, access_edge_card_key() */
+    const struct access_edge_door *doors;
+    size_t n_doors;
+};
+/* The controller's card key: derived from the site key and the controller's id. */
+void access_edge_card_key(const uint8_t site_key[ACCESS_SITE_KEY_LEN], int64_t controller_id,
+                          uint8_t out[32]);
+/* The keyed hash of a card as the document lists it (64 hex digits + NUL). */
+void access_edge_card_hash(const uint8_t card_key[32], const struct wiegand_card *card,
+                           char hex[65]);
+/* Appends the document for o's doors to out. -ENOENT (door named) if a door is not in s. */
+int access_edge_export(const struct access_snapshot *s, const struct access_edge_export *o,
+                       struct gh_buf *out, struct gh_err *err);
+
+struct access_edge_import {
+    int64_t controller_id; /* refuse a document made for another controller (0: any) */
+};
+struct access_edge_info {
+    int64_t controller_id;
+    int64_t version;
+    int64_t issued_us;
+};
+/* Parses and compiles a document (at most ACCESS_EDGE_MAX_BYTES). 0 with *out (free with
+ * access_snapshot_free) and *info (may be NULL), or a negative code with err saying what is
+ * wrong and where ("snapshot: doors[2]: ..."); nothing is returned half built. */
+int access_edge_import(const char *text, size_t len, const struct access_edge_import *want,
+                       struct access_snapshot **out, struct access_edge_info *info,
+                       struct gh_err *err);
+
+/* A snapshot's doors, for a controller's door state machines. */
+struct access_door_info {
+    int64_t id;
+    char name[MODEL_NAME_MAX];
+    int32_t unlock_ms, held_open_s;
+    bool fail_safe;
+    int32_t offline_pin_after_s, offline_deny_after_s;
+    bool locked_down; /* the door's mode, or an area it joins, is locked down */
+};
+int access_snapshot_door_count(const struct access_snapshot *snap);
+/* The i-th door (0 <= i < count) in id order; -ENOENT past the end. */
+int access_snapshot_door_at(const struct access_snapshot *snap, int i,
+                            struct access_door_info *out);
 
 /* ---- engine: the published snapshot ------------------------------------------------- */
 

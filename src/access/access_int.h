@@ -22,14 +22,19 @@ struct snap_area {
     int64_t id;
     uint32_t site;
     uint32_t parent;
-    uint8_t apb;         /* enum apb_mode */
-    bool locked;         /* this area or an ancestor is locked down */
-    uint32_t locked_by;  /* the area whose lockdown applies (itself or an ancestor) */
+    uint8_t apb;        /* enum apb_mode */
+    bool locked;        /* this area or an ancestor is locked down */
+    uint32_t locked_by; /* the area whose lockdown applies (itself or an ancestor) */
     char name[MODEL_NAME_MAX];
 };
 
 struct snap_door {
     int64_t id;
+    int32_t unlock_ms; /* door settings for a controller's door state machine */
+    int32_t held_open_s;
+    int32_t offline_pin_after_s; /* offline policy (controllers' snapshots; 0: none) */
+    int32_t offline_deny_after_s;
+    bool fail_safe;
     uint32_t site;
     uint32_t from_area, to_area;
     uint32_t unlock_sched; /* NONE unless DOOR_UNLOCKED_SCHEDULE */
@@ -80,7 +85,7 @@ struct snap_cred {
     int64_t valid_from;
     int64_t valid_until;
     uint32_t person;
-    uint32_t pin; /* index into snapshot->pins, NONE: no PIN */
+    uint32_t pin;   /* index into snapshot->pins, NONE: no PIN */
     uint8_t status; /* enum cred_status */
     /* copies of the holder's snap_person asg_off / asg_n (they fit in the padding), so
      * the assignments can be fetched before the person row arrives */
@@ -96,8 +101,12 @@ struct snap_slot {
 
 struct access_snapshot {
     int64_t version;
-    uint8_t site_key[ACCESS_SITE_KEY_LEN];
+    uint8_t pin_key[32]; /* access_pin_key() of the site key: checks PINs */
     bool have_key;
+    /* A controller's snapshot knows cards only by their keyed hash (access_card_hash with
+     * card_key); the credential hash is then keyed by its first 8 bytes. */
+    bool hashed_cards;
+    uint8_t card_key[32];
 
     struct snap_site *sites;
     uint32_t n_sites;
@@ -152,6 +161,41 @@ static inline uint64_t access_hash64(uint64_t x)
     x ^= x >> 31;
     return x;
 }
+
+/* The credential hash key of a card in this snapshot: access_card_key, or in a
+ * controller's snapshot the first 8 bytes of its keyed hash. */
+uint64_t access_snapshot_card_key_hashed(const struct access_snapshot *s, enum cred_format f,
+                                         uint32_t facility, uint64_t number);
+static inline uint64_t access_snapshot_card_key(const struct access_snapshot *s, enum cred_format f,
+                                                uint32_t facility, uint64_t number)
+{
+    if (s->hashed_cards)
+        return access_snapshot_card_key_hashed(s, f, facility, number);
+    return access_card_key(f, facility, number);
+}
+
+/* A source of policy rows for the compiler, each table listed in id order (holidays by
+ * calendar then day). The store is one (access_compile); a controller's snapshot document
+ * is the other (access_edge_import). A credential comes with its hash key. */
+typedef int (*access_cred_row_cb)(void *ctx, const struct credential *row, uint64_t key);
+struct access_rows {
+    void *src;
+    int (*sites)(void *src, store_site_cb cb, void *ctx);
+    int (*areas)(void *src, store_area_cb cb, void *ctx);
+    int (*schedules)(void *src, store_schedule_cb cb, void *ctx);
+    int (*calendars)(void *src, store_calendar_cb cb, void *ctx);
+    int (*holidays)(void *src, store_holiday_cb cb, void *ctx);
+    int (*doors)(void *src, store_door_cb cb, void *ctx);
+    int (*levels)(void *src, store_level_cb cb, void *ctx);
+    int (*level_doors)(void *src, store_level_door_cb cb, void *ctx);
+    int (*persons)(void *src, store_person_cb cb, void *ctx);
+    int (*assignments)(void *src, store_assignment_cb cb, void *ctx);
+    int (*credentials)(void *src, access_cred_row_cb cb, void *ctx);
+};
+/* Compiles the rows into s (version, keys and flags already set by the caller); on error
+ * s holds what was built so far, for access_snapshot_free. */
+int access_compile_rows(const struct access_rows *rows, struct access_snapshot *s,
+                        struct gh_err *err);
 
 /* Index of a row id in an array of structs sorted by an int64 `id` first member. */
 uint32_t access_find_id(const void *base, uint32_t n, size_t size, int64_t id);

@@ -171,7 +171,7 @@ static int on_assignment(void *ctx, const struct assignment *row)
     return 0;
 }
 
-static int on_credential(void *ctx, const struct credential *row)
+static int on_credential(void *ctx, const struct credential *row, uint64_t key)
 {
     struct compiler *c = ctx;
     struct snap_cred *x = vec_push(&c->creds);
@@ -191,7 +191,7 @@ static int on_credential(void *ctx, const struct credential *row)
         x->pin = c->pins.n;
         memcpy(vec_push(&c->pins), row->pin_hash, 32);
     }
-    *(uint64_t *)vec_push(&c->keys) = access_card_key(row->format, row->facility, row->number);
+    *(uint64_t *)vec_push(&c->keys) = key;
     return 0;
 }
 
@@ -226,9 +226,9 @@ static int resolve_areas(struct compiler *c)
         a->locked_by = raw[i].locked_down ? i : NONE;
         gh_strlcpy(a->name, raw[i].name, sizeof(a->name));
         a->site = access_find_id(s->sites, s->n_sites, sizeof(struct snap_site), raw[i].site_id);
-        a->parent = raw[i].parent_id ? access_find_id(raw, s->n_areas, sizeof(struct area),
-                                                      raw[i].parent_id)
-                                     : NONE;
+        a->parent = raw[i].parent_id
+                        ? access_find_id(raw, s->n_areas, sizeof(struct area), raw[i].parent_id)
+                        : NONE;
         if (a->site == NONE || (raw[i].parent_id && a->parent == NONE))
             return gh_fail(c->err, -EINVAL, "area '%s': site or parent not found", a->name);
     }
@@ -260,14 +260,17 @@ static int resolve_doors(struct compiler *c)
         struct snap_door *d = &s->doors[i];
         d->id = raw[i].id;
         s->door_ids[i] = raw[i].id;
+        d->unlock_ms = raw[i].unlock_ms;
+        d->held_open_s = raw[i].held_open_s;
+        d->fail_safe = raw[i].fail == DOOR_FAIL_SAFE;
         d->mode = (uint8_t)raw[i].mode;
         d->escort_required = raw[i].escort_required;
         d->entry_reader = raw[i].has_entry_reader;
         d->exit_reader = raw[i].has_exit_reader;
         gh_strlcpy(d->name, raw[i].name, sizeof(d->name));
         d->site = access_find_id(s->sites, s->n_sites, sizeof(struct snap_site), raw[i].site_id);
-        d->from_area = access_find_id(s->areas, s->n_areas, sizeof(struct snap_area),
-                                      raw[i].from_area_id);
+        d->from_area =
+            access_find_id(s->areas, s->n_areas, sizeof(struct snap_area), raw[i].from_area_id);
         d->to_area =
             access_find_id(s->areas, s->n_areas, sizeof(struct snap_area), raw[i].to_area_id);
         d->unlock_sched = raw[i].unlock_schedule_id
@@ -292,8 +295,8 @@ static int resolve_schedules(struct compiler *c)
     s->n_holiday_days = c->raw_holidays.n;
     s->holiday_days = xcalloc(s->n_holiday_days ? s->n_holiday_days : 1, sizeof(int64_t));
     for (uint32_t i = 0; i < s->n_holiday_days; i++) {
-        uint32_t cal = access_find_id(s->cals, s->n_cals, sizeof(struct snap_calendar),
-                                      hol[i].calendar_id);
+        uint32_t cal =
+            access_find_id(s->cals, s->n_cals, sizeof(struct snap_calendar), hol[i].calendar_id);
         if (cal == NONE)
             return gh_fail(c->err, -EINVAL, "holiday '%s': calendar not found", hol[i].name);
         if (s->cals[cal].day_n == 0)
@@ -307,8 +310,7 @@ static int resolve_schedules(struct compiler *c)
             cal_id ? access_find_id(s->cals, s->n_cals, sizeof(struct snap_calendar), cal_id)
                    : NONE;
         if (cal_id && s->scheds[i].calendar == NONE)
-            return gh_fail(c->err, -EINVAL, "schedule '%s': calendar not found",
-                           s->scheds[i].name);
+            return gh_fail(c->err, -EINVAL, "schedule '%s': calendar not found", s->scheds[i].name);
     }
     return 0;
 }
@@ -324,11 +326,11 @@ static int resolve_levels(struct compiler *c)
     s->level_door_door = xcalloc(n ? n : 1, sizeof(uint32_t));
     s->level_door_sched = xcalloc(n ? n : 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t lv = access_find_id(s->levels, s->n_levels, sizeof(struct snap_level),
-                                     ld[i].level_id);
+        uint32_t lv =
+            access_find_id(s->levels, s->n_levels, sizeof(struct snap_level), ld[i].level_id);
         uint32_t d = access_find_id(s->doors, s->n_doors, sizeof(struct snap_door), ld[i].door_id);
-        uint32_t sc = access_find_id(s->scheds, s->n_scheds, sizeof(struct snap_sched),
-                                     ld[i].schedule_id);
+        uint32_t sc =
+            access_find_id(s->scheds, s->n_scheds, sizeof(struct snap_sched), ld[i].schedule_id);
         if (lv == NONE || d == NONE || sc == NONE)
             return gh_fail(c->err, -EINVAL, "access level %lld door %lld: reference not found",
                            (long long)ld[i].level_id, (long long)ld[i].door_id);
@@ -352,8 +354,8 @@ static int resolve_assignments(struct compiler *c)
     s->n_asg = n;
     s->asg = xcalloc(n ? n : 1, sizeof(struct snap_asg));
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t p = access_find_id(s->persons, s->n_persons, sizeof(struct snap_person),
-                                    a[i].person_id);
+        uint32_t p =
+            access_find_id(s->persons, s->n_persons, sizeof(struct snap_person), a[i].person_id);
         uint32_t lv =
             access_find_id(s->levels, s->n_levels, sizeof(struct snap_level), a[i].level_id);
         if (p == NONE || lv == NONE)
@@ -430,10 +432,61 @@ static void *take(struct vec *v, uint32_t *n)
     return p;
 }
 
-int access_compile(struct store *st, const uint8_t *site_key, struct access_snapshot **out,
-                   struct gh_err *err)
+/* The store as a row source; credentials get their clear card key. */
+struct store_cred_tramp {
+    access_cred_row_cb cb;
+    void *ctx;
+};
+
+static int store_cred_one(void *ctx, const struct credential *row)
 {
-    struct access_snapshot *s = xcalloc(1, sizeof(*s));
+    struct store_cred_tramp *t = ctx;
+    return t->cb(t->ctx, row, access_card_key(row->format, row->facility, row->number));
+}
+
+static int store_creds(void *src, access_cred_row_cb cb, void *ctx)
+{
+    struct store_cred_tramp t = {cb, ctx};
+    return store_credential_list(src, store_cred_one, &t);
+}
+
+#define STORE_LIST(fn, cbt)                                                                        \
+    static int rows_##fn(void *src, cbt cb, void *ctx)                                             \
+    {                                                                                              \
+        return store_##fn##_list(src, cb, ctx);                                                    \
+    }
+STORE_LIST(site, store_site_cb)
+STORE_LIST(area, store_area_cb)
+STORE_LIST(schedule, store_schedule_cb)
+STORE_LIST(calendar, store_calendar_cb)
+STORE_LIST(holiday, store_holiday_cb)
+STORE_LIST(door, store_door_cb)
+STORE_LIST(level, store_level_cb)
+STORE_LIST(level_door, store_level_door_cb)
+STORE_LIST(person, store_person_cb)
+STORE_LIST(assignment, store_assignment_cb)
+#undef STORE_LIST
+
+static void snapshot_size(struct access_snapshot *s)
+{
+    s->bytes = sizeof(*s) + (size_t)s->n_sites * sizeof(struct snap_site) +
+               (size_t)s->n_areas * sizeof(struct snap_area) +
+               (size_t)s->n_doors * (sizeof(struct snap_door) + sizeof(int64_t)) +
+               (size_t)s->n_scheds * sizeof(struct snap_sched) +
+               (size_t)s->n_intervals * sizeof(struct sched_interval) +
+               (size_t)s->n_cals * sizeof(struct snap_calendar) +
+               (size_t)s->n_holiday_days * sizeof(int64_t) +
+               (size_t)s->n_levels * sizeof(struct snap_level) +
+               (size_t)s->n_level_doors * 2 * sizeof(uint32_t) +
+               (size_t)s->n_persons * sizeof(struct snap_person) +
+               (size_t)s->n_asg * sizeof(struct snap_asg) +
+               (size_t)s->n_creds * sizeof(struct snap_cred) + (size_t)s->n_pins * 32 +
+               ((size_t)s->hmask + 1) * sizeof(struct snap_slot);
+}
+
+int access_compile_rows(const struct access_rows *rows, struct access_snapshot *s,
+                        struct gh_err *err)
+{
     struct compiler c = {
         .s = s,
         .sites = {.size = sizeof(struct snap_site)},
@@ -453,19 +506,79 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
         .raw_asg = {.size = sizeof(struct assignment)},
         .err = err,
     };
+    void *src = rows->src;
+    int r;
+
+    if ((r = rows->sites(src, on_site, &c)) != 0)
+        goto out;
+    s->sites = take(&c.sites, &s->n_sites);
+    if ((r = rows->areas(src, on_area, &c)) != 0 || (r = resolve_areas(&c)) != 0)
+        goto out;
+    if ((r = rows->schedules(src, on_schedule, &c)) != 0)
+        goto out;
+    s->scheds = take(&c.scheds, &s->n_scheds);
+    s->intervals = take(&c.intervals, &s->n_intervals);
+    if ((r = rows->calendars(src, on_calendar, &c)) != 0 ||
+        (r = rows->holidays(src, on_holiday, &c)) != 0 || (r = resolve_schedules(&c)) != 0)
+        goto out;
+    if ((r = rows->doors(src, on_door, &c)) != 0 || (r = resolve_doors(&c)) != 0)
+        goto out;
+    if ((r = rows->levels(src, on_level, &c)) != 0)
+        goto out;
+    s->levels = take(&c.levels, &s->n_levels);
+    if ((r = rows->level_doors(src, on_level_door, &c)) != 0 || (r = resolve_levels(&c)) != 0)
+        goto out;
+    if ((r = rows->persons(src, on_person, &c)) != 0)
+        goto out;
+    s->persons = take(&c.persons, &s->n_persons);
+    if ((r = rows->assignments(src, on_assignment, &c)) != 0 || (r = resolve_assignments(&c)) != 0)
+        goto out;
+    if ((r = rows->credentials(src, on_credential, &c)) != 0)
+        goto out;
+    s->creds = take(&c.creds, &s->n_creds);
+    s->pins = take(&c.pins, &s->n_pins);
+    if ((r = build_hash(&c)) != 0)
+        goto out;
+    snapshot_size(s);
+out:
+    if (r > 0)
+        r = -EINVAL;
+    compiler_free(&c);
+    return r;
+}
+
+int access_compile(struct store *st, const uint8_t *site_key, struct access_snapshot **out,
+                   struct gh_err *err)
+{
+    struct access_snapshot *s = xcalloc(1, sizeof(*s));
+    const struct access_rows rows = {
+        .src = st,
+        .sites = rows_site,
+        .areas = rows_area,
+        .schedules = rows_schedule,
+        .calendars = rows_calendar,
+        .holidays = rows_holiday,
+        .doors = rows_door,
+        .levels = rows_level,
+        .level_doors = rows_level_door,
+        .persons = rows_person,
+        .assignments = rows_assignment,
+        .credentials = store_creds,
+    };
     bool in_tx = false;
     int r;
 
+    if (err != NULL)
+        err->msg[0] = '\0';
     if (site_key != NULL) {
-        memcpy(s->site_key, site_key, ACCESS_SITE_KEY_LEN);
+        access_pin_key(site_key, s->pin_key);
         s->have_key = true;
     }
     /* Inside the caller's transaction (checking a change before commit) read that one. */
     if (!store_in_transaction(st)) {
         r = store_begin_read(st);
         if (r < 0) {
-            r = gh_fail(err, r, "compile: cannot begin a read transaction: %s",
-                        store_errmsg(st));
+            r = gh_fail(err, r, "compile: cannot begin a read transaction: %s", store_errmsg(st));
             goto out;
         }
         in_tx = true;
@@ -475,68 +588,16 @@ int access_compile(struct store *st, const uint8_t *site_key, struct access_snap
         r = gh_fail(err, -EIO, "compile: cannot read the policy version: %s", store_errmsg(st));
         goto out;
     }
-
-    if ((r = store_site_list(st, on_site, &c)) != 0)
-        goto listfail;
-    s->sites = take(&c.sites, &s->n_sites);
-    if ((r = store_area_list(st, on_area, &c)) != 0 || (r = resolve_areas(&c)) != 0)
-        goto listfail;
-    if ((r = store_schedule_list(st, on_schedule, &c)) != 0)
-        goto listfail;
-    s->scheds = take(&c.scheds, &s->n_scheds);
-    s->intervals = take(&c.intervals, &s->n_intervals);
-    if ((r = store_calendar_list(st, on_calendar, &c)) != 0 ||
-        (r = store_holiday_list(st, on_holiday, &c)) != 0 || (r = resolve_schedules(&c)) != 0)
-        goto listfail;
-    if ((r = store_door_list(st, on_door, &c)) != 0 || (r = resolve_doors(&c)) != 0)
-        goto listfail;
-    if ((r = store_level_list(st, on_level, &c)) != 0)
-        goto listfail;
-    s->levels = take(&c.levels, &s->n_levels);
-    if ((r = store_level_door_list(st, on_level_door, &c)) != 0 || (r = resolve_levels(&c)) != 0)
-        goto listfail;
-    if ((r = store_person_list(st, on_person, &c)) != 0)
-        goto listfail;
-    s->persons = take(&c.persons, &s->n_persons);
-    if ((r = store_assignment_list(st, on_assignment, &c)) != 0 ||
-        (r = resolve_assignments(&c)) != 0)
-        goto listfail;
-    if ((r = store_credential_list(st, on_credential, &c)) != 0)
-        goto listfail;
-    s->creds = take(&c.creds, &s->n_creds);
-    s->pins = take(&c.pins, &s->n_pins);
-    if ((r = build_hash(&c)) != 0)
-        goto listfail;
-
-    s->bytes = sizeof(*s) + (size_t)s->n_sites * sizeof(struct snap_site) +
-               (size_t)s->n_areas * sizeof(struct snap_area) +
-               (size_t)s->n_doors * (sizeof(struct snap_door) + sizeof(int64_t)) +
-               (size_t)s->n_scheds * sizeof(struct snap_sched) +
-               (size_t)s->n_intervals * sizeof(struct sched_interval) +
-               (size_t)s->n_cals * sizeof(struct snap_calendar) +
-               (size_t)s->n_holiday_days * sizeof(int64_t) +
-               (size_t)s->n_levels * sizeof(struct snap_level) +
-               (size_t)s->n_level_doors * 2 * sizeof(uint32_t) +
-               (size_t)s->n_persons * sizeof(struct snap_person) +
-               (size_t)s->n_asg * sizeof(struct snap_asg) +
-               (size_t)s->n_creds * sizeof(struct snap_cred) + (size_t)s->n_pins * 32 +
-               ((size_t)s->hmask + 1) * sizeof(struct snap_slot);
-    if (in_tx)
-        store_rollback(st); /* ends our read transaction */
-    in_tx = false;
+    if ((r = access_compile_rows(&rows, s, err)) != 0) {
+        if (err != NULL && err->msg[0] == '\0')
+            gh_fail(err, r, "compile: reading the policy failed: %s", store_errmsg(st));
+        goto out;
+    }
     *out = s;
     s = NULL; /* transferred */
-    r = 0;
-    goto out;
-listfail:
-    if (r > 0)
-        r = -EINVAL;
-    if (err != NULL && err->msg[0] == '\0')
-        gh_fail(err, r, "compile: reading the policy failed: %s", store_errmsg(st));
 out:
     if (in_tx)
-        store_rollback(st);
-    compiler_free(&c);
+        store_rollback(st); /* ends our read transaction */
     access_snapshot_free(s);
     return r;
 }
@@ -563,7 +624,7 @@ void access_snapshot_free(struct access_snapshot *s)
     free(s->creds);
     free(s->pins);
     free(s->slots);
-    sodium_memzero(s->site_key, sizeof(s->site_key));
+    sodium_memzero(s->pin_key, sizeof(s->pin_key));
     free(s);
 }
 

@@ -65,8 +65,8 @@ int access_reason_parse(const char *s, enum access_reason *out)
 /* ---- runtime state: anti-passback locations ------------------------------------------ */
 
 struct access_state {
-    int64_t version;           /* snapshot version the array is indexed for */
-    uint32_t n;                /* persons */
+    int64_t version;            /* snapshot version the array is indexed for */
+    uint32_t n;                 /* persons */
     _Atomic uint32_t *location; /* area index + 1; 0 = unknown */
 };
 
@@ -121,10 +121,10 @@ static void explain(struct access_explain *ex, const char *check, bool ok, const
 }
 
 /* Adds a step only when an explanation was asked for (arguments are not evaluated else). */
-#define EXPLAIN(ex, ...)                                                                    \
-    do {                                                                                    \
-        if (ex)                                                                             \
-            explain(ex, __VA_ARGS__);                                                       \
+#define EXPLAIN(ex, ...)                                                                           \
+    do {                                                                                           \
+        if (ex)                                                                                    \
+            explain(ex, __VA_ARGS__);                                                              \
     } while (0)
 
 int access_explain_format(const struct access_explain *ex, struct gh_buf *out)
@@ -208,7 +208,8 @@ static enum access_reason resolve_card(const struct access_snapshot *s,
     } else {
         *card = p->card;
     }
-    slot = access_cred_slot(s, access_card_key(card->format, card->facility, card->number));
+    slot = access_cred_slot(
+        s, access_snapshot_card_key(s, card->format, card->facility, card->number));
     if (slot != NULL) {
         /* the credential and its holder are in two far-apart arrays: start both loads now
          * so they overlap (check_holder starts the assignments' load) */
@@ -218,16 +219,15 @@ static enum access_reason resolve_card(const struct access_snapshot *s,
     }
     if (*cred == NONE) {
         EXPLAIN(ex, "credential", false, "%s: no credential %s:%u:%llu is enrolled", what,
-                cred_format_name(card->format), card->facility,
-                (unsigned long long)card->number);
+                cred_format_name(card->format), card->facility, (unsigned long long)card->number);
         return REASON_UNKNOWN_CREDENTIAL;
     }
     return REASON_GRANTED;
 }
 
 /* Checks a credential's status and window, then its person's. */
-static enum access_reason check_holder(const struct access_snapshot *s, uint32_t cred,
-                                       int64_t t, struct access_explain *ex, const char *what)
+static enum access_reason check_holder(const struct access_snapshot *s, uint32_t cred, int64_t t,
+                                       struct access_explain *ex, const char *what)
 {
     const struct snap_cred *c = &s->creds[cred];
     const struct snap_person *p = &s->persons[c->person];
@@ -296,8 +296,7 @@ static enum access_reason check_levels(const struct access_snapshot *s, uint32_t
         EXPLAIN(ex, "level", false, "level '%s', schedule '%s' is %s at local %02u:%02u %s",
                 lv->name, s->scheds[s->level_door_sched[pos]].name,
                 sr == SCHED_HOLIDAY ? "closed for a holiday" : "not active", loc->minute / 60,
-                loc->minute % 60,
-                gh_weekday_name(loc->weekday));
+                loc->minute % 60, gh_weekday_name(loc->weekday));
         if (sr == SCHED_HOLIDAY)
             best = REASON_HOLIDAY;
         else if (best != REASON_HOLIDAY)
@@ -364,8 +363,8 @@ static bool apb_violation(const struct access_snapshot *s, const struct access_s
     return false;
 }
 
-static enum access_reason check_pin(const struct access_snapshot *s, uint32_t cred,
-                                    const char *pin, struct access_explain *ex)
+static enum access_reason check_pin(const struct access_snapshot *s, uint32_t cred, const char *pin,
+                                    struct access_explain *ex)
 {
     const struct snap_cred *c = &s->creds[cred];
     uint8_t h[32];
@@ -378,10 +377,10 @@ static enum access_reason check_pin(const struct access_snapshot *s, uint32_t cr
         return REASON_PIN_REQUIRED;
     }
     if (!s->have_key) {
-        EXPLAIN(ex, "pin", false, "the site key is not loaded; PINs cannot be checked");
+        EXPLAIN(ex, "pin", false, "no PIN key is loaded; PINs cannot be checked");
         return REASON_PIN_INCORRECT;
     }
-    access_pin_hash(s->site_key, c->id, pin, h);
+    access_pin_hash_k(s->pin_key, c->id, pin, h);
     if (sodium_memcmp(h, s->pins[c->pin], 32) != 0) {
         sodium_memzero(h, sizeof(h));
         EXPLAIN(ex, "pin", false, "the PIN entered is not the credential's PIN");
@@ -425,8 +424,9 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
     /* the card's hash slot is far away in memory: start loading it now, while the door is
      * looked up */
     if (!req->cred.raw)
-        access_cred_prefetch(s, access_card_key(req->cred.card.format, req->cred.card.facility,
-                                                req->cred.card.number));
+        access_cred_prefetch(s, access_snapshot_card_key(s, req->cred.card.format,
+                                                         req->cred.card.facility,
+                                                         req->cred.card.number));
     door_i = access_find_id(s->door_ids, s->n_doors, sizeof(int64_t), req->door_id);
     if (door_i == NONE) {
         EXPLAIN(ex, "door", false, "door %lld does not exist", (long long)req->door_id);
@@ -469,16 +469,16 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
             if (by == a)
                 explain(ex, "lockdown", false, "'%s' is locked down", a->name);
             else
-                explain(ex, "lockdown", false, "'%s' is locked down (lockdown of '%s')",
-                        a->name, by->name);
+                explain(ex, "lockdown", false, "'%s' is locked down (lockdown of '%s')", a->name,
+                        by->name);
         }
         finish(res, REASON_DOOR_LOCKED_DOWN);
         return 0;
     }
 
     tz_local(s->sites[door->site].tz, req->time_us, &loc);
-    if (door->mode == DOOR_UNLOCKED_SCHEDULE && eval_sched(s, door->unlock_sched, &loc) ==
-                                                    SCHED_ACTIVE) {
+    if (door->mode == DOOR_UNLOCKED_SCHEDULE &&
+        eval_sched(s, door->unlock_sched, &loc) == SCHED_ACTIVE) {
         EXPLAIN(ex, "unlocked", true, "door is unlocked by schedule '%s'",
                 s->scheds[door->unlock_sched].name);
         res->flags |= ACCESS_FLAG_DOOR_UNLOCKED;
@@ -500,8 +500,9 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
 
     if (apb_violation(s, state, person_i, src, dst, &apb)) {
         if (apb == APB_HARD) {
-            EXPLAIN(ex, "apb", false, "anti-passback (hard): the person's last recorded area "
-                                      "does not allow this passage");
+            EXPLAIN(ex, "apb", false,
+                    "anti-passback (hard): the person's last recorded area "
+                    "does not allow this passage");
             finish(res, REASON_ANTIPASSBACK);
             return 0;
         }
@@ -527,8 +528,9 @@ static const struct snap_slot *request_slot(const struct access_snapshot *s,
 {
     if (req->cred.raw)
         return NULL;
-    return access_cred_slot(s, access_card_key(req->cred.card.format, req->cred.card.facility,
-                                               req->cred.card.number));
+    return access_cred_slot(s, access_snapshot_card_key(s, req->cred.card.format,
+                                                        req->cred.card.facility,
+                                                        req->cred.card.number));
 }
 
 /* How far ahead each stage of access_decide_batch loads. */
@@ -537,16 +539,16 @@ static const struct snap_slot *request_slot(const struct access_snapshot *s,
 #define BATCH_AHEAD_ASG    4
 
 int access_decide_batch(const struct access_snapshot *s, struct access_state *state,
-                        const struct access_request *reqs, size_t n,
-                        struct access_result *res)
+                        const struct access_request *reqs, size_t n, struct access_result *res)
 {
     for (size_t i = 0; i < n; i++) {
         const struct snap_slot *slot;
         int r;
         if (i + BATCH_AHEAD_SLOT < n && !reqs[i + BATCH_AHEAD_SLOT].cred.raw) {
             const struct access_request *q = &reqs[i + BATCH_AHEAD_SLOT];
-            access_cred_prefetch(s, access_card_key(q->cred.card.format, q->cred.card.facility,
-                                                    q->cred.card.number));
+            access_cred_prefetch(s, access_snapshot_card_key(s, q->cred.card.format,
+                                                             q->cred.card.facility,
+                                                             q->cred.card.number));
         }
         if (i + BATCH_AHEAD_HOLDER < n &&
             (slot = request_slot(s, &reqs[i + BATCH_AHEAD_HOLDER])) != NULL) {
@@ -574,8 +576,7 @@ void access_state_commit(struct access_state *state, const struct access_snapsho
     if (state == NULL || !res->granted || res->person_id == 0 || state->version != s->version)
         return;
     door_i = access_find_id(s->door_ids, s->n_doors, sizeof(int64_t), res->door_id);
-    person_i = access_find_id(s->persons, s->n_persons, sizeof(struct snap_person),
-                              res->person_id);
+    person_i = access_find_id(s->persons, s->n_persons, sizeof(struct snap_person), res->person_id);
     if (door_i == NONE || person_i == NONE || person_i >= state->n)
         return;
     door = &s->doors[door_i];
@@ -599,19 +600,33 @@ int access_site_key_load(const char *path, uint8_t key[ACCESS_SITE_KEY_LEN], str
     return 0;
 }
 
-void access_pin_hash(const uint8_t key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
-                     const char *pin, uint8_t out[32])
+void access_pin_key(const uint8_t site_key[ACCESS_SITE_KEY_LEN], uint8_t pin_key[32])
+{
+    crypto_kdf_derive_from_key(pin_key, 32, 1, "gh_pin__", site_key);
+}
+
+void access_pin_hash_k(const uint8_t pin_key[32], int64_t credential_id, const char *pin,
+                       uint8_t out[32])
 {
     crypto_generichash_state st;
     uint8_t id[8];
     for (int i = 0; i < 8; i++)
         id[i] = (uint8_t)((uint64_t)credential_id >> (8 * i));
-    crypto_generichash_init(&st, key, ACCESS_SITE_KEY_LEN, 32);
-    crypto_generichash_update(&st, (const uint8_t *)"gatehouse-pin-v1", 16);
+    crypto_generichash_init(&st, pin_key, 32, 32);
+    crypto_generichash_update(&st, (const uint8_t *)"gatehouse-pin-v2", 16);
     crypto_generichash_update(&st, id, sizeof(id));
     crypto_generichash_update(&st, (const uint8_t *)pin, strlen(pin));
     crypto_generichash_final(&st, out, 32);
     sodium_memzero(&st, sizeof(st));
+}
+
+void access_pin_hash(const uint8_t site_key[ACCESS_SITE_KEY_LEN], int64_t credential_id,
+                     const char *pin, uint8_t out[32])
+{
+    uint8_t k[32];
+    access_pin_key(site_key, k);
+    access_pin_hash_k(k, credential_id, pin, out);
+    sodium_memzero(k, sizeof(k));
 }
 
 int access_pin_check_format(const char *pin, struct gh_err *err)

@@ -1404,6 +1404,184 @@ static void test_engine_slots_return_on_thread_exit(void **state)
     access_engine_free(eng);
 }
 
+/* ---- a controller's snapshot ------------------------------------------------------------ */
+
+static const struct access_edge_door edge_doors[] = {{0, 3600, 86400}, {0, 0, 0}};
+
+/* The document for a controller driving the Lab and Fire doors. */
+static void edge_export(struct fx *f, const struct access_snapshot *snap, int64_t controller,
+                        struct gh_buf *out)
+{
+    struct access_edge_door doors[2] = {edge_doors[0], edge_doors[1]};
+    uint8_t card_key[32];
+    struct access_edge_export o = {controller, 1234, card_key, doors, 2};
+    struct gh_err err = {{0}};
+    doors[0].door_id = f->lab_door;
+    doors[1].door_id = f->fire_door;
+    access_edge_card_key(site_key, controller, card_key);
+    gh_buf_init(out, 1 << 20);
+    OK_E(access_edge_export(snap, &o, out, &err));
+}
+
+/* The controller decides every read at its doors as the server does: the same grants and
+ * reasons for a person with a level there (Alice, Bob), at every hour of a week with a
+ * holiday, with and without the right PIN, lockdown included. Someone whose levels never
+ * reach its doors (Carol) is not in its snapshot: unknown there, no access level on the
+ * server. A door it does not drive is unknown. The document has no names and no card
+ * numbers. */
+static void test_edge_snapshot_decides_as_server(void **state)
+{
+    struct fx *f = *state;
+    struct access_snapshot *snap, *edge = NULL;
+    struct access_edge_import want = {7};
+    struct access_edge_info info;
+    struct access_door_info di;
+    struct gh_buf doc;
+    struct gh_err err = {{0}};
+    struct area a;
+    int64_t main_only, carol, bob;
+    const uint64_t cards[] = {ALICE_NUM, 2002, 3003, 999};
+    const char *pins[] = {NULL, "1234", "0000"};
+    int compared = 0, granted = 0;
+
+    bob = add_holder(f, "E0002", PERSON_EMPLOYEE, 2002, f->lab_only);
+    main_only = add_level(f, "Main only");
+    level_door(f, main_only, f->main_door, f->s_always);
+    carol = add_holder(f, "E0003", PERSON_EMPLOYEE, 3003, main_only);
+    for (int round = 0; round < 2; round++) {
+        snap = compile(f);
+        edge_export(f, snap, 7, &doc);
+        assert_null(strstr(gh_buf_cstr(&doc), "E0001"));
+        assert_null(strstr(gh_buf_cstr(&doc), "Test"));
+        OK_E(access_edge_import(doc.data, doc.len, &want, &edge, &info, &err));
+        assert_int_equal(info.controller_id, 7);
+        assert_int_equal(info.version, access_snapshot_version(snap));
+        assert_int_equal(info.issued_us, 1234);
+        assert_int_equal(access_snapshot_door_count(edge), 2);
+        assert_int_equal(access_snapshot_door_at(edge, 2, &di), -ENOENT);
+        OK(access_snapshot_door_at(edge, 0, &di));
+        assert_int_equal(di.id, f->lab_door);
+        assert_string_equal(di.name, "Lab");
+        assert_int_equal(di.offline_pin_after_s, 3600);
+        assert_int_equal(di.offline_deny_after_s, 86400);
+        assert_int_equal(di.locked_down, round == 1);
+        assert_int_equal(access_snapshot_credentials(edge), 2); /* Alice's and Bob's */
+        for (int day = 0; day < 7 * 24; day++) {
+            int64_t t = berlin(f, 2026, 4, 27, 0, 30) + day * 60 * MINUTE; /* Mon..Sun, 1 May */
+            for (size_t c = 0; c < sizeof(cards) / sizeof(cards[0]); c++)
+                for (size_t p = 0; p < 3; p++)
+                    for (int d = 0; d < 3; d++) {
+                        int64_t door = d == 0 ? f->lab_door : d == 1 ? f->fire_door : f->main_door;
+                        struct access_request rq = card_req(door, DIR_ENTRY, cards[c], t);
+                        struct access_result rs, re;
+                        rq.pin = pins[p];
+                        if (day % 5 == 0)
+                            raw_bits(cards[c], &rq.cred);
+                        OK(access_decide(snap, NULL, &rq, &rs, NULL));
+                        OK(access_decide(edge, NULL, &rq, &re, NULL));
+                        if (door == f->main_door) {
+                            assert_int_equal(re.reason, REASON_UNKNOWN_DOOR);
+                        } else if (cards[c] == 3003) {
+                            assert_int_equal(rs.reason, round == 0 ? REASON_NO_ACCESS_LEVEL
+                                                                   : REASON_DOOR_LOCKED_DOWN);
+                            assert_int_equal(re.reason, REASON_UNKNOWN_CREDENTIAL);
+                        } else {
+                            assert_int_equal(re.granted, rs.granted);
+                            assert_int_equal(re.reason, rs.reason);
+                            assert_int_equal(re.credential_id, rs.credential_id);
+                            assert_int_equal(re.person_id, rs.person_id);
+                            assert_int_equal(re.level_id, rs.level_id);
+                            assert_int_equal(re.schedule_id, rs.schedule_id);
+                            compared++;
+                            granted += re.granted;
+                        }
+                    }
+        }
+        access_snapshot_free(edge);
+        edge = NULL;
+        access_snapshot_free(snap);
+        gh_buf_free(&doc);
+        /* round 2: the Lobby (and the Lab inside it) locked down */
+        OK(store_area_get(f->st, f->lobby, &a));
+        a.locked_down = true;
+        OK_E(store_area_update(f->st, &a, &err));
+    }
+    assert_true(granted > 0 && granted < compared);
+    (void)bob;
+    (void)carol;
+}
+
+/* Replaces the first occurrence of from with to in a document (same or any length). */
+static char *edit(const struct gh_buf *doc, const char *from, const char *to)
+{
+    const char *at = strstr(doc->data, from);
+    size_t n = doc->len - strlen(from) + strlen(to) + 1;
+    char *out = malloc(n);
+    assert_non_null(at);
+    gh_snprintf(out, n, "%.*s%s%s", (int)(at - doc->data), doc->data, to, at + strlen(from));
+    return out;
+}
+
+static void expect_refused(const char *text, int64_t controller, int code, const char *msg)
+{
+    struct access_snapshot *edge = (struct access_snapshot *)&edge;
+    struct access_edge_import want = {controller};
+    struct gh_err err = {{0}};
+    assert_int_equal(access_edge_import(text, strlen(text), &want, &edge, NULL, &err), code);
+    assert_null(edge);
+    if (strstr(err.msg, msg) == NULL)
+        fail_msg("expected '%s' in: %s", msg, err.msg);
+}
+
+/* A document that is not exactly right is refused whole, with what and where. */
+static void test_edge_snapshot_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct access_snapshot *snap = compile(f);
+    struct gh_buf doc;
+    char *bad, dup[96], orig[96];
+    const char *hash;
+
+    edge_export(f, snap, 7, &doc);
+    expect_refused(doc.data, 8, -EPERM, "made for controller 7, this is controller 8");
+    bad = edit(&doc, "\"format\":1", "\"format\":2");
+    expect_refused(bad, 7, -EPROTO, "format 2");
+    free(bad);
+    bad = edit(&doc, "\"format\":1", "\"format\":1,\"extra\":1");
+    expect_refused(bad, 7, -EINVAL, "extra");
+    free(bad);
+    bad = edit(&doc, "\"sites\":[", "\"sites\":[}");
+    expect_refused(bad, 7, -EINVAL, "snapshot: line 1, column");
+    free(bad);
+    bad = edit(&doc, "\"held_open_s\":", "\"held_open_s\":9999999");
+    expect_refused(bad, 7, -EINVAL, "doors[0]");
+    free(bad);
+    bad = edit(&doc, "\"tz\":\"Europe/Berlin\"", "\"tz\":\"Mars/Olympus\"");
+    expect_refused(bad, 7, -ENOENT, "Mars/Olympus");
+    free(bad);
+    /* a credential whose holder is not in the document */
+    bad = edit(&doc, "\"person\":", "\"person\":9");
+    expect_refused(bad, 7, -EINVAL, "not found");
+    free(bad);
+    hash = strstr(doc.data, "\"card\":\"");
+    assert_non_null(hash);
+    gh_snprintf(orig, sizeof(orig), "%.73s", hash);
+    gh_snprintf(dup, sizeof(dup), "\"card\":\"%.63sg\"", hash + 8);
+    bad = edit(&doc, orig, dup);
+    expect_refused(bad, 7, -EINVAL, "card must be 64 hex digits");
+    free(bad);
+    expect_refused("{}", 7, -EINVAL, "format");
+    {
+        struct access_snapshot *edge = NULL;
+        struct gh_err err = {{0}};
+        assert_int_equal(
+            access_edge_import(doc.data, ACCESS_EDGE_MAX_BYTES + 1, NULL, &edge, NULL, &err),
+            -EFBIG);
+    }
+    gh_buf_free(&doc);
+    access_snapshot_free(snap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1428,6 +1606,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_antipassback_soft, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_snapshot_decides_as_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_snapshot_refusals, setup, teardown),
         cmocka_unit_test(test_every_reason_covered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
