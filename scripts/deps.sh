@@ -12,7 +12,7 @@ packages=(
   libmicrohttpd-dev libgnutls28-dev libinih-dev libzxcvbn-dev liboath-dev libqrencode-dev
   libldap2-dev libcurl4-gnutls-dev libcjose-dev
   # tests
-  libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema sqlite3
+  libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema python3-cryptography sqlite3
   oathtool slapd ldap-utils openssl chromium
 )
 # Node.js and npm (the test OpenID provider, the console later): the machine's own when it

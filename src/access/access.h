@@ -84,6 +84,7 @@ enum access_reason {
     REASON_ANTIPASSBACK,
     REASON_ESCORT_REQUIRED,
     REASON_UNKNOWN_DOOR,
+    REASON_CONTROLLER_OFFLINE, /* a controller out of reach of its server past the door's limit */
     REASON_COUNT
 };
 const char *access_reason_name(enum access_reason r);
@@ -104,6 +105,7 @@ struct access_request {
     const char *pin; /* NULL: none entered */
     int64_t time_us; /* when */
     bool has_escort; /* an escort's credential was presented too */
+    bool require_pin; /* card + PIN whatever the door's mode (a controller's offline policy) */
     struct access_presented escort;
 };
 

@@ -44,6 +44,7 @@ static const char *const reason_names[REASON_COUNT] = {
     [REASON_ANTIPASSBACK] = "antipassback",
     [REASON_ESCORT_REQUIRED] = "escort_required",
     [REASON_UNKNOWN_DOOR] = "unknown_door",
+    [REASON_CONTROLLER_OFFLINE] = "controller_offline",
 };
 
 const char *access_reason_name(enum access_reason r)
@@ -510,7 +511,7 @@ int access_decide(const struct access_snapshot *s, struct access_state *state,
         res->flags |= ACCESS_FLAG_APB_SOFT;
     }
 
-    if (door->mode == DOOR_CARD_PIN) {
+    if (door->mode == DOOR_CARD_PIN || req->require_pin) {
         r = check_pin(s, cred_i, req->pin, ex);
         if (r != REASON_GRANTED) {
             finish(res, r);

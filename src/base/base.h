@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define GH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -118,6 +119,10 @@ void gh_buf_free(struct gh_buf *b);
  * frees. -ENOENT (missing), -EINVAL (not a regular file), -EFBIG (over max), or the
  * errno of a failed read; err names the path. */
 int gh_read_file(const char *path, size_t max, char **out, size_t *len, struct gh_err *err);
+/* Replaces path with data atomically: PATH.tmp written (mode), fsynced, renamed over path,
+ * and the directory fsynced; a crash leaves the old file or the new one, never a mix. */
+int gh_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct gh_err *err);
 
 /* ---- time --------------------------------------------------------------------------- */
 
@@ -212,6 +217,20 @@ int gh_sig_sign(const uint8_t sk[64], const char *base, size_t len, char out[GH_
 /* 0 when sig_b64 (standard base64) is base's Ed25519 signature by pk; -EACCES otherwise
  * (also for a signature that does not decode to 64 bytes). */
 int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char *sig_b64);
+
+/* An Ed25519 key pair in DIR/NAME (src/base/signkey.c): the 64-byte secret key, made once
+ * (0600, exclusive create, file and directory fsynced) and read back on every start; a
+ * file others may read, a symlink or a wrong size is refused with what to do. 0 with pk
+ * and sk filled (*created: made now), or a negative code with err naming the file. The
+ * caller wipes sk (sodium_memzero) when done. */
+int gh_sign_key_load_or_create(const char *dir, const char *name, uint8_t pk[32],
+                               uint8_t sk[64], bool *created, struct gh_err *err);
+/* The SHA-256 of a string, in hex. */
+void gh_sha256_hex(const char *s, char hex[65]);
+/* A one-time token (24 random bytes, base64url) and its SHA-256 in hex, which is what is
+ * stored (a controller's enrollment token). The caller wipes the token once shown. */
+#define GH_ONETIME_TOKEN_LEN 33
+void gh_onetime_token(char token[GH_ONETIME_TOKEN_LEN], char hash_hex[65]);
 
 /* The Content-Digest field (RFC 9530) of a body with SHA-256: "sha-256=:BASE64:". */
 #define GH_DIGEST_LEN 55 /* "sha-256=:" + 44 + ":" + NUL */

@@ -8,6 +8,7 @@
 #include "base/base.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -74,4 +75,51 @@ out:
     free(buf);
     close(fd);
     return r;
+}
+
+int gh_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct gh_err *err)
+{
+    char tmp[4096], dir[4096];
+    const char *slash = strrchr(path, '/');
+    const uint8_t *p = data;
+    size_t left = len;
+    int fd, dfd, r = 0;
+
+    if (gh_snprintf(tmp, sizeof(tmp), "%s.tmp", path) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "%s: the path is too long", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return gh_fail(err, -errno, "%s: cannot be created: %s", tmp, strerror(errno));
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            r = gh_fail(err, -errno, "%s: cannot be written: %s", tmp, strerror(errno));
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (r == 0 && fsync(fd) != 0)
+        r = gh_fail(err, -errno, "%s: cannot be synced: %s", tmp, strerror(errno));
+    close(fd);
+    if (r == 0 && rename(tmp, path) != 0)
+        r = gh_fail(err, -errno, "%s: cannot be renamed to %s: %s", tmp, path, strerror(errno));
+    if (r < 0) {
+        unlink(tmp);
+        return r;
+    }
+    /* the new name must survive a power cut too */
+    if (slash == NULL)
+        gh_strlcpy(dir, ".", sizeof(dir));
+    else if (gh_snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path) < 0)
+        return 0;
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
 }

@@ -207,4 +207,21 @@ int64_t edge_journal_depth(const struct edge_journal *j);
 int64_t edge_journal_last_seq(const struct edge_journal *j);
 int64_t edge_journal_acked(const struct edge_journal *j);
 
+/* ---- the daemon (src/edge/daemon.c) -------------------------------------------------- */
+
+struct edge_options {
+    const char *data_dir;     /* the key, identity, snapshot and journal live here */
+    const char *servers;      /* "https://a:8443,https://b:8443": tried in order */
+    const char *enroll_token; /* enroll with it first (NULL: enrolled before) */
+    const char *ca_file;      /* trust for the servers' certificates (NULL: the system's) */
+    const char *sim_socket;   /* the simulator driver's Unix socket (NULL: none) */
+    int heartbeat_s;          /* a heartbeat this often */
+    int poll_wait_s;          /* the long poll waits this long at most (1..25) */
+    int64_t journal_capacity; /* unacknowledged events kept at most */
+    int ready_fd;             /* "ready\n" is written here once running (-1: none) */
+};
+/* Runs the controller until SIGINT or SIGTERM: 0 after a clean stop, or a negative code
+ * with err saying why it could not start or had to stop. */
+int edge_run(const struct edge_options *o, struct gh_err *err);
+
 #endif

@@ -119,6 +119,18 @@ void http_pool_stop(struct http_pool *p);
  * request is deferred, or refused with 503 when the queue is full). */
 int http_defer(struct http_req *r, http_handler_fn fn);
 
+/* ---- door controllers' state (handlers/edge.c) ------------------------------------------ */
+
+/* Controllers send a heartbeat this often; two missed ones and a controller shows offline. */
+#define HTTP_EDGE_HEARTBEAT_S 10
+struct http_edge;
+int http_edge_new(struct http_edge **out);
+void http_edge_free(struct http_edge *e);
+/* Answers the long polls whose version is out of date or whose time is up (all: every
+ * one, and no new ones wait: shutdown). Thread-safe; call without policy_mu held. */
+struct http_server;
+void http_edge_wake(struct http_server *srv, bool all);
+
 /* ---- the server context (server.c) ------------------------------------------------------ */
 
 struct http_server {
@@ -129,6 +141,9 @@ struct http_server {
     struct ingest *ing;
     struct access_engine *engine;
     uint8_t site_key[ACCESS_SITE_KEY_LEN];
+    uint8_t server_pk[32]; /* keys/server.key: signs controllers' snapshots */
+    uint8_t server_sk[64];
+    struct http_edge *edge;
     pthread_key_t store_key; /* each worker thread's connection and token cache */
     struct http_stream_hub *hub;
     struct http_pool *pool;     /* slow work: password hashing */

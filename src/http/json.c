@@ -96,12 +96,12 @@ static json_t *ref_or_null(int64_t id)
 
 json_t *http_json_event(const struct event *ev)
 {
-    json_t *payload = NULL;
+    json_t *payload = NULL, *out;
     if (ev->payload[0] != '\0')
         payload = json_loads(ev->payload, 0, NULL);
     if (payload == NULL)
         payload = json_object();
-    return json_pack(
+    out = json_pack(
         "{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "offset", (json_int_t)ev->offset, "time",
         http_json_time(ev->time_us), "type", event_type_name(ev->type), "door_id",
         ref_or_null(ev->door_id), "person_id", ref_or_null(ev->person_id), "credential_id",
@@ -110,4 +110,9 @@ json_t *http_json_event(const struct event *ev)
         ev->reason < 0 ? json_null()
                        : json_string(access_reason_name((enum access_reason)ev->reason)),
         "payload", payload);
+    if (ev->source != 0) /* a controller's: its key and journal sequence name it for good */
+        json_object_set_new(out, "source",
+                            json_pack("{s:I, s:I}", "key", (json_int_t)ev->source, "seq",
+                                      (json_int_t)ev->source_seq));
+    return out;
 }

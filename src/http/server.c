@@ -153,6 +153,12 @@ static void *policy_main(void *arg)
                 gh_strlcpy(srv->snapshot_error, err.msg, sizeof(srv->snapshot_error));
             }
             pthread_cond_broadcast(&srv->policy_cond);
+            if (r == 0) {
+                /* controllers waiting in a long poll learn of the new version now */
+                pthread_mutex_unlock(&srv->policy_mu);
+                http_edge_wake(srv, false);
+                pthread_mutex_lock(&srv->policy_mu);
+            }
         }
         if (!srv->policy_wake && !srv->policy_stop) {
             struct timespec ts;
@@ -178,7 +184,7 @@ static void *timer_main(void *arg)
     struct store *st = NULL;
     struct gh_err err = {{0}};
     int64_t next_beat = gh_monotonic_us() + (int64_t)srv->cfg.sse_heartbeat_s * GH_USEC_PER_SEC;
-    int64_t seen_version = -1;
+    int64_t seen_version = -1, next_poll = 0;
 
     if (store_open(srv->db_path, STORE_READONLY, &st, &err) < 0)
         log_error("timer thread: %s (events from other processes are not noticed)", err.msg);
@@ -196,6 +202,10 @@ static void *timer_main(void *arg)
                 if (last > 0)
                     http_stream_notify(srv->hub, last);
             }
+        }
+        if (gh_monotonic_us() >= next_poll) {
+            http_edge_wake(srv, false); /* long polls whose time is up */
+            next_poll = gh_monotonic_us() + 250000;
         }
         if (gh_monotonic_us() >= next_beat) {
             http_stream_heartbeat(srv->hub);
@@ -258,7 +268,8 @@ static int authorize(struct http_req *r)
     struct http_thread *t;
     int rc;
 
-    if (r->route->perm == PERM_NONE)
+    /* a controller's request is checked by its handler: the signature is over the body */
+    if (r->route->perm == PERM_NONE || r->route->perm == PERM_CONTROLLER)
         return 0;
     auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, IDENTITY_SESSION_COOKIE);
@@ -653,6 +664,20 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     }
     if ((r = access_site_key_load(path, srv->site_key, err)) < 0)
         goto fail;
+    {
+        bool made = false;
+        char keys[HTTP_PATH_MAX + 8];
+        if (gh_snprintf(keys, sizeof(keys), "%s/keys", c->data_dir) < 0) {
+            r = gh_fail(err, -ENAMETOOLONG, "data dir path too long");
+            goto fail;
+        }
+        if ((r = gh_sign_key_load_or_create(keys, "server.key", srv->server_pk, srv->server_sk,
+                                            &made, err)) < 0)
+            goto fail;
+        if (made)
+            log_info("made the server's signing key %s/server.key", keys);
+    }
+    http_edge_new(&srv->edge);
     identity_mfa_policy_set(c->mfa_roles);
     if (c->oidc.issuer[0]) {
         /* single sign-on never takes the last worker: password sign-in keeps one */
@@ -737,6 +762,8 @@ fail:
         access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    sodium_memzero(srv->server_sk, sizeof(srv->server_sk));
+    http_edge_free(srv->edge);
     http_config_wipe(&srv->cfg);
     identity_oidc_free(srv->oidc);
     pthread_key_delete(srv->store_key);
@@ -756,6 +783,7 @@ void http_server_stop(struct http_server *srv)
      * socket stays open until MHD_stop_daemon: libmicrohttpd 0.9.75's MHD_quiesce_daemon
      * races its own epoll workers (both remove the listen FD; the loser panics). */
     http_stream_close_all(srv->hub);
+    http_edge_wake(srv, true); /* long polls answer now */
     {
         int64_t deadline = gh_monotonic_us() + SHUTDOWN_GRACE_MS * 1000;
         while (atomic_load(&srv->inflight) > 0 && gh_monotonic_us() < deadline) {
@@ -791,6 +819,8 @@ void http_server_stop(struct http_server *srv)
     }
     pthread_key_delete(srv->store_key);
     sodium_memzero(srv->site_key, sizeof(srv->site_key));
+    sodium_memzero(srv->server_sk, sizeof(srv->server_sk));
+    http_edge_free(srv->edge);
     http_config_wipe(&srv->cfg);
     identity_oidc_free(srv->oidc);
     pthread_mutex_destroy(&srv->policy_mu);

@@ -29,6 +29,7 @@
 enum perm {
     PERM_NONE = 0,      /* routes open to anyone (health) */
     PERM_AUTHENTICATED, /* any authenticated caller (whoami); not grantable */
+    PERM_CONTROLLER,    /* a door controller's signed request (/edge/v1/); not grantable */
     PERM_SITES_READ,    /* the first grantable permission */
     PERM_SITES_WRITE,
     PERM_DOORS_READ,

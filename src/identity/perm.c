@@ -12,6 +12,7 @@ static const struct {
 } perm_table[PERM_COUNT] = {
     [PERM_NONE] = {"none", "open to anyone"},
     [PERM_AUTHENTICATED] = {"authenticated", "any authenticated caller"},
+    [PERM_CONTROLLER] = {"controller", "an enrolled door controller's signed request"},
     [PERM_SITES_READ] = {"sites.read", "read sites and areas"},
     [PERM_SITES_WRITE] = {"sites.write", "create, change and remove sites and areas"},
     [PERM_DOORS_READ] = {"doors.read", "read doors"},

@@ -23,9 +23,11 @@ static const char *const door_fail_names[] = {"secure", "safe"};
 static const char *const apb_mode_names[] = {"none", "soft", "hard"};
 static const char *const direction_names[] = {"entry", "exit"};
 static const char *const event_type_names[] = {
-    "access.decision", "door.forced",  "door.held",           "door.rex",      "door.tamper",
-    "door.state",      "alarm",        "operator.action",     "roster.import", "credential.revoked",
-    "access.review",   "user.sign_in", "user.sign_in_failed", "user.sign_out"};
+    "access.decision",      "door.forced",        "door.held",     "door.rex",
+    "door.tamper",          "door.state",         "alarm",         "operator.action",
+    "roster.import",        "credential.revoked", "access.review", "user.sign_in",
+    "user.sign_in_failed",  "user.sign_out",      "edge.enrolled", "edge.refused",
+    "edge.journal_overflow"};
 
 _Static_assert(GH_ARRAY_LEN(person_kind_names) == PERSON_KIND_COUNT, "person_kind names");
 _Static_assert(GH_ARRAY_LEN(person_status_names) == PERSON_STATUS_COUNT, "status names");

@@ -235,6 +235,9 @@ enum event_type {
     EV_SIGN_IN,             /* a user signed in (payload: user, address, session) */
     EV_SIGN_IN_FAILED,      /* a sign-in was refused (payload: name as typed, address, why) */
     EV_SIGN_OUT,            /* a user signed out */
+    EV_EDGE_ENROLLED,       /* a door controller enrolled its key */
+    EV_EDGE_REFUSED,        /* a controller's request, or a snapshot at a controller, refused */
+    EV_EDGE_OVERFLOW,       /* a controller's journal was full: events counted, not kept */
     EV_TYPE_COUNT
 };
 const char *event_type_name(enum event_type v);
@@ -245,8 +248,10 @@ int event_type_parse(const char *s, enum event_type *out, struct gh_err *err);
 /* One event. Offsets are assigned by the store when the event is committed: a global,
  * gap-free-in-order, strictly increasing sequence. */
 struct event {
-    int64_t offset;  /* 0 until stored */
-    int64_t time_us; /* UTC microseconds */
+    int64_t offset;     /* 0 until stored */
+    int64_t source;     /* a controller key's id (controller_keys) when it uploaded it, else 0 */
+    int64_t source_seq; /* the controller's journal sequence */
+    int64_t time_us;    /* UTC microseconds */
     enum event_type type;
     int64_t door_id;                 /* 0: none */
     int64_t person_id;               /* 0: none */

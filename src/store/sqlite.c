@@ -120,6 +120,20 @@ enum sql_id {
     Q_USER_FIND_EXTERNAL,
     Q_OIDC_USED_PURGE,
     Q_OIDC_USED_INSERT,
+    Q_CTRL_INSERT,
+    Q_CTRL_GET,
+    Q_CTRL_FIND,
+    Q_CTRL_LIST,
+    Q_CTRL_SET_ENROLL,
+    Q_CTRL_BY_ENROLL,
+    Q_CTRL_KEY_INSERT,
+    Q_CTRL_ENROLLED,
+    Q_CTRL_SEEN,
+    Q_CTRL_HEALTH,
+    Q_CDOOR_SET,
+    Q_CDOOR_REMOVE,
+    Q_CDOOR_LIST,
+    Q_EDGE_ACKED,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -140,8 +154,13 @@ enum sql_id {
 #define USER_COLS                                                                                  \
     "id, name, display_name, email, source, roles, password_hash, password_changed_us, "           \
     "disabled_us, created_us, updated_us, totp_secret, totp_pending, totp_last_step, external_id"
+#define CTRL_COLS                                                                                  \
+    "c.id, c.name, c.key_id, k.public_key, c.enroll_expires_us, c.created_us, c.last_seen_us, "    \
+    "c.health, c.applied_version, c.applied_us, c.lag_ms FROM controllers c "                      \
+    "LEFT JOIN controller_keys k ON k.id = c.key_id"
 #define EVENT_COLS                                                                                 \
-    "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload"
+    "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload, source, "    \
+    "source_seq"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -239,7 +258,9 @@ static const char *const sql_text[Q_COUNT] = {
                       "VALUES (?1, ?2, ?3)",
     [Q_REVIEW_COUNT] = "SELECT count(*) FROM access_reviews WHERE closed_us IS NULL",
     [Q_EVENT_APPEND] = "INSERT INTO events (time_us, type, door_id, person_id, credential_id, "
-                       "decision, reason, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                       "decision, reason, payload, source, source_seq) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                       "ON CONFLICT (source, source_seq) WHERE source IS NOT NULL DO NOTHING",
     [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?11 "
                       "AND time_us >= ?2 AND time_us < ?3 "
                       "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
@@ -304,6 +325,32 @@ static const char *const sql_text[Q_COUNT] = {
                              "external_id = ?2",
     [Q_OIDC_USED_PURGE] = "DELETE FROM oidc_used_states WHERE expires_us <= ?1",
     [Q_OIDC_USED_INSERT] = "INSERT INTO oidc_used_states (state_hash, expires_us) VALUES (?1, ?2)",
+    [Q_CTRL_INSERT] = "INSERT INTO controllers (name, created_us) VALUES (?1, ?2)",
+    [Q_CTRL_GET] = "SELECT " CTRL_COLS " WHERE c.id = ?1",
+    [Q_CTRL_FIND] = "SELECT " CTRL_COLS " WHERE c.name = ?1",
+    [Q_CTRL_LIST] = "SELECT " CTRL_COLS " ORDER BY c.id",
+    [Q_CTRL_SET_ENROLL] = "UPDATE controllers SET enroll_hash = ?2, enroll_expires_us = ?3 "
+                          "WHERE id = ?1",
+    [Q_CTRL_BY_ENROLL] = "SELECT " CTRL_COLS " WHERE c.enroll_hash = ?1",
+    [Q_CTRL_KEY_INSERT] = "INSERT INTO controller_keys (controller_id, public_key, created_us) "
+                          "VALUES (?1, ?2, ?3)",
+    [Q_CTRL_ENROLLED] = "UPDATE controllers SET key_id = ?2, enroll_hash = NULL, "
+                        "enroll_expires_us = NULL WHERE id = ?1",
+    [Q_CTRL_SEEN] = "UPDATE controllers SET last_seen_us = ?2 WHERE id = ?1",
+    [Q_CTRL_HEALTH] = "UPDATE controllers SET last_seen_us = ?2, health = ?3, "
+                      "applied_us = CASE WHEN applied_version = ?4 THEN applied_us ELSE ?2 END, "
+                      "lag_ms = CASE WHEN applied_version = ?4 THEN lag_ms ELSE ?5 END, "
+                      "applied_version = ?4 WHERE id = ?1",
+    [Q_CDOOR_SET] = "INSERT INTO controller_doors (controller_id, door_id, offline_pin_after_s, "
+                    "offline_deny_after_s) VALUES (?1, ?2, ?3, ?4) "
+                    "ON CONFLICT (controller_id, door_id) DO UPDATE SET "
+                    "offline_pin_after_s = excluded.offline_pin_after_s, "
+                    "offline_deny_after_s = excluded.offline_deny_after_s",
+    [Q_CDOOR_REMOVE] = "DELETE FROM controller_doors WHERE controller_id = ?1 AND door_id = ?2",
+    [Q_CDOOR_LIST] = "SELECT controller_id, door_id, offline_pin_after_s, offline_deny_after_s "
+                     "FROM controller_doors WHERE ?1 = 0 OR controller_id = ?1 "
+                     "ORDER BY controller_id, door_id",
+    [Q_EDGE_ACKED] = "SELECT coalesce(max(source_seq), 0) FROM events WHERE source = ?1",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
     [Q_DELETE_FIRST + ST_DOOR] = "DELETE FROM doors WHERE id = ?1",
@@ -313,6 +360,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_DELETE_FIRST + ST_DEPARTMENT] = "DELETE FROM departments WHERE id = ?1",
     [Q_DELETE_FIRST + ST_PERSON] = "DELETE FROM people WHERE id = ?1",
     [Q_DELETE_FIRST + ST_CREDENTIAL] = "DELETE FROM credentials WHERE id = ?1",
+    [Q_DELETE_FIRST + ST_CONTROLLER] = "DELETE FROM controllers WHERE id = ?1",
 };
 
 struct store {
@@ -1557,14 +1605,14 @@ int store_assignment_list(struct store *st, store_assignment_cb cb, void *ctx)
 int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err *err)
 {
     static const char *const what[ST_TABLE_COUNT] = {
-        "site",         "area",       "door",   "schedule",  "holiday calendar",
-        "access level", "department", "person", "credential"};
+        "site",         "area",       "door",   "schedule",   "holiday calendar",
+        "access level", "department", "person", "credential", "controller"};
     static const char *const users[ST_TABLE_COUNT] = {
         "areas or doors", "doors or other areas",
         "other rows",     "doors or access levels",
         "schedules",      "other rows",
         "people",         "credentials, access reviews or reports",
-        "other rows"};
+        "other rows",     "other rows"};
     sqlite3_stmt *s;
     int rc;
     if ((unsigned)t >= ST_TABLE_COUNT)
@@ -1583,6 +1631,202 @@ int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err
     if (sqlite3_changes(st->db) == 0)
         return gh_fail(err, -ENOENT, "%s %lld does not exist", what[t], (long long)id);
     return 0;
+}
+
+/* ---- door controllers ------------------------------------------------------------------- */
+
+static void read_controller(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct controller *x = row;
+    (void)st;
+    memset(x, 0, sizeof(*x));
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->name, sizeof(x->name));
+    x->key_id = sqlite3_column_int64(s, 2);
+    if (sqlite3_column_bytes(s, 3) == 32)
+        memcpy(x->public_key, sqlite3_column_blob(s, 3), 32);
+    x->enroll_expires_us = sqlite3_column_int64(s, 4);
+    x->created_us = sqlite3_column_int64(s, 5);
+    x->last_seen_us = sqlite3_column_int64(s, 6);
+    col_text(s, 7, x->health, sizeof(x->health));
+    x->applied_version = sqlite3_column_int64(s, 8);
+    x->applied_us = sqlite3_column_int64(s, 9);
+    x->lag_ms = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 10);
+}
+LIST_ADAPTER(controller, store_controller_cb)
+
+int store_controller_insert(struct store *st, struct controller *row, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_INSERT);
+    char what[MODEL_NAME_MAX + 16];
+    snprintf(what, sizeof(what), "controller '%s'", row->name);
+    if (s) {
+        bind_text(s, 1, row->name);
+        sqlite3_bind_int64(s, 2, row->created_us);
+    }
+    return insert_row(st, s, &row->id, err, what);
+}
+
+int store_controller_get(struct store *st, int64_t id, struct controller *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_GET);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read_controller, out);
+}
+
+int store_controller_find(struct store *st, const char *name, struct controller *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_FIND);
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_controller, out);
+}
+
+int store_controller_list(struct store *st, store_controller_cb cb, void *ctx)
+{
+    struct controller_list_ctx lc = {cb, ctx};
+    return list_rows(st, stmt(st, Q_CTRL_LIST), read_controller, sizeof(struct controller),
+                     controller_list_call, &lc);
+}
+
+int store_controller_set_enroll(struct store *st, int64_t id, const char *hash_hex,
+                                int64_t expires_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_SET_ENROLL);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    if (hash_hex != NULL) {
+        bind_text(s, 2, hash_hex);
+        sqlite3_bind_int64(s, 3, expires_us);
+    }
+    return exec_stmt(st, s, NULL, "controller");
+}
+
+int store_controller_by_enroll(struct store *st, const char *hash_hex, struct controller *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_BY_ENROLL);
+    if (s)
+        bind_text(s, 1, hash_hex);
+    return get_one(st, s, read_controller, out);
+}
+
+int store_controller_enroll(struct store *st, int64_t id, const uint8_t public_key[32],
+                            int64_t now_us, int64_t *key_id, struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_KEY_INSERT);
+    int r;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_blob(s, 2, public_key, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now_us);
+    }
+    if ((r = insert_row(st, s, key_id, err, "controller key")) < 0)
+        return r;
+    if ((s = stmt(st, Q_CTRL_ENROLLED)) == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, *key_id);
+    return exec_stmt(st, s, err, "controller");
+}
+
+int store_controller_seen(struct store *st, int64_t id, int64_t now_us)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_SEEN);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now_us);
+    return exec_stmt(st, s, NULL, "controller");
+}
+
+int store_controller_health(struct store *st, int64_t id, int64_t now_us, const char *health,
+                            int64_t applied_version, int64_t lag_ms)
+{
+    sqlite3_stmt *s = stmt(st, Q_CTRL_HEALTH);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now_us);
+    bind_text(s, 3, health);
+    sqlite3_bind_int64(s, 4, applied_version);
+    if (lag_ms >= 0)
+        sqlite3_bind_int64(s, 5, lag_ms);
+    return exec_stmt(st, s, NULL, "controller");
+}
+
+int store_controller_door_set(struct store *st, const struct controller_door *row,
+                              struct gh_err *err)
+{
+    sqlite3_stmt *s = stmt(st, Q_CDOOR_SET);
+    int rc;
+    if (s == NULL)
+        return gh_fail(err, -EIO, "controller door: statement failed to prepare");
+    sqlite3_bind_int64(s, 1, row->controller_id);
+    sqlite3_bind_int64(s, 2, row->door_id);
+    sqlite3_bind_int(s, 3, row->offline_pin_after_s);
+    sqlite3_bind_int(s, 4, row->offline_deny_after_s);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return gh_fail(err, -EEXIST, "door %lld is driven by another controller",
+                       (long long)row->door_id);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return gh_fail(err, -ENOENT, "door %lld or controller %lld does not exist",
+                       (long long)row->door_id, (long long)row->controller_id);
+    if (rc != SQLITE_DONE)
+        return step_error(st, rc, err, "controller door");
+    return 0;
+}
+
+int store_controller_door_remove(struct store *st, int64_t controller_id, int64_t door_id)
+{
+    sqlite3_stmt *s = stmt(st, Q_CDOOR_REMOVE);
+    int r;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, controller_id);
+    sqlite3_bind_int64(s, 2, door_id);
+    r = exec_stmt(st, s, NULL, "controller door");
+    if (r == 0 && sqlite3_changes(st->db) == 0)
+        return -ENOENT;
+    return r;
+}
+
+static void read_controller_door(struct store *st, sqlite3_stmt *s, void *row)
+{
+    struct controller_door *x = row;
+    (void)st;
+    x->controller_id = sqlite3_column_int64(s, 0);
+    x->door_id = sqlite3_column_int64(s, 1);
+    x->offline_pin_after_s = sqlite3_column_int(s, 2);
+    x->offline_deny_after_s = sqlite3_column_int(s, 3);
+}
+LIST_ADAPTER(controller_door, store_controller_door_cb)
+
+int store_controller_door_list(struct store *st, int64_t controller_id, store_controller_door_cb cb,
+                               void *ctx)
+{
+    struct controller_door_list_ctx lc = {cb, ctx};
+    sqlite3_stmt *s = stmt(st, Q_CDOOR_LIST);
+    if (s)
+        sqlite3_bind_int64(s, 1, controller_id);
+    return list_rows(st, s, read_controller_door, sizeof(struct controller_door),
+                     controller_door_list_call, &lc);
+}
+
+int64_t store_edge_acked(struct store *st, int64_t key_id)
+{
+    sqlite3_stmt *s = stmt(st, Q_EDGE_ACKED);
+    int64_t v = -EIO;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, key_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return v;
 }
 
 /* ---- access reviews -------------------------------------------------------------------- */
@@ -1622,7 +1866,15 @@ int store_event_append(struct store *st, struct event *ev)
         sqlite3_bind_int(s, 7, ev->reason);
     if (ev->payload[0] != '\0')
         sqlite3_bind_text(s, 8, ev->payload, -1, SQLITE_STATIC);
+    if (ev->source != 0) {
+        sqlite3_bind_int64(s, 9, ev->source);
+        sqlite3_bind_int64(s, 10, ev->source_seq);
+    }
     r = exec_stmt(st, s, NULL, "event");
+    if (r == 0 && sqlite3_changes(st->db) == 0) {
+        ev->offset = 0; /* a controller's event stored before */
+        return 1;
+    }
     if (r == 0)
         ev->offset = sqlite3_last_insert_rowid(st->db);
     return r;
@@ -1650,6 +1902,8 @@ static void read_event(struct store *st, sqlite3_stmt *s, void *row)
     x->decision = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
     x->reason = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 7);
     col_text(s, 8, x->payload, sizeof(x->payload));
+    x->source = sqlite3_column_int64(s, 9); /* NULL reads as 0 */
+    x->source_seq = sqlite3_column_int64(s, 10);
 }
 
 /* The events_person / events_door indexes are keyed by seq >> STORE_EVENT_BUCKET_BITS

@@ -154,6 +154,7 @@ enum store_table {
     ST_DEPARTMENT,
     ST_PERSON,
     ST_CREDENTIAL,
+    ST_CONTROLLER,
     ST_TABLE_COUNT
 };
 /* Deletes one row by id. -ENOENT if there is none; -EINVAL with err saying so when other
@@ -161,13 +162,72 @@ enum store_table {
  * person's assignments, a schedule's intervals and a calendar's holidays). */
 int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err *err);
 
+/* ---- door controllers (gatehouse edge) ------------------------------------------------ */
+
+#define STORE_HEALTH_MAX 2048
+struct controller {
+    int64_t id;
+    char name[MODEL_NAME_MAX];
+    int64_t key_id;            /* the current key's id (its events' source), 0: not enrolled */
+    uint8_t public_key[32];    /* when key_id != 0 */
+    int64_t enroll_expires_us; /* an enrollment token is waiting until then, 0: none */
+    int64_t created_us;
+    int64_t last_seen_us;          /* 0: never */
+    char health[STORE_HEALTH_MAX]; /* the last heartbeat, a JSON object ("" none) */
+    int64_t applied_version;
+    int64_t applied_us;
+    int64_t lag_ms; /* -1: not known */
+};
+typedef int (*store_controller_cb)(void *ctx, const struct controller *row);
+struct controller_door {
+    int64_t controller_id;
+    int64_t door_id;
+    int32_t offline_pin_after_s; /* 0: never */
+    int32_t offline_deny_after_s;
+};
+typedef int (*store_controller_door_cb)(void *ctx, const struct controller_door *row);
+
+/* Adds a controller record (row->name, row->created_us); sets row->id. */
+int store_controller_insert(struct store *st, struct controller *row, struct gh_err *err);
+int store_controller_get(struct store *st, int64_t id, struct controller *out);
+int store_controller_find(struct store *st, const char *name, struct controller *out);
+int store_controller_list(struct store *st, store_controller_cb cb, void *ctx);
+/* Sets (hash_hex non-NULL) or clears the one-time enrollment token's hash and expiry. */
+int store_controller_set_enroll(struct store *st, int64_t id, const char *hash_hex,
+                                int64_t expires_us);
+/* The controller waiting with this token hash (any expiry: the caller checks it). */
+int store_controller_by_enroll(struct store *st, const char *hash_hex, struct controller *out);
+/* Registers a new key for the controller, makes it current and uses up the token; sets
+ * *key_id. Call inside a write transaction. */
+int store_controller_enroll(struct store *st, int64_t id, const uint8_t public_key[32],
+                            int64_t now_us, int64_t *key_id, struct gh_err *err);
+/* A signed request was accepted now. */
+int store_controller_seen(struct store *st, int64_t id, int64_t now_us);
+/* A heartbeat: health (JSON text), the version it applies; when the version is new,
+ * applied_us = now and lag_ms as given. */
+int store_controller_health(struct store *st, int64_t id, int64_t now_us, const char *health,
+                            int64_t applied_version, int64_t lag_ms);
+/* Adds or changes a door of a controller. -EEXIST (err says which) when another controller
+ * drives the door. */
+int store_controller_door_set(struct store *st, const struct controller_door *row,
+                              struct gh_err *err);
+int store_controller_door_remove(struct store *st, int64_t controller_id, int64_t door_id);
+/* One controller's doors (controller_id > 0) or all, by controller then door. */
+int store_controller_door_list(struct store *st, int64_t controller_id, store_controller_door_cb cb,
+                               void *ctx);
+/* The highest journal sequence stored for a controller key (0: none): with events
+ * uploaded only in order, the highest with no gap. */
+int64_t store_edge_acked(struct store *st, int64_t key_id);
+
 /* ---- access reviews: a finding that someone's access needs review ------------------- */
 int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us);
 int store_review_count_open(struct store *st, int64_t *count);
 
 /* ---- events -------------------------------------------------------------------------- */
 
-/* Appends one event inside the caller's write transaction; fills ev->offset. */
+/* Appends one event inside the caller's write transaction; fills ev->offset. An event
+ * from a controller (ev->source != 0) whose (source, source_seq) is already stored is not
+ * stored again: 1, with ev->offset 0. */
 int store_event_append(struct store *st, struct event *ev);
 
 struct store_event_filter {
@@ -295,8 +355,8 @@ int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, i
 typedef int (*store_session_cb)(void *ctx, const struct session *row);
 /* The sessions of a user not ended and not past their absolute end at now_us, oldest
  * first (the caller applies the idle limit). */
-int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us,
-                            store_session_cb cb, void *ctx);
+int store_session_list_user(struct store *st, int64_t user_id, int64_t now_us, store_session_cb cb,
+                            void *ctx);
 
 struct login_throttle {
     int64_t failures;

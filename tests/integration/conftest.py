@@ -248,14 +248,15 @@ class Server:
             args += ["--expires", expires]
         return self.gh(*args).stdout.strip()
 
-    def start(self, extra_args=None):
+    def start(self, extra_args=None, port=0):
+        """port: the port to listen on (0: any free one; a restart may ask for the same)."""
         if extra_args is not None:
             self.extra_args = list(extra_args)
         self.runs += 1
         self.log_path = self.data.parent / f"serve-{self.runs}.log"
         self.log_file = open(self.log_path, "w")
         cmd = [str(gatehouse_bin()), "--data", str(self.data), "serve",
-               "--listen", "127.0.0.1:0"] + self.extra_args
+               "--listen", f"127.0.0.1:{port}"] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log_file,
                                      text=True, env=base_env())
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
@@ -285,6 +286,18 @@ class Server:
         self.log_file.close()
         self.session.close()
         return rc
+
+    def kill(self):
+        """SIGKILL: no shutdown at all (a crash, a power cut)."""
+        self.proc.kill()
+        self.proc.wait(30)
+        self.proc.stdout.close()
+        self.proc = None
+        self.log_file.close()
+
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
 
     def assert_clean_stop(self):
         """Stop with SIGTERM and require exit status 0 (under ASan a leak fails here)."""

@@ -8,6 +8,18 @@
 #include "http/http_int.h"
 
 HTTP_HANDLER(h_healthz);
+HTTP_HANDLER(h_edge_enroll);
+HTTP_HANDLER(h_edge_snapshot);
+HTTP_HANDLER(h_edge_events);
+HTTP_HANDLER(h_edge_heartbeat);
+HTTP_HANDLER(h_edge_commands);
+HTTP_HANDLER(h_controller_list);
+HTTP_HANDLER(h_controller_get);
+HTTP_HANDLER(h_controller_create);
+HTTP_HANDLER(h_controller_door_set);
+HTTP_HANDLER(h_controller_door_remove);
+HTTP_HANDLER(h_controller_delete);
+HTTP_HANDLER(h_controller_enroll_token);
 HTTP_HANDLER(h_readyz);
 HTTP_HANDLER(h_metrics);
 HTTP_HANDLER(h_whoami);

@@ -1,8 +1,8 @@
 /*
  * test_perm.c: the permission table and scope lists (src/identity/perm.c) against
  * identity.h. The enum numbering and every external spelling pinned; perm_name/perm_summary
- * (and "?" out of range); perm_parse round trips and refusals (PERM_NONE and
- * PERM_AUTHENTICATED are not grantable); perm_scope_parse with commas, spaces, duplicates,
+ * (and "?" out of range); perm_parse round trips and refusals (PERM_NONE,
+ * PERM_AUTHENTICATED and PERM_CONTROLLER are not grantable); perm_scope_parse with commas, spaces, duplicates,
  * "*", "read" and "GROUP.*"; unknown words refused with -EINVAL naming the word and the
  * accepted names, and the output untouched; empty lists refused; perm_scope_format in
  * canonical order, round trips through perm_scope_parse, and -ENOSPC; the bit set helpers
@@ -30,30 +30,31 @@ static const struct {
 } expected[] = {
     {PERM_NONE, 0, "none"},
     {PERM_AUTHENTICATED, 1, "authenticated"},
-    {PERM_SITES_READ, 2, "sites.read"},
-    {PERM_SITES_WRITE, 3, "sites.write"},
-    {PERM_DOORS_READ, 4, "doors.read"},
-    {PERM_DOORS_WRITE, 5, "doors.write"},
-    {PERM_DOORS_CONTROL, 6, "doors.control"},
-    {PERM_SCHEDULES_READ, 7, "schedules.read"},
-    {PERM_SCHEDULES_WRITE, 8, "schedules.write"},
-    {PERM_LEVELS_READ, 9, "levels.read"},
-    {PERM_LEVELS_WRITE, 10, "levels.write"},
-    {PERM_PEOPLE_READ, 11, "people.read"},
-    {PERM_PEOPLE_WRITE, 12, "people.write"},
-    {PERM_CREDENTIALS_READ, 13, "credentials.read"},
-    {PERM_CREDENTIALS_WRITE, 14, "credentials.write"},
-    {PERM_CREDENTIALS_REVOKE, 15, "credentials.revoke"},
-    {PERM_ASSIGNMENTS_WRITE, 16, "assignments.write"},
-    {PERM_EVENTS_READ, 17, "events.read"},
-    {PERM_EVENTS_EXPORT, 18, "events.export"},
-    {PERM_DECISIONS_RUN, 19, "decisions.run"},
-    {PERM_IMPORTS_RUN, 20, "imports.run"},
-    {PERM_METRICS_READ, 21, "metrics.read"},
-    {PERM_USERS_READ, 22, "users.read"},
-    {PERM_USERS_ADMIN, 23, "users.admin"},
-    {PERM_TOKENS_ADMIN, 24, "tokens.admin"},
-    {PERM_AUDIT_READ, 25, "audit.read"},
+    {PERM_CONTROLLER, 2, "controller"},
+    {PERM_SITES_READ, 3, "sites.read"},
+    {PERM_SITES_WRITE, 4, "sites.write"},
+    {PERM_DOORS_READ, 5, "doors.read"},
+    {PERM_DOORS_WRITE, 6, "doors.write"},
+    {PERM_DOORS_CONTROL, 7, "doors.control"},
+    {PERM_SCHEDULES_READ, 8, "schedules.read"},
+    {PERM_SCHEDULES_WRITE, 9, "schedules.write"},
+    {PERM_LEVELS_READ, 10, "levels.read"},
+    {PERM_LEVELS_WRITE, 11, "levels.write"},
+    {PERM_PEOPLE_READ, 12, "people.read"},
+    {PERM_PEOPLE_WRITE, 13, "people.write"},
+    {PERM_CREDENTIALS_READ, 14, "credentials.read"},
+    {PERM_CREDENTIALS_WRITE, 15, "credentials.write"},
+    {PERM_CREDENTIALS_REVOKE, 16, "credentials.revoke"},
+    {PERM_ASSIGNMENTS_WRITE, 17, "assignments.write"},
+    {PERM_EVENTS_READ, 18, "events.read"},
+    {PERM_EVENTS_EXPORT, 19, "events.export"},
+    {PERM_DECISIONS_RUN, 20, "decisions.run"},
+    {PERM_IMPORTS_RUN, 21, "imports.run"},
+    {PERM_METRICS_READ, 22, "metrics.read"},
+    {PERM_USERS_READ, 23, "users.read"},
+    {PERM_USERS_ADMIN, 24, "users.admin"},
+    {PERM_TOKENS_ADMIN, 25, "tokens.admin"},
+    {PERM_AUDIT_READ, 26, "audit.read"},
 };
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
 
@@ -202,7 +203,7 @@ static void test_bits_and_all(void **state)
 {
     (void)state;
     assert_int_equal(PERM_BIT(PERM_NONE), 1);
-    assert_int_equal(PERM_BIT(PERM_DOORS_READ), (perm_set)1 << 4);
+    assert_int_equal(PERM_BIT(PERM_DOORS_READ), (perm_set)1 << 5);
     /* PERM_ALL: exactly the grantable permissions */
     assert_int_equal(popcount64(PERM_ALL), PERM_COUNT - PERM_FIRST);
     for (int p = 0; p < 64; p++) {

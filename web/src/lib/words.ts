@@ -18,6 +18,7 @@ const REASONS: Record<string, string> = {
   antipassback: 'anti-passback',
   escort_required: 'escort required',
   unknown_door: 'unknown door',
+  controller_offline: 'controller offline too long',
 };
 
 /** The words for an access reason code (the code itself when it is new to the console). */
