@@ -49,6 +49,7 @@
 #define SIGNATURE_FILE "snapshot.sig"
 #define IDENTITY_FILE  "controller.json"
 #define JOURNAL_FILE   "journal.db"
+#define COMMANDS_FILE  "command.last"
 
 enum link_kind { L_POLL, L_SNAPSHOT, L_UPLOAD, L_HEARTBEAT, L_COUNT };
 static const char *const link_path[L_COUNT] = {"/edge/v1/commands", "/edge/v1/snapshot",
@@ -69,6 +70,7 @@ struct client {
     char buf[CLIENT_BUF];
     size_t len;
     bool skipping; /* a line too long: discarded up to its end */
+    bool closed;   /* it went away: removed at the end of the turn */
 };
 
 struct edoor {
@@ -98,6 +100,7 @@ struct edge {
     int64_t next_beat_ms;    /* heartbeat */
     int64_t last_contact_us; /* wall clock of the last answer from a server (0: none yet) */
     int64_t acked;
+    int64_t cmd_after; /* the last server command carried out */
 
     int listen_fd;
     struct client clients[MAX_CLIENTS];
@@ -512,36 +515,48 @@ static void finish_pending(struct edge *e, struct pending *p)
         reply(p->c, "denied %s %lld", access_reason_name(p->reason), (long long)p->seq);
 }
 
-/* Reads every complete line from a client; false when it went away. */
-static bool read_client(struct edge *e, struct client *c, struct pending *pend, size_t *n_pend,
-                        size_t max_pend)
+/* Reads what a client sent into its buffer (until it has no more, or the buffer is full);
+ * marks it closed when it went away. */
+static void fill_client(struct client *c)
 {
-    for (;;) {
+    while (!c->closed && c->len < sizeof(c->buf)) {
         ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-        char *nl;
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return true;
-        if (n <= 0)
-            return false;
+            return;
+        if (n <= 0) {
+            c->closed = true;
+            return;
+        }
         c->len += (size_t)n;
-        while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-            size_t len = (size_t)(nl - c->buf);
-            if (!c->skipping && *n_pend < max_pend)
-                handle_line(e, c, c->buf, len, &pend[(*n_pend)++]);
-            else if (!c->skipping)
-                reply(c, "error busy: too many commands in one turn");
-            c->skipping = false;
-            memmove(c->buf, nl + 1, c->len - len - 1);
-            c->len -= len + 1;
-        }
-        if (c->len == sizeof(c->buf)) { /* a line longer than any command */
-            reply(c, "error the line is longer than %d bytes", EDGE_SIM_LINE_MAX);
-            c->len = 0;
-            c->skipping = true;
-        }
     }
+}
+
+/* Takes complete lines from a client's buffer while the turn has room; what is left waits
+ * for the next turn (back-pressure: the client's socket fills, nothing is refused). */
+static void take_lines(struct edge *e, struct client *c, struct pending *pend, size_t *n_pend,
+                       size_t max_pend)
+{
+    char *nl;
+    while (*n_pend < max_pend && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+        size_t len = (size_t)(nl - c->buf);
+        if (!c->skipping)
+            handle_line(e, c, c->buf, len, &pend[(*n_pend)++]);
+        c->skipping = false;
+        memmove(c->buf, nl + 1, c->len - len - 1);
+        c->len -= len + 1;
+    }
+    if (c->len == sizeof(c->buf) && memchr(c->buf, '\n', c->len) == NULL) {
+        reply(c, "error the line is longer than %d bytes", EDGE_SIM_LINE_MAX);
+        c->len = 0;
+        c->skipping = true; /* up to the end of that line */
+    }
+}
+
+static bool has_line(const struct client *c)
+{
+    return memchr(c->buf, '\n', c->len) != NULL;
 }
 
 /* ---- the server link ------------------------------------------------------------------ */
@@ -762,6 +777,45 @@ static void link_run(struct edge *e)
     }
 }
 
+/* A command from the server's long poll: a momentary unlock of a door. Each is carried
+ * out once (ids only grow). */
+static void run_command(struct edge *e, json_t *cmd)
+{
+    json_int_t id = 0, door = 0;
+    int ms = 0;
+    const char *what = NULL;
+    struct edoor *d = NULL;
+    char key[24];
+    if (json_unpack(cmd, "{s:I, s:s, s:I, s:i}", "id", &id, "do", &what, "door", &door, "unlock_ms",
+                    &ms) != 0 ||
+        strcmp(what, "unlock") != 0) {
+        log_warn("a command from the server is not understood; ignored");
+        return;
+    }
+    if (id <= e->cmd_after)
+        return;
+    /* recorded before it is carried out: a restart never carries it out again */
+    {
+        char path[4096], text[24];
+        gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, COMMANDS_FILE);
+        gh_snprintf(text, sizeof(text), "%lld\n", (long long)id);
+        if (gh_write_file_atomic(path, text, strlen(text), 0600, &e->err) < 0) {
+            log_error("command %lld not carried out: %s", (long long)id, e->err.msg);
+            return;
+        }
+    }
+    e->cmd_after = id;
+    gh_snprintf(key, sizeof(key), "%lld", (long long)door);
+    if ((d = door_find(e, key)) == NULL) {
+        log_warn("momentary unlock of door %lld: not a door of this controller", (long long)door);
+        return;
+    }
+    if (door_momentary(&d->sm, (uint32_t)ms, mono_ms()) < 0)
+        log_warn("momentary unlock of door %lld refused: the door is locked down or the "
+                 "duration is out of range",
+                 (long long)door);
+}
+
 /* A finished request. */
 static void link_done(struct edge *e, struct link_req *l, CURLcode res)
 {
@@ -794,8 +848,14 @@ static void link_done(struct edge *e, struct link_req *l, CURLcode res)
     case L_POLL: {
         json_int_t v = json_integer_value(json_object_get(body, "snapshot"));
         int64_t have = e->snap ? access_snapshot_version(e->snap) : 0;
+        json_t *cmd;
+        size_t i;
         if (v > have)
             e->link[L_SNAPSHOT].upload_last = v; /* (reused: the version to fetch) */
+        json_array_foreach(json_object_get(body, "commands"), i, cmd)
+        {
+            run_command(e, cmd);
+        }
         break;
     }
     case L_SNAPSHOT:
@@ -1072,6 +1132,18 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
     if ((r = edge_journal_open(path, o->journal_capacity, &e->j, &e->err)) < 0)
         goto out;
     load_snapshot(e);
+    {
+        char *t = NULL;
+        size_t n = 0;
+        gh_snprintf(path, sizeof(path), "%s/%s", o->data_dir, COMMANDS_FILE);
+        if (gh_read_file(path, 64, &t, &n, &e->err) == 0) {
+            while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+                t[--n] = '\0';
+            if (gh_parse_i64(t, 0, INT64_MAX, &e->cmd_after) < 0)
+                log_warn("%s: not a command id; commands of the last 30 s may run again", path);
+        }
+        free(t);
+    }
     if (o->sim_socket != NULL && (r = listen_sim(e, o->sim_socket)) < 0)
         goto out;
     if (pipe2(e->sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -1103,7 +1175,8 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
         struct curl_waitfd extra[MAX_CLIENTS + 2];
         struct pending pend[64];
         size_t n_pend = 0;
-        unsigned n_extra = 0;
+        unsigned n_extra = 0, first_client;
+        bool backlog = false;
         int running, numfds, msgs;
         CURLMsg *m;
         char sigbuf[8];
@@ -1112,30 +1185,27 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
         extra[n_extra++] = (struct curl_waitfd){e->sig_pipe[0], CURL_WAIT_POLLIN, 0};
         if (e->listen_fd >= 0)
             extra[n_extra++] = (struct curl_waitfd){e->listen_fd, CURL_WAIT_POLLIN, 0};
-        for (int i = 0; i < e->n_clients; i++)
+        first_client = n_extra;
+        for (int i = 0; i < e->n_clients; i++) {
             extra[n_extra++] = (struct curl_waitfd){e->clients[i].fd, CURL_WAIT_POLLIN, 0};
-        curl_multi_poll(e->multi, extra, n_extra, next_timeout_ms(e), &numfds);
+            backlog = backlog || has_line(&e->clients[i]);
+        }
+        curl_multi_poll(e->multi, extra, n_extra, backlog ? 0 : next_timeout_ms(e), &numfds);
         if (read(e->sig_pipe[0], sigbuf, sizeof(sigbuf)) > 0) {
             log_info("stopping: the journal is closed with %lld events not yet acknowledged",
                      (long long)edge_journal_depth(e->j));
             break;
         }
         now = mono_ms();
-        /* 1. inputs and decisions */
-        for (int i = 0; i < e->n_clients; i++) {
-            if (!(extra[n_extra - (unsigned)e->n_clients + (unsigned)i].revents & CURL_WAIT_POLLIN))
-                continue;
-            if (!read_client(e, &e->clients[i], pend, &n_pend, GH_ARRAY_LEN(pend))) {
-                for (size_t k = 0; k < n_pend; k++)
-                    if (pend[k].c == &e->clients[i])
-                        pend[k].c = NULL;
-                close(e->clients[i].fd);
-                e->clients[i] = e->clients[--e->n_clients];
-                for (size_t k = 0; k < n_pend; k++)
-                    if (pend[k].c == &e->clients[e->n_clients])
-                        pend[k].c = &e->clients[i];
-                i--;
-            }
+        /* 1. inputs and decisions: every client's lines in turn, up to a turn's worth */
+        for (int i = 0; i < e->n_clients; i++)
+            if (extra[first_client + (unsigned)i].revents & CURL_WAIT_POLLIN)
+                fill_client(&e->clients[i]);
+        for (bool more = true; more && n_pend < GH_ARRAY_LEN(pend);) {
+            size_t before = n_pend;
+            for (int i = 0; i < e->n_clients && n_pend < GH_ARRAY_LEN(pend); i++)
+                take_lines(e, &e->clients[i], pend, &n_pend, n_pend + 1); /* one line each */
+            more = n_pend > before;
         }
         for (int i = 0; i < e->n_doors; i++)
             door_tick(&e->doors[i].sm, now);
@@ -1150,6 +1220,12 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
         if ((r = turn_commit(e)) < 0) {
             log_error("journal: %s", e->err.msg);
             break;
+        }
+        for (int i = 0; i < e->n_clients; i++) {
+            if (!e->clients[i].closed)
+                continue;
+            close(e->clients[i].fd);
+            e->clients[i--] = e->clients[--e->n_clients];
         }
         if (e->listen_fd >= 0)
             accept_clients(e);

@@ -98,6 +98,8 @@ const struct http_route http_routes[] = {
      "Change a door", HTTP_ROUTE_JSON_BODY},
     {"DELETE", "/api/v1/doors/{id}", h_door_delete, PERM_DOORS_WRITE, NULL, NULL,
      "Remove a door", 0},
+    {"POST", "/api/v1/doors/{id}/unlock", h_door_unlock, PERM_DOORS_CONTROL, "DoorUnlock", "DoorUnlockQueued",
+     "Unlock a door for a moment (through the controller that drives it)", HTTP_ROUTE_JSON_BODY},
     {"GET", "/api/v1/schedules", h_schedule_list, PERM_SCHEDULES_READ, NULL, "ScheduleList",
      "List schedules", 0},
     {"POST", "/api/v1/schedules", h_schedule_create, PERM_SCHEDULES_WRITE, "ScheduleCreate", "Schedule",

@@ -134,6 +134,7 @@ enum sql_id {
     Q_CDOOR_REMOVE,
     Q_CDOOR_LIST,
     Q_EDGE_ACKED,
+    Q_CDOOR_OWNER,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -350,6 +351,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_CDOOR_LIST] = "SELECT controller_id, door_id, offline_pin_after_s, offline_deny_after_s "
                      "FROM controller_doors WHERE ?1 = 0 OR controller_id = ?1 "
                      "ORDER BY controller_id, door_id",
+    [Q_CDOOR_OWNER] = "SELECT controller_id FROM controller_doors WHERE door_id = ?1",
     [Q_EDGE_ACKED] = "SELECT coalesce(max(source_seq), 0) FROM events WHERE source = ?1",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
     [Q_DELETE_FIRST + ST_AREA] = "DELETE FROM areas WHERE id = ?1",
@@ -1814,6 +1816,19 @@ int store_controller_door_list(struct store *st, int64_t controller_id, store_co
         sqlite3_bind_int64(s, 1, controller_id);
     return list_rows(st, s, read_controller_door, sizeof(struct controller_door),
                      controller_door_list_call, &lc);
+}
+
+int64_t store_controller_of_door(struct store *st, int64_t door_id)
+{
+    sqlite3_stmt *s = stmt(st, Q_CDOOR_OWNER);
+    int64_t v = 0;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, door_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return v;
 }
 
 int64_t store_edge_acked(struct store *st, int64_t key_id)

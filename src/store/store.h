@@ -215,6 +215,8 @@ int store_controller_door_remove(struct store *st, int64_t controller_id, int64_
 /* One controller's doors (controller_id > 0) or all, by controller then door. */
 int store_controller_door_list(struct store *st, int64_t controller_id, store_controller_door_cb cb,
                                void *ctx);
+/* The controller driving a door (0: none; negative: an error). */
+int64_t store_controller_of_door(struct store *st, int64_t door_id);
 /* The highest journal sequence stored for a controller key (0: none): with events
  * uploaded only in order, the highest with no gap. */
 int64_t store_edge_acked(struct store *st, int64_t key_id);

@@ -68,6 +68,13 @@ class Edge:
             line += f" pin={pin}"
         return self.send(line)
 
+    def pipeline(self, lines):
+        """Sends lines without waiting, then reads one answer per line (the controller takes
+        up to a turn's worth at a time and commits them together)."""
+        self.f.write("".join(line + "\n" for line in lines))
+        self.f.flush()
+        return [self.f.readline().strip() for _ in lines]
+
     def close_socket(self):
         if self.sock:
             self.f.close()

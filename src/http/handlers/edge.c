@@ -35,10 +35,24 @@ struct nonce {
     int64_t until_us;
 };
 
+/* A momentary unlock waiting for its controller's long poll. Kept in memory for
+ * EDGE_COMMAND_TTL_US: an unlock that cannot be delivered by then is dropped, never
+ * carried out late. Ids are the server's clock at queueing (strictly increasing), so they
+ * keep growing across a restart. */
+struct command {
+    int64_t id;
+    int64_t controller;
+    int64_t door;
+    uint32_t ms;
+};
+#define EDGE_COMMANDS       256
+#define EDGE_COMMAND_TTL_US (30 * INT64_C(1000000))
+
 struct waiter {
     struct http_req *r;
     int64_t controller;
     int64_t have;
+    int64_t after;       /* commands after this id */
     int64_t deadline_us; /* monotonic */
     struct waiter *next;
 };
@@ -48,6 +62,9 @@ struct http_edge {
     struct nonce *nonces; /* a ring, in arrival order */
     size_t n_nonces, head;
     struct waiter *waiters;
+    struct command commands[EDGE_COMMANDS]; /* a ring, oldest first */
+    size_t n_commands, cmd_head;
+    int64_t last_command_id;
     bool stopping;
 };
 
@@ -531,13 +548,35 @@ HTTP_HANDLER(h_edge_heartbeat)
 
 /* ---- the long poll ------------------------------------------------------------------------ */
 
-static json_t *poll_answer(struct http_server *srv)
+/* Whether controller has commands after `after` (call with e->mu held). */
+static bool has_commands(struct http_edge *e, int64_t controller, int64_t after, int64_t now)
 {
-    int64_t v;
+    for (size_t i = 0; i < e->n_commands; i++) {
+        const struct command *c = &e->commands[(e->cmd_head + i) % EDGE_COMMANDS];
+        if (c->controller == controller && c->id > after && now - c->id < EDGE_COMMAND_TTL_US)
+            return true;
+    }
+    return false;
+}
+
+static json_t *poll_answer(struct http_server *srv, int64_t controller, int64_t after)
+{
+    struct http_edge *e = srv->edge;
+    json_t *cmds = json_array();
+    int64_t v, now = gh_now_us();
     pthread_mutex_lock(&srv->policy_mu);
     v = srv->snapshot_version;
     pthread_mutex_unlock(&srv->policy_mu);
-    return json_pack("{s:I}", "snapshot", (json_int_t)v);
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->n_commands; i++) {
+        const struct command *c = &e->commands[(e->cmd_head + i) % EDGE_COMMANDS];
+        if (c->controller == controller && c->id > after && now - c->id < EDGE_COMMAND_TTL_US)
+            json_array_append_new(cmds, json_pack("{s:I, s:s, s:I, s:i}", "id", (json_int_t)c->id,
+                                                  "do", "unlock", "door", (json_int_t)c->door,
+                                                  "unlock_ms", (int)c->ms));
+    }
+    pthread_mutex_unlock(&e->mu);
+    return json_pack("{s:I, s:o}", "snapshot", (json_int_t)v, "commands", cmds);
 }
 
 HTTP_HANDLER(h_edge_commands)
@@ -545,43 +584,99 @@ HTTP_HANDLER(h_edge_commands)
     struct controller c;
     struct http_form f;
     struct http_edge *e = r->srv->edge;
-    int64_t have = 0, wait_s = EDGE_POLL_MAX_S, current;
+    int64_t have = 0, after = 0, wait_s = EDGE_POLL_MAX_S, current;
     struct waiter *w;
+    bool ready;
 
     if (authenticate(r, &c) != 0)
         return 0;
     http_form_init(&f, r);
     http_form_int(&f, "have", true, 0, INT64_MAX, &have);
+    http_form_int(&f, "after", false, 0, INT64_MAX, &after);
     http_form_int(&f, "wait_s", false, 0, EDGE_POLL_MAX_S, &wait_s);
     if (http_form_finish(&f) < 0)
         return 0;
     pthread_mutex_lock(&r->srv->policy_mu);
     current = r->srv->snapshot_version;
     pthread_mutex_unlock(&r->srv->policy_mu);
-    if (current > have || wait_s == 0)
-        return http_reply_json(r, 200, poll_answer(r->srv));
     w = xcalloc(1, sizeof(*w));
-    *w = (struct waiter){r, c.id, have, gh_monotonic_us() + wait_s * INT64_C(1000000), NULL};
+    *w = (struct waiter){r, c.id, have, after, gh_monotonic_us() + wait_s * INT64_C(1000000), NULL};
     pthread_mutex_lock(&e->mu);
-    if (e->stopping) {
-        pthread_mutex_unlock(&e->mu);
-        free(w);
-        return http_reply_json(r, 200, poll_answer(r->srv));
+    ready =
+        current > have || wait_s == 0 || e->stopping || has_commands(e, c.id, after, gh_now_us());
+    if (!ready) {
+        /* suspended before the waiter is visible: a waker may resume it at once */
+        r->deferred = true;
+        MHD_suspend_connection(r->conn);
+        w->next = e->waiters;
+        e->waiters = w;
     }
-    /* suspended before the waiter is visible: a waker may resume it at once */
-    r->deferred = true;
-    MHD_suspend_connection(r->conn);
-    w->next = e->waiters;
-    e->waiters = w;
     pthread_mutex_unlock(&e->mu);
+    if (ready) {
+        free(w);
+        return http_reply_json(r, 200, poll_answer(r->srv, c.id, after));
+    }
     return 0;
+}
+
+/* A momentary unlock of a door, for the controller that drives it. */
+HTTP_HANDLER(h_door_unlock)
+{
+    struct http_edge *e = r->srv->edge;
+    struct http_form f;
+    int64_t door, seconds = 5, controller, id;
+    struct command *c;
+    json_t *payload;
+    int rc;
+
+    if (http_param_id(r, "id", &door) < 0)
+        return 0;
+    http_form_init(&f, r);
+    http_form_int(&f, "seconds", false, 1, 3600, &seconds);
+    if (http_form_finish(&f) < 0)
+        return 0;
+    if (http_write_begin(r) < 0)
+        return 0;
+    if ((rc = store_door_get(http_store(r), door, &(struct door){0})) < 0)
+        return fail_rollback(r, rc, NULL);
+    controller = store_controller_of_door(http_store(r), door);
+    if (controller < 0)
+        return fail_rollback(r, -EIO, NULL);
+    if (controller == 0) {
+        http_write_rollback(r);
+        return http_problem(r, 409, "conflict", NULL,
+                            "door %lld is driven by no controller: nothing can unlock it",
+                            (long long)door);
+    }
+    payload = json_pack("{s:s, s:I, s:I}", "action", "momentary_unlock", "seconds",
+                        (json_int_t)seconds, "controller", (json_int_t)controller);
+    if ((rc = http_log_event(r, EV_OPERATOR_ACTION, door, 0, 0, payload)) < 0)
+        return fail_rollback(r, rc, NULL);
+    if (http_write_commit(r) < 0)
+        return 0;
+    pthread_mutex_lock(&e->mu);
+    id = gh_now_us();
+    if (id <= e->last_command_id)
+        id = e->last_command_id + 1;
+    e->last_command_id = id;
+    if (e->n_commands == EDGE_COMMANDS) {
+        e->cmd_head = (e->cmd_head + 1) % EDGE_COMMANDS;
+        e->n_commands--;
+    }
+    c = &e->commands[(e->cmd_head + e->n_commands++) % EDGE_COMMANDS];
+    *c = (struct command){id, controller, door, (uint32_t)seconds * 1000u};
+    pthread_mutex_unlock(&e->mu);
+    http_edge_wake(r->srv, false);
+    return http_reply_json(r, 202,
+                           json_pack("{s:I, s:I, s:I}", "command", (json_int_t)id, "controller",
+                                     (json_int_t)controller, "door", (json_int_t)door));
 }
 
 void http_edge_wake(struct http_server *srv, bool all)
 {
     struct http_edge *e = srv->edge;
     struct waiter *done = NULL, **p;
-    int64_t now = gh_monotonic_us(), current;
+    int64_t now = gh_monotonic_us(), wall = gh_now_us(), current;
     if (e == NULL)
         return;
     pthread_mutex_lock(&srv->policy_mu);
@@ -593,7 +688,8 @@ void http_edge_wake(struct http_server *srv, bool all)
     p = &e->waiters;
     while (*p != NULL) {
         struct waiter *w = *p;
-        if (all || current > w->have || now >= w->deadline_us) {
+        if (all || current > w->have || now >= w->deadline_us ||
+            has_commands(e, w->controller, w->after, wall)) {
             *p = w->next;
             w->next = done;
             done = w;
@@ -605,7 +701,7 @@ void http_edge_wake(struct http_server *srv, bool all)
     while (done != NULL) {
         struct waiter *w = done;
         done = w->next;
-        http_reply_json(w->r, 200, poll_answer(srv));
+        http_reply_json(w->r, 200, poll_answer(srv, w->controller, w->after));
         MHD_resume_connection(w->r->conn);
         free(w);
     }

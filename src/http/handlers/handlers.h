@@ -13,6 +13,7 @@ HTTP_HANDLER(h_edge_snapshot);
 HTTP_HANDLER(h_edge_events);
 HTTP_HANDLER(h_edge_heartbeat);
 HTTP_HANDLER(h_edge_commands);
+HTTP_HANDLER(h_door_unlock);
 HTTP_HANDLER(h_controller_list);
 HTTP_HANDLER(h_controller_get);
 HTTP_HANDLER(h_controller_create);
