@@ -38,18 +38,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_SERVERS    8
-#define MAX_CLIENTS    16
-#define MAX_DOORS      64
-#define UPLOAD_BATCH   500
-#define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 30000
-#define CLIENT_BUF     4096
-#define SNAPSHOT_FILE  "snapshot.json"
-#define SIGNATURE_FILE "snapshot.sig"
-#define IDENTITY_FILE  "controller.json"
-#define JOURNAL_FILE   "journal.db"
-#define COMMANDS_FILE  "command.last"
+#define MAX_SERVERS     8
+#define MAX_CLIENTS     16
+#define MAX_DOORS       64
+#define UPLOAD_BATCH    500
+#define UPLOAD_EVERY_MS 100 /* uploads gather what came in this long (or a full batch) */
+#define BACKOFF_MIN_MS  250
+#define BACKOFF_MAX_MS  30000
+#define CLIENT_BUF      4096
+#define FLUSH_MS        2 /* door transitions wait at most this long for a group */
+#define SNAPSHOT_FILE   "snapshot.json"
+#define SIGNATURE_FILE  "snapshot.sig"
+#define IDENTITY_FILE   "controller.json"
+#define JOURNAL_FILE    "journal.db"
+#define COMMANDS_FILE   "command.last"
 
 enum link_kind { L_POLL, L_SNAPSHOT, L_UPLOAD, L_HEARTBEAT, L_COUNT };
 static const char *const link_path[L_COUNT] = {"/edge/v1/commands", "/edge/v1/snapshot",
@@ -88,6 +90,8 @@ struct edge {
 
     struct edge_journal *j;
     bool turn_open;
+    int64_t flush_at_ms;  /* an open group with no decision in it is committed by then */
+    int64_t upload_at_ms; /* when the last upload began */
     struct access_snapshot *snap;
     struct access_state *state;
     int64_t snap_issued_us, snap_applied_us;
@@ -143,6 +147,7 @@ static int journal(struct edge *e, struct edge_event *ev)
 static int turn_commit(struct edge *e)
 {
     int r = 0;
+    e->flush_at_ms = 0;
     if (e->turn_open) {
         r = edge_journal_commit(e->j, &e->err);
         e->turn_open = false;
@@ -724,14 +729,15 @@ static void heartbeat_body(struct edge *e, struct link_req *l)
                              : s->held ? "held"
                                        : "none"));
     }
-    set_body(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o}", "time_us",
+    set_body(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o}", "time_us",
                           (json_int_t)gh_now_us(), "snapshot_version",
                           (json_int_t)(e->snap ? access_snapshot_version(e->snap) : 0),
                           "snapshot_issued_us", (json_int_t)e->snap_issued_us,
                           "snapshot_applied_us", (json_int_t)e->snap_applied_us, "journal_depth",
                           (json_int_t)edge_journal_depth(e->j), "journal_last_seq",
-                          (json_int_t)edge_journal_last_seq(e->j), "software", "gatehouse edge",
-                          "doors", doors));
+                          (json_int_t)edge_journal_last_seq(e->j), "heartbeat_s",
+                          (json_int_t)e->o->heartbeat_s, "software", "gatehouse edge", "doors",
+                          doors));
 }
 
 /* Starts what the link should be doing and is not. */
@@ -754,7 +760,11 @@ static void link_run(struct edge *e)
             log_error("long poll: %s", e->err.msg);
     }
     l = &e->link[L_UPLOAD];
-    if (!l->busy && edge_journal_last_seq(e->j) > edge_journal_acked(e->j)) {
+    /* only committed events leave the board: an open group is uploaded once it is durable */
+    if (!l->busy && !e->turn_open && edge_journal_last_seq(e->j) > edge_journal_acked(e->j) &&
+        (now - e->upload_at_ms >= UPLOAD_EVERY_MS ||
+         edge_journal_last_seq(e->j) - edge_journal_acked(e->j) >= UPLOAD_BATCH)) {
+        e->upload_at_ms = now;
         json_t *arr = json_array();
         edge_journal_pending(e->j, edge_journal_acked(e->j), UPLOAD_BATCH, upload_one, arr,
                              &e->err);
@@ -1052,6 +1062,13 @@ static int next_timeout_ms(struct edge *e)
         next = e->next_beat_ms;
     if (e->next_try_ms > now && e->next_try_ms < next)
         next = e->next_try_ms;
+    if (e->turn_open && e->flush_at_ms != 0 && e->flush_at_ms < next)
+        next = e->flush_at_ms;
+    /* (while backing off, the retry time above is what wakes the loop) */
+    if (!e->link[L_UPLOAD].busy && e->next_try_ms <= now && !e->turn_open &&
+        edge_journal_last_seq(e->j) > edge_journal_acked(e->j) &&
+        e->upload_at_ms + UPLOAD_EVERY_MS < next)
+        next = e->upload_at_ms + UPLOAD_EVERY_MS;
     return next <= now ? 0 : (int)(next - now);
 }
 
@@ -1209,18 +1226,15 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
         }
         for (int i = 0; i < e->n_doors; i++)
             door_tick(&e->doors[i].sm, now);
-        /* 2. durable before anything acts */
-        if ((r = turn_commit(e)) < 0) {
+        /* 2. durable before anything acts (the decisions, and what the last turn left) */
+        if (n_pend > 0 && (r = turn_commit(e)) < 0) {
             log_error("journal: %s", e->err.msg);
             break;
         }
-        /* 3. act and answer; what that causes is committed too */
+        /* 3. act and answer. What that causes (a door unlocked) goes in the journal with
+         * the next group: at the next turn with input, or within FLUSH_MS when idle */
         for (size_t k = 0; k < n_pend; k++)
             finish_pending(e, &pend[k]);
-        if ((r = turn_commit(e)) < 0) {
-            log_error("journal: %s", e->err.msg);
-            break;
-        }
         for (int i = 0; i < e->n_clients; i++) {
             if (!e->clients[i].closed)
                 continue;
@@ -1238,9 +1252,13 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&l);
             link_done(e, l, m->data.result);
         }
-        if ((r = turn_commit(e)) < 0) {
-            log_error("journal: %s", e->err.msg);
-            break;
+        if (e->turn_open) {
+            if (e->flush_at_ms == 0)
+                e->flush_at_ms = mono_ms() + FLUSH_MS;
+            if (mono_ms() >= e->flush_at_ms && (r = turn_commit(e)) < 0) {
+                log_error("journal: %s", e->err.msg);
+                break;
+            }
         }
         link_run(e);
         curl_multi_perform(e->multi, &running);

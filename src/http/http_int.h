@@ -121,7 +121,7 @@ int http_defer(struct http_req *r, http_handler_fn fn);
 
 /* ---- door controllers' state (handlers/edge.c) ------------------------------------------ */
 
-/* Controllers send a heartbeat this often; two missed ones and a controller shows offline. */
+/* Controllers send a heartbeat this often unless they say otherwise (heartbeat_s). */
 #define HTTP_EDGE_HEARTBEAT_S 10
 struct http_edge;
 int http_edge_new(struct http_edge **out);

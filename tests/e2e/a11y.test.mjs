@@ -80,6 +80,9 @@ test('sign-in, overview, doors, the monitor, investigations, people, roster impo
   await admin.getByRole('link', { name: 'Doors', exact: true }).click();
   await admin.getByRole('heading', { name: 'Add a door' }).waitFor();
   problems.push(...(await audit(admin, 'doors-admin')));
+  await admin.getByRole('link', { name: 'Devices', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Add a controller' }).waitFor();
+  problems.push(...(await audit(admin, 'devices')));
   await admin.goto(env.server.url + '/people/import');
   await admin.getByLabel('Roster file (CSV)').setInputFiles(join(here, '../data/roster/bad.csv'));
   await admin.getByRole('button', { name: 'Check the file' }).click();

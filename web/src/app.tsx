@@ -8,6 +8,7 @@ import { can, loadSession, Session, SessionContext, signOut } from './lib/sessio
 import { link, navigate, usePath } from './lib/router';
 import { ErrorBox, Loading } from './lib/ui';
 import { Account } from './pages/Account';
+import { Devices } from './pages/Devices';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
@@ -34,6 +35,7 @@ const PAGES: PageDef[] = [
   { path: '/investigate', title: 'Investigate', perm: 'events.read', page: Investigate },
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
+  { path: '/devices', title: 'Devices', perm: 'doors.read', page: Devices },
   { path: '/sites', title: 'Sites', perm: 'sites.read', page: Sites },
   { path: '/schedules', title: 'Schedules', perm: 'schedules.read', page: Schedules },
   { path: '/levels', title: 'Access levels', perm: 'levels.read', page: Levels },

@@ -9,8 +9,10 @@
 
 #include <string.h>
 
-/* A controller is online while its heartbeats come: within two periods of the last. */
-#define ONLINE_WINDOW_US (2 * HTTP_EDGE_HEARTBEAT_S * INT64_C(1000000) + 5 * INT64_C(1000000))
+/* A controller is online while its heartbeats come: the last one no older than its
+ * period (as it reports it) and a grace of ONLINE_GRACE_US for the network. So a controller
+ * that stops shows offline within one heartbeat period. */
+#define ONLINE_GRACE_US (2 * INT64_C(1000000))
 
 struct cdoors {
     json_t *arr;
@@ -30,10 +32,16 @@ static json_t *controller_json(struct store *st, const struct controller *c, int
 {
     struct cdoors d = {json_array()};
     json_t *health = NULL;
-    bool online = c->last_seen_us > 0 && now - c->last_seen_us <= ONLINE_WINDOW_US;
+    int64_t period = HTTP_EDGE_HEARTBEAT_S, seen;
+    bool online;
     store_controller_door_list(st, c->id, on_door, &d);
     if (c->health[0] != '\0')
         health = json_loads(c->health, 0, NULL);
+    if (json_integer_value(json_object_get(health, "heartbeat_s")) > 0)
+        period = json_integer_value(json_object_get(health, "heartbeat_s"));
+    /* a heartbeat, not any request: a long poll begun long ago says nothing of now */
+    seen = json_integer_value(json_object_get(health, "received_us"));
+    online = seen > 0 && now - seen <= period * INT64_C(1000000) + ONLINE_GRACE_US;
     return json_pack(
         "{s:I, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:b, s:o, s:o, s:o}", "id", (json_int_t)c->id,
         "name", c->name, "enrolled", c->key_id != 0, "online", online, "last_seen",

@@ -532,6 +532,7 @@ HTTP_HANDLER(h_edge_heartbeat)
     copy = json_deep_copy(r->json);
     json_object_set_new(copy, "clock_offset_ms", json_integer(offset / 1000));
     json_object_set_new(copy, "received", http_json_time(now));
+    json_object_set_new(copy, "received_us", json_integer(now));
     text = json_dumps(copy, JSON_COMPACT);
     json_decref(copy);
     if (text == NULL || strlen(text) >= STORE_HEALTH_MAX) {
