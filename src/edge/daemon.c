@@ -129,6 +129,14 @@ static int64_t mono_ms(void)
     return gh_monotonic_us() / 1000;
 }
 
+/* The controller's wall clock: the system's, moved forward by the simulator's `advance`
+ * (simulated time for tests and the demo: decisions, journal times, offline time). */
+static int64_t skew_us;
+static int64_t now_us(void)
+{
+    return gh_now_us() + skew_us;
+}
+
 /* ---- the journal --------------------------------------------------------------------- */
 
 static int journal(struct edge *e, struct edge_event *ev)
@@ -140,7 +148,7 @@ static int journal(struct edge *e, struct edge_event *ev)
         e->turn_open = true;
     }
     if (ev->time_us == 0)
-        ev->time_us = gh_now_us();
+        ev->time_us = now_us();
     return edge_journal_append(e->j, ev, &e->err) < 0 ? -EIO : 0;
 }
 
@@ -239,7 +247,7 @@ static int apply_snapshot(struct edge *e, struct access_snapshot *snap, int64_t 
     e->snap = snap;
     e->state = access_state_new(snap);
     e->snap_issued_us = issued_us;
-    e->snap_applied_us = gh_now_us();
+    e->snap_applied_us = now_us();
     doors_follow(e);
     log_info("deciding from snapshot version %lld (%d doors, %zu credentials)",
              (long long)access_snapshot_version(snap), e->n_doors,
@@ -256,6 +264,24 @@ static int check_snapshot(struct edge *e, const char *doc, size_t len, const cha
         return gh_fail(&e->err, -EACCES,
                        "the snapshot's signature does not verify with the server's key");
     return access_edge_import(doc, len, &want, out, info, &e->err);
+}
+
+/* An edge.refused event in the journal: the server learns what this controller refused. */
+static void refused_event(struct edge *e, const char *what, const char *why)
+{
+    struct edge_event ev;
+    size_t n = strlen(why) > 300 ? 300 : strlen(why); /* the payload holds 511 bytes */
+    json_t *p = json_pack("{s:s, s:s#}", "refused", what, "reason", why, n);
+    char *t = json_dumps(p, JSON_COMPACT);
+    memset(&ev, 0, sizeof(ev));
+    gh_strlcpy(ev.type, "edge.refused", sizeof(ev.type));
+    ev.decision = ev.reason = -1;
+    if (t != NULL)
+        gh_strlcpy(ev.payload, t, sizeof(ev.payload));
+    free(t);
+    json_decref(p);
+    if (journal(e, &ev) < 0)
+        log_error("journal: %s", e->err.msg);
 }
 
 static int load_snapshot(struct edge *e)
@@ -280,10 +306,12 @@ static int load_snapshot(struct edge *e)
             sig[--slen] = '\0';
         r = check_snapshot(e, doc, len, sig, &snap, &info);
     }
-    if (r == 0)
+    if (r == 0) {
         apply_snapshot(e, snap, info.issued_us);
-    else
+    } else {
         log_error("the snapshot on disk is refused: %s", e->err.msg);
+        refused_event(e, "the snapshot on disk", e->err.msg);
+    }
     free(doc);
     free(sig);
     return 0; /* a bad file is replaced by the next good one from the server */
@@ -296,10 +324,8 @@ static void take_snapshot(struct edge *e, const char *doc, size_t len, const cha
     struct access_edge_info info;
     char sig[GH_SIG_B64_LEN], path[4096];
     size_t n = strlen(sig_hdr);
-    struct edge_event ev;
     int r;
 
-    memset(&ev, 0, sizeof(ev));
     if (n < 3 || n - 2 >= sizeof(sig) || sig_hdr[0] != ':' || sig_hdr[n - 1] != ':') {
         r = gh_fail(&e->err, -EACCES, "the snapshot came without its signature");
     } else {
@@ -326,17 +352,7 @@ static void take_snapshot(struct edge *e, const char *doc, size_t len, const cha
         return;
     }
     log_error("snapshot refused: %s", e->err.msg);
-    gh_strlcpy(ev.type, "edge.refused", sizeof(ev.type));
-    ev.decision = ev.reason = -1;
-    {
-        json_t *p = json_pack("{s:s}", "reason", e->err.msg);
-        char *t = json_dumps(p, JSON_COMPACT);
-        if (t != NULL)
-            gh_strlcpy(ev.payload, t, sizeof(ev.payload));
-        free(t);
-        json_decref(p);
-    }
-    journal(e, &ev);
+    refused_event(e, "a snapshot from the server", e->err.msg);
 }
 
 /* ---- decisions --------------------------------------------------------------------------- */
@@ -344,7 +360,7 @@ static void take_snapshot(struct edge *e, const char *doc, size_t len, const cha
 static int64_t offline_s(const struct edge *e)
 {
     int64_t since = e->last_contact_us ? e->last_contact_us : e->snap_issued_us;
-    int64_t d = (gh_now_us() - since) / 1000000;
+    int64_t d = (now_us() - since) / 1000000;
     return d > 0 ? d : 0;
 }
 
@@ -387,7 +403,7 @@ static void decide_swipe(struct edge *e, struct client *c, const struct edge_sim
     /* offline: no answer from any server for two heartbeat periods (every period brings
      * at least the heartbeat's answer) */
     bool offline = e->last_contact_us == 0 ||
-                   gh_now_us() - e->last_contact_us > 2 * e->o->heartbeat_s * INT64_C(1000000);
+                   now_us() - e->last_contact_us > 2 * e->o->heartbeat_s * INT64_C(1000000);
     char bits[EDGE_SIM_MAX_BITS + 1];
 
     memset(p, 0, sizeof(*p));
@@ -407,7 +423,7 @@ static void decide_swipe(struct edge *e, struct client *c, const struct edge_sim
     memcpy(rq.cred.bits, cmd->bits, cmd->nbits);
     rq.cred.nbits = cmd->nbits;
     rq.pin = cmd->pin[0] ? cmd->pin : NULL;
-    rq.time_us = gh_now_us();
+    rq.time_us = now_us();
     rq.require_pin =
         offline && d->info.offline_pin_after_s > 0 && off >= d->info.offline_pin_after_s;
     access_decide(e->snap, e->state, &rq, &res, NULL);
@@ -477,6 +493,13 @@ static void handle_line(struct edge *e, struct client *c, const char *line, size
     }
     if (cmd.verb == SIM_SWIPE) {
         decide_swipe(e, c, &cmd, p);
+        return;
+    }
+    if (cmd.verb == SIM_ADVANCE) {
+        skew_us += cmd.seconds * INT64_C(1000000);
+        log_info("simulated time: the clock moved forward %lld s (now %lld s ahead)",
+                 (long long)cmd.seconds, (long long)(skew_us / 1000000));
+        reply(c, "advanced %lld", (long long)(skew_us / 1000000));
         return;
     }
     if ((d = door_find(e, cmd.door)) == NULL) {
@@ -682,7 +705,7 @@ static void link_failed(struct edge *e, enum link_kind k, const char *why)
 static void link_ok(struct edge *e)
 {
     e->round_fails = 0;
-    e->last_contact_us = gh_now_us();
+    e->last_contact_us = now_us();
 }
 
 static int upload_one(void *ctx, const struct edge_event *ev)
@@ -730,7 +753,7 @@ static void heartbeat_body(struct edge *e, struct link_req *l)
                                        : "none"));
     }
     set_body(l, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o}", "time_us",
-                          (json_int_t)gh_now_us(), "snapshot_version",
+                          (json_int_t)now_us(), "snapshot_version",
                           (json_int_t)(e->snap ? access_snapshot_version(e->snap) : 0),
                           "snapshot_issued_us", (json_int_t)e->snap_issued_us,
                           "snapshot_applied_us", (json_int_t)e->snap_applied_us, "journal_depth",

@@ -120,13 +120,16 @@ int64_t door_next_deadline(const struct door_sm *d);
  *   rex DOOR                       request-to-exit pressed
  *   state DOOR                     ask for the door's state
  *   fault DOOR on|off              the lock's power or I/O fails or comes back
+ *   advance SECONDS                the controller's clock moves forward (simulated time:
+ *                                  decisions, journal times and offline time; 1..604800)
  * DOOR is the door's id or its name without spaces (1..64 of [A-Za-z0-9._:-]). */
 #define EDGE_SIM_LINE_MAX 512
 #define EDGE_SIM_MAX_BITS 64 /* as WIEGAND_MAX_BITS: the longest read a decoder takes */
 #define EDGE_SIM_DOOR_MAX 65 /* 64 + NUL */
 #define EDGE_SIM_PIN_MAX  13 /* 12 digits + NUL */
 
-enum edge_sim_verb { SIM_SWIPE, SIM_OPEN, SIM_CLOSE, SIM_REX, SIM_STATE, SIM_FAULT };
+enum edge_sim_verb { SIM_SWIPE, SIM_OPEN, SIM_CLOSE, SIM_REX, SIM_STATE, SIM_FAULT, SIM_ADVANCE };
+#define EDGE_SIM_ADVANCE_MAX 604800 /* a week */
 
 struct edge_sim_cmd {
     enum edge_sim_verb verb;
@@ -135,6 +138,7 @@ struct edge_sim_cmd {
     size_t nbits;
     char pin[EDGE_SIM_PIN_MAX]; /* swipe: "" when none */
     bool on;                    /* fault */
+    int64_t seconds;            /* advance: the door is "" */
 };
 
 /* Parses one line (without its LF; a trailing CR is allowed). 0 and *out filled, or

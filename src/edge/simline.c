@@ -107,8 +107,9 @@ int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struc
         const char *name;
         enum edge_sim_verb verb;
         int words; /* exactly, except swipe: 3 or 4 */
-    } verbs[] = {{"swipe", SIM_SWIPE, 3}, {"open", SIM_OPEN, 2},   {"close", SIM_CLOSE, 2},
-                 {"rex", SIM_REX, 2},     {"state", SIM_STATE, 2}, {"fault", SIM_FAULT, 3}};
+    } verbs[] = {{"swipe", SIM_SWIPE, 3},    {"open", SIM_OPEN, 2},   {"close", SIM_CLOSE, 2},
+                 {"rex", SIM_REX, 2},        {"state", SIM_STATE, 2}, {"fault", SIM_FAULT, 3},
+                 {"advance", SIM_ADVANCE, 2}};
     struct word w[MAX_WORDS];
     int n, rc, v;
 
@@ -122,7 +123,8 @@ int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struc
     if ((rc = split(line, len, w, &n, err)) < 0)
         goto fail;
     if (n == 0) {
-        rc = fail_at(err, 1, "an empty line (commands: swipe, open, close, rex, state, fault)");
+        rc = fail_at(err, 1,
+                     "an empty line (commands: swipe, open, close, rex, state, fault, advance)");
         goto fail;
     }
     for (v = 0; v < (int)(sizeof(verbs) / sizeof(verbs[0])); v++)
@@ -130,10 +132,27 @@ int edge_sim_parse(const char *line, size_t len, struct edge_sim_cmd *out, struc
             break;
     if (v == (int)(sizeof(verbs) / sizeof(verbs[0]))) {
         rc = fail_at(err, w[0].col,
-                     "unknown command (commands: swipe, open, close, rex, state, fault)");
+                     "unknown command (commands: swipe, open, close, rex, state, fault, advance)");
         goto fail;
     }
     out->verb = verbs[v].verb;
+    if (out->verb == SIM_ADVANCE) {
+        char digits[16];
+        int64_t secs;
+        if (n != 2 || w[1].len >= sizeof(digits)) {
+            rc = fail_at(err, n < 2 ? w[0].col + w[0].len : w[1].col,
+                         "advance takes the seconds to move the clock: advance SECONDS");
+            goto fail;
+        }
+        memcpy(digits, w[1].s, w[1].len);
+        digits[w[1].len] = '\0';
+        if (gh_parse_i64(digits, 1, EDGE_SIM_ADVANCE_MAX, &secs) < 0) {
+            rc = fail_at(err, w[1].col, "the seconds are 1 to 604800 (a week)");
+            goto fail;
+        }
+        out->seconds = secs;
+        return 0;
+    }
     if (n < 2) {
         rc = fail_at(err, w[0].col + w[0].len, "a door is missing after the command");
         goto fail;

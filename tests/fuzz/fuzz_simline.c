@@ -16,6 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check(const struct edge_sim_cmd *c)
 {
     size_t n = strnlen(c->door, sizeof(c->door));
+    if (c->verb == SIM_ADVANCE) {
+        if (n != 0 || c->seconds < 1 || c->seconds > EDGE_SIM_ADVANCE_MAX || c->nbits != 0)
+            abort();
+        return;
+    }
     if (n == 0 || n == sizeof(c->door) ||
         strspn(c->door, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
                         "KLMNOPQRSTUVWXYZ0123456789._:-") != n)

@@ -310,3 +310,142 @@ def test_100_controller_kills_under_load(ctl):
         edge_events(s)), timeout=120, step=0.2, what="every decision acted on")
     seqs = [e["source"]["seq"] for e in evs]
     assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs)
+
+
+def test_five_minutes_without_the_server_in_simulated_time(site_server, tmp_path):
+    """Decisions stay right against the last snapshot while time passes (a schedule ends,
+    a door past its offline limit denies), then the backlog drains."""
+    import datetime
+    from zoneinfo import ZoneInfo
+    s = site_server
+    now = datetime.datetime.now(ZoneInfo("Europe/Berlin"))
+    start = now.hour * 60 + now.minute - 1
+    end = start + 4  # open now, closed in 5 minutes
+
+    def hm(m):
+        m %= 1440
+        return "24:00" if m == 0 else f"{m // 60:02d}:{m % 60:02d}"
+
+    s.gh("schedule", "add", "Four minutes", "--interval", f"daily {hm(start)}-{hm(end)}")
+    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
+    s.gh("level", "add", "Short")
+    s.gh("level", "door", "Short", "--door", "Main Entrance", "--schedule", "Four minutes")
+    s.gh("door", "add", "Vault", "--site", "HQ", "--from", "Lobby", "--to", "Lab")
+    s.gh("level", "door", "Short", "--door", "Vault", "--schedule", ALWAYS)
+    s.gh("assign", "E300", "Short")  # Cleo: no other level (Ann's Staff covers office hours)
+    s.gh("controller", "add", "ctl-sim", "--door", "Main Entrance")
+    s.gh("controller", "door", "ctl-sim", "--door", "Vault", "--offline-deny-after", "120")
+    edge = Edge(tmp_path / "edge-sim", [s.url], s.cert,
+                token=s.gh("controller", "token", "ctl-sim").stdout.strip())
+    main, vault = door_id(s, "Main Entrance"), door_id(s, "Vault")
+    try:
+        edge.wait_door(main)
+        edge.wait_door(vault)
+        wait_for(lambda: s.get("/api/v1/controllers").json()["items"][0]["current"],
+                 what="the controller on the current snapshot")
+        assert edge.swipe(main, 12, 5000).startswith("granted")
+        assert edge.swipe(vault, 12, 5000).startswith("granted")
+        s.kill()
+        answers = []
+        for minute in range(5):
+            assert edge.send("advance 60").startswith("advanced")
+            answers.append((edge.swipe(main, 12, 5000), edge.swipe(vault, 12, 5000)))
+        # Main: open until its schedule ends, then outside_schedule; Vault: open until the
+        # controller has been away 120 s, then controller_offline
+        assert answers[-1][0].startswith("denied outside_schedule"), answers
+        assert answers[0][1].startswith("granted"), answers
+        assert answers[-1][1].startswith("denied controller_offline"), answers
+        s.start(port=s.port)
+        evs = wait_for(lambda: (lambda e: e if len(decisions(e)) == 12 else None)(
+            edge_events(s)), timeout=60, what="the backlog")
+        times = [e["time"] for e in decisions(evs)]
+        assert times == sorted(times)
+        reasons = [e["reason"] for e in decisions(evs)]
+        assert "outside_schedule" in reasons and "controller_offline" in reasons
+    finally:
+        edge.stop()
+
+
+class StubServer:
+    """A stand-in for the server (HTTPS with the real server's certificate) that answers a
+    controller's long poll with a newer version and its snapshot request with whatever
+    document and signature the test gives: an older one, a tampered one."""
+
+    def __init__(self, cert, key, snapshots):
+        import http.server
+        import ssl
+        import threading
+        stub = self
+        self.snapshots = list(snapshots)
+        self.served = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                extra = {}
+                if self.path == "/edge/v1/snapshot" and stub.snapshots:
+                    body, sig = stub.snapshots[min(stub.served, len(stub.snapshots) - 1)]
+                    stub.served += 1
+                    extra["Snapshot-Signature"] = f":{sig}:"
+                elif self.path == "/edge/v1/commands":
+                    time.sleep(0.2)
+                    body = json.dumps({"snapshot": 10**9, "commands": []}).encode()
+                elif self.path == "/edge/v1/events":
+                    body = json.dumps({"acked": 0, "stored": 0}).encode()
+                else:
+                    body = json.dumps({"time_us": int(time.time() * 1e6)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+def test_older_and_tampered_snapshots_from_a_server_are_refused(ctl):
+    s, edge = ctl
+    wait_for(lambda: s.get("/api/v1/controllers").json()["items"][0]["current"], what="current")
+    old_doc = (edge.data / "snapshot.json").read_bytes()
+    old_sig = (edge.data / "snapshot.sig").read_text().strip()
+    old_version = json.loads(old_doc)["version"]
+    # a newer policy reaches the controller: Cleo may pass now
+    s.gh("assign", "E300", "Main always")
+    wait_for(lambda: json.loads((edge.data / "snapshot.json").read_bytes())["version"] >
+             old_version, what="the newer snapshot on the controller's disk")
+    assert edge.swipe(edge.main, 12, 5000).startswith("granted")
+    assert edge.stop() == 0
+    tampered = old_doc.replace(b'"status":0', b'"status":1', 1)
+    stub = StubServer(s.cert, s.data / "tls" / "key.pem",
+                      [(old_doc, old_sig), (tampered, old_sig)])
+    try:
+        edge.servers = [stub.url]
+        edge.start()
+        edge.wait_door(edge.main)
+        wait_for(lambda: "is not newer than" in edge.log() and "does not verify" in edge.log(),
+                 what="both refusals in the controller's log")
+        # it still decides from the newer snapshot it holds
+        assert edge.swipe(edge.main, 12, 5000).startswith("granted")
+        assert edge.stop() == 0
+    finally:
+        stub.close()
+    # back with the real server: the refusals reach it as events of this controller
+    edge.servers = [s.url]
+    edge.start()
+    got = wait_for(lambda: (lambda r: r if len(r) >= 2 else None)(
+        [e["payload"]["reason"] for e in edge_events(s) if e["type"] == "edge.refused"]),
+        what="the controller's edge.refused events at the server")
+    assert any("is not newer than" in r for r in got) and any("does not verify" in r for r in got)

@@ -46,6 +46,9 @@ static void test_commands(void **state)
     assert_true(c.verb == SIM_FAULT && c.on);
     assert_int_equal(parse("fault 7 off", &c, &err), 0);
     assert_false(c.on);
+    assert_int_equal(parse("advance 300", &c, &err), 0);
+    assert_true(c.verb == SIM_ADVANCE && c.seconds == 300 && c.door[0] == '\0');
+    assert_int_equal(parse("advance 604800", &c, &err), 0);
     char bits[80] = "swipe d ";
     memset(bits + 8, '1', 64);
     bits[72] = '\0';
@@ -73,6 +76,11 @@ static void test_refusals(void **state)
     refused("", "column 1: an empty line");
     refused("   ", "column 1: an empty line");
     refused("jump 7", "column 1: unknown command");
+    refused("advance", "column 8: advance takes the seconds");
+    refused("advance 0", "column 9: the seconds are 1 to 604800");
+    refused("advance 604801", "column 9: the seconds are 1 to 604800");
+    refused("advance -5", "column 9: the seconds are");
+    refused("advance 5 7", "column 9: advance takes the seconds");
     refused("SWIPE 7 01", "column 1: unknown command"); /* words are lower case */
     refused("open", "column 5: a door is missing");
     refused("open 7 8", "column 8: unexpected text");
