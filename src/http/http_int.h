@@ -130,6 +130,11 @@ void http_edge_free(struct http_edge *e);
  * one, and no new ones wait: shutdown). Thread-safe; call without policy_mu held. */
 struct http_server;
 void http_edge_wake(struct http_server *srv, bool all);
+/* A controller's upload, {"events": [...]}: at most 1,000 events in order with no gap, each
+ * of a type a controller sends, fields in range. 0 with *out (caller frees) and *n, or
+ * -EINVAL with err naming the event and field; nothing is returned half parsed. */
+int http_edge_events_parse(json_t *body, int64_t source, struct event **out, size_t *n,
+                           struct gh_err *err);
 
 /* ---- the server context (server.c) ------------------------------------------------------ */
 

@@ -441,11 +441,43 @@ static int edge_event(json_t *v, size_t i, int64_t source, struct event *ev, str
     return 0;
 }
 
+int http_edge_events_parse(json_t *body, int64_t source, struct event **out, size_t *n_out,
+                           struct gh_err *err)
+{
+    json_t *events, *v;
+    json_error_t je;
+    struct event *evs;
+    size_t i, n;
+
+    *out = NULL;
+    *n_out = 0;
+    if (json_unpack_ex(body, &je, JSON_STRICT, "{s:o}", "events", &events) != 0 ||
+        !json_is_array(events))
+        return gh_fail(err, -EINVAL, "the body must be {\"events\": [...]}");
+    n = json_array_size(events);
+    if (n > EDGE_BATCH_MAX)
+        return gh_fail(err, -EINVAL, "at most %d events per batch", EDGE_BATCH_MAX);
+    evs = xcalloc(n ? n : 1, sizeof(*evs));
+    json_array_foreach(events, i, v)
+    {
+        if (edge_event(v, i, source, &evs[i], err) < 0) {
+            free(evs);
+            return -EINVAL;
+        }
+        if (i > 0 && evs[i].source_seq != evs[i - 1].source_seq + 1) {
+            free(evs);
+            return gh_fail(err, -EINVAL, "events[%zu].seq: the batch must be in order with no gap",
+                           i);
+        }
+    }
+    *out = evs;
+    *n_out = n;
+    return 0;
+}
+
 HTTP_HANDLER(h_edge_events)
 {
     struct controller c;
-    json_t *events, *v;
-    json_error_t je;
     struct event *evs = NULL;
     struct gh_err err = {{0}};
     int64_t acked, expect;
@@ -454,27 +486,10 @@ HTTP_HANDLER(h_edge_events)
 
     if (authenticate(r, &c) != 0)
         return 0;
-    if (json_unpack_ex(r->json, &je, JSON_STRICT, "{s:o}", "events", &events) != 0 ||
-        !json_is_array(events))
-        return http_problem(r, 422, "validation", NULL, "the body must be {\"events\": [...]}");
-    n = json_array_size(events);
-    if (n > EDGE_BATCH_MAX)
-        return http_problem(r, 422, "validation", NULL, "at most %d events per batch",
-                            EDGE_BATCH_MAX);
-    evs = xcalloc(n ? n : 1, sizeof(*evs));
-    json_array_foreach(events, i, v)
-    {
-        if (edge_event(v, i, c.key_id, &evs[i], &err) < 0) {
-            free(evs);
-            log_warn("request %s: controller %lld sent a batch refused whole: %s", r->id,
-                     (long long)c.id, err.msg);
-            return http_problem(r, 422, "validation", NULL, "%s", err.msg);
-        }
-        if (i > 0 && evs[i].source_seq != evs[i - 1].source_seq + 1) {
-            free(evs);
-            return http_problem(r, 422, "validation", NULL,
-                                "events[%zu].seq: the batch must be in order with no gap", i);
-        }
+    if (http_edge_events_parse(r->json, c.key_id, &evs, &n, &err) < 0) {
+        log_warn("request %s: controller %lld sent a batch refused whole: %s", r->id,
+                 (long long)c.id, err.msg);
+        return http_problem(r, 422, "validation", NULL, "%s", err.msg);
     }
     if (http_write_begin(r) < 0) {
         free(evs);
