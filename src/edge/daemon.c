@@ -248,6 +248,7 @@ static int apply_snapshot(struct edge *e, struct access_snapshot *snap, int64_t 
     e->state = access_state_new(snap);
     e->snap_issued_us = issued_us;
     e->snap_applied_us = now_us();
+    e->next_beat_ms = 0; /* the server learns at once which version this controller applies */
     doors_follow(e);
     log_info("deciding from snapshot version %lld (%d doors, %zu credentials)",
              (long long)access_snapshot_version(snap), e->n_doors,
