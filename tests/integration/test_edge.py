@@ -449,3 +449,28 @@ def test_older_and_tampered_snapshots_from_a_server_are_refused(ctl):
         [e["payload"]["reason"] for e in edge_events(s) if e["type"] == "edge.refused"]),
         what="the controller's edge.refused events at the server")
     assert any("is not newer than" in r for r in got) and any("does not verify" in r for r in got)
+
+
+def test_failover_to_the_next_server(site_server, tmp_path):
+    """The first server listed never answers: the controller enrolls, fetches its snapshot
+    and delivers its events through the second."""
+    import socket
+    s = site_server
+    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
+    s.gh("level", "add", "Main always")
+    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
+    s.gh("assign", "E100", "Main always")
+    s.gh("controller", "add", "ctl-fo", "--door", "Main Entrance")
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # a port nobody listens on
+    dead_url = f"https://127.0.0.1:{dead.getsockname()[1]}"
+    dead.close()
+    edge = Edge(tmp_path / "edge-fo", [dead_url, s.url], s.cert,
+                token=s.gh("controller", "token", "ctl-fo").stdout.strip())
+    try:
+        main = door_id(s, "Main Entrance")
+        edge.wait_door(main)
+        assert edge.swipe(main, 12, 3456).startswith("granted")
+        wait_for(lambda: len(decisions(edge_events(s))) == 1, what="the event via the second server")
+    finally:
+        edge.stop()
