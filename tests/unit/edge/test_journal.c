@@ -175,6 +175,32 @@ static void test_pages_ack_and_no_reuse(void **state)
     edge_journal_close(j);
 }
 
+/* The capacity the issue asks for: a million events waiting (a long outage at a busy door)
+ * are kept, read back in order from any point, and pruned on acknowledgement; the
+ * million-and-first is counted, not kept. Turns of 10,000, as a busy controller commits. */
+static void test_a_million_events(void **state)
+{
+    enum { N = 1000000, TURN = 10000 };
+    struct edge_journal *j = open_j(N);
+    struct gh_err err = {{0}};
+    struct collected c;
+    struct edge_event extra = decision(N + 1, 3, true);
+    (void)state;
+    for (int64_t from = 1; from <= N; from += TURN)
+        append_turn(j, from, TURN);
+    assert_int_equal(edge_journal_depth(j), N);
+    c = pending(j, 777776, 3);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.v[0].seq, 777777);
+    assert_int_equal(c.v[2].time_us, 777779);
+    assert_int_equal(edge_journal_begin(j, &err), 0);
+    assert_int_equal(edge_journal_append(j, &extra, &err), 1); /* full: counted */
+    assert_int_equal(edge_journal_commit(j, &err), 0);
+    assert_int_equal(edge_journal_ack(j, N / 2, &err), 0);
+    assert_int_equal(edge_journal_depth(j), N / 2 + 1); /* the rest and the overflow marker */
+    edge_journal_close(j);
+}
+
 static void test_full_journal_counts_what_it_drops(void **state)
 {
     struct edge_journal *j = open_j(3);
@@ -244,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uncommitted_turn_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_ack_and_no_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_journal_counts_what_it_drops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_million_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_or_bad_open, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
