@@ -196,3 +196,13 @@ def test_controller_records(site_server):
     assert r3.status_code == 422
     assert r3.json()["errors"][0]["field"] == "offline_deny_after_s"
     assert s.delete(f"/api/v1/controllers/{r.json()['id']}").status_code == 204
+
+
+def test_a_flood_of_refused_requests_is_not_recorded_one_by_one(site_server):
+    s = site_server
+    before = len(refused_events(s))
+    codes = {s.post("/edge/v1/snapshot", token=False, json={"have": 0}).status_code
+             for _ in range(150)}
+    assert codes == {401}
+    recorded = len(refused_events(s)) - before
+    assert 1 <= recorded <= 50, recorded

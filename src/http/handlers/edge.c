@@ -23,12 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EDGE_SKEW_S     60
-#define EDGE_NONCE_S    300
-#define EDGE_NONCES_MAX 65536 /* remembered at once; past that the oldest go first */
-#define EDGE_POLL_MAX_S 25
-#define EDGE_BATCH_MAX  1000
-#define EDGE_ENROLL_TTL (24 * 3600 * INT64_C(1000000))
+#define EDGE_SKEW_S         60
+#define EDGE_NONCE_S        300
+#define EDGE_NONCES_MAX     65536 /* remembered at once; past that the oldest go first */
+#define EDGE_POLL_MAX_S     25
+#define EDGE_BATCH_MAX      1000
+#define REFUSAL_WINDOW_US   (10 * INT64_C(1000000))
+#define REFUSALS_PER_WINDOW 50
+#define EDGE_ENROLL_TTL     (24 * 3600 * INT64_C(1000000))
 
 struct nonce {
     uint8_t hash[16]; /* BLAKE2b of (controller, nonce) */
@@ -62,6 +64,8 @@ struct http_edge {
     struct nonce *nonces; /* a ring, in arrival order */
     size_t n_nonces, head;
     struct waiter *waiters;
+    int64_t refusal_window_us; /* refusals recorded in this window (see refuse) */
+    int64_t refusals, refusals_suppressed;
     struct command commands[EDGE_COMMANDS]; /* a ring, oldest first */
     size_t n_commands, cmd_head;
     int64_t last_command_id;
@@ -122,23 +126,47 @@ static bool nonce_fresh(struct http_edge *e, int64_t controller, const char *non
 static int refuse(struct http_req *r, int64_t controller, const char *fmt, ...) GH_PRINTF(3, 4);
 static int refuse(struct http_req *r, int64_t controller, const char *fmt, ...)
 {
+    struct http_edge *e = r->srv->edge;
     char why[300];
     va_list ap;
     json_t *payload;
     struct event ev;
+    int64_t now = gh_now_us(), suppressed = 0;
+    bool record;
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    log_warn("request %s %s %s from %s: controller %lld refused: %s", r->id, r->method, r->url,
-             r->client_addr, (long long)controller, why);
+    /* a flood of refused requests (anyone may send them) must not flood the log and the
+     * event store: at most REFUSALS_PER_WINDOW recorded per window, the rest counted and
+     * said with the next one recorded */
+    pthread_mutex_lock(&e->mu);
+    if (now - e->refusal_window_us >= REFUSAL_WINDOW_US) {
+        e->refusal_window_us = now;
+        e->refusals = 0;
+    }
+    record = e->refusals++ < REFUSALS_PER_WINDOW;
+    if (record) {
+        suppressed = e->refusals_suppressed;
+        e->refusals_suppressed = 0;
+    } else {
+        e->refusals_suppressed++;
+    }
+    pthread_mutex_unlock(&e->mu);
+    http_problem(r, 401, "unauthorized", NULL, "%s", why);
+    if (!record)
+        return -EACCES;
+    log_warn("request %s %s %s from %s: controller %lld refused: %s%s", r->id, r->method, r->url,
+             r->client_addr, (long long)controller, why,
+             suppressed ? " (and more refusals before, not recorded one by one)" : "");
     payload =
         json_pack("{s:s, s:s, s:s}", "reason", why, "path", r->url, "address", r->client_addr);
     if (controller > 0)
         json_object_set_new(payload, "controller", json_integer(controller));
+    if (suppressed > 0)
+        json_object_set_new(payload, "not_recorded_before", json_integer(suppressed));
     if (event_make(&ev, EV_EDGE_REFUSED, 0, 0, 0, payload) == 0 &&
         store_event_append(http_store(r), &ev) < 0)
         log_warn("request %s: the edge.refused event was not stored", r->id);
-    http_problem(r, 401, "unauthorized", NULL, "%s", why);
     return -EACCES;
 }
 
