@@ -46,9 +46,9 @@
 #define BACKOFF_MIN_MS  250
 #define BACKOFF_MAX_MS  30000
 #define CLIENT_BUF      4096
-#define FLUSH_MS        2 /* door transitions wait at most this long for a group */
-#define SNAPSHOT_FILE   "snapshot.json"
-#define SIGNATURE_FILE  "snapshot.sig"
+#define REFUSED_WAIT_MS 5000
+#define FLUSH_MS        2                 /* door transitions wait at most this long for a group */
+#define SNAPSHOT_FILE   "snapshot.signed" /* the signature's line, then the document */
 #define IDENTITY_FILE   "controller.json"
 #define JOURNAL_FILE    "journal.db"
 #define COMMANDS_FILE   "command.last"
@@ -65,6 +65,8 @@ struct link_req {
     char sig_hdr[GH_SIG_B64_LEN + 8];
     int64_t upload_last; /* L_UPLOAD: the last sequence sent */
     bool busy;
+    int server;            /* the index of the server it went to */
+    int64_t not_before_ms; /* after a refusal, this kind waits until then */
 };
 
 struct client {
@@ -104,7 +106,9 @@ struct edge {
     int64_t next_beat_ms;    /* heartbeat */
     int64_t last_contact_us; /* wall clock of the last answer from a server (0: none yet) */
     int64_t acked;
-    int64_t cmd_after; /* the last server command carried out */
+    int64_t cmd_after;       /* the last server command carried out */
+    int64_t want_version;    /* the newest version the long poll announced */
+    int64_t refused_version; /* a version this controller refused (not fetched again) */
 
     int listen_fd;
     struct client clients[MAX_CLIENTS];
@@ -271,7 +275,7 @@ static int check_snapshot(struct edge *e, const char *doc, size_t len, const cha
 static void refused_event(struct edge *e, const char *what, const char *why)
 {
     struct edge_event ev;
-    size_t n = strlen(why) > 300 ? 300 : strlen(why); /* the payload holds 511 bytes */
+    size_t n = strlen(why) > 200 ? 200 : strlen(why); /* the payload holds 511 bytes */
     json_t *p = json_pack("{s:s, s:s#}", "refused", what, "reason", why, n);
     char *t = json_dumps(p, JSON_COMPACT);
     memset(&ev, 0, sizeof(ev));
@@ -287,25 +291,22 @@ static void refused_event(struct edge *e, const char *what, const char *why)
 
 static int load_snapshot(struct edge *e)
 {
-    char path[4096], *doc = NULL, *sig = NULL;
-    size_t len = 0, slen = 0;
+    char path[4096], *text = NULL, *nl;
+    size_t len = 0;
     struct access_snapshot *snap = NULL;
     struct access_edge_info info;
     int r;
     gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, SNAPSHOT_FILE);
-    r = gh_read_file(path, ACCESS_EDGE_MAX_BYTES, &doc, &len, &e->err);
+    r = gh_read_file(path, ACCESS_EDGE_MAX_BYTES + GH_SIG_B64_LEN + 1, &text, &len, &e->err);
     if (r == -ENOENT) {
         log_info("no snapshot on disk yet: card reads wait for the first one");
         return 0;
     }
+    if (r == 0 && ((nl = memchr(text, '\n', len)) == NULL || nl - text >= GH_SIG_B64_LEN))
+        r = gh_fail(&e->err, -EINVAL, "%s: not a signature line and a document", path);
     if (r == 0) {
-        gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, SIGNATURE_FILE);
-        r = gh_read_file(path, 200, &sig, &slen, &e->err);
-    }
-    if (r == 0) {
-        while (slen > 0 && (sig[slen - 1] == '\n' || sig[slen - 1] == '\r'))
-            sig[--slen] = '\0';
-        r = check_snapshot(e, doc, len, sig, &snap, &info);
+        *nl = '\0';
+        r = check_snapshot(e, nl + 1, len - (size_t)(nl + 1 - text), text, &snap, &info);
     }
     if (r == 0) {
         apply_snapshot(e, snap, info.issued_us);
@@ -313,13 +314,12 @@ static int load_snapshot(struct edge *e)
         log_error("the snapshot on disk is refused: %s", e->err.msg);
         refused_event(e, "the snapshot on disk", e->err.msg);
     }
-    free(doc);
-    free(sig);
+    free(text);
     return 0; /* a bad file is replaced by the next good one from the server */
 }
 
 /* A snapshot from the server: verified, not older, written to disk, then decided from. */
-static void take_snapshot(struct edge *e, const char *doc, size_t len, const char *sig_hdr)
+static int take_snapshot(struct edge *e, const char *doc, size_t len, const char *sig_hdr)
 {
     struct access_snapshot *snap = NULL;
     struct access_edge_info info;
@@ -340,20 +340,30 @@ static void take_snapshot(struct edge *e, const char *doc, size_t len, const cha
         access_snapshot_free(snap);
     }
     if (r == 0) {
-        gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, SIGNATURE_FILE);
-        r = gh_write_file_atomic(path, sig, strlen(sig), 0600, &e->err);
-        if (r == 0) {
-            gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, SNAPSHOT_FILE);
-            r = gh_write_file_atomic(path, doc, len, 0600, &e->err);
-        }
-        if (r < 0)
-            access_snapshot_free(snap);
+        /* one file, the signature's line then the document: a crash leaves the old pair or
+         * the new one, never one's signature with the other's document */
+        struct gh_buf file;
+        gh_buf_init(&file, ACCESS_EDGE_MAX_BYTES + GH_SIG_B64_LEN + 1);
+        r = gh_buf_printf(&file, "%s\n", sig);
+        if (r == 0)
+            r = gh_buf_append(&file, doc, len);
+        gh_snprintf(path, sizeof(path), "%s/%s", e->o->data_dir, SNAPSHOT_FILE);
+        if (r == 0)
+            r = gh_write_file_atomic(path, file.data, file.len, 0600, &e->err);
         else
-            apply_snapshot(e, snap, info.issued_us);
-        return;
+            gh_fail(&e->err, r, "the snapshot is too large to keep");
+        gh_buf_free(&file);
+        if (r < 0) {
+            log_error("the snapshot could not be kept on disk: %s", e->err.msg);
+            access_snapshot_free(snap);
+            return r;
+        }
+        apply_snapshot(e, snap, info.issued_us);
+        return 0;
     }
     log_error("snapshot refused: %s", e->err.msg);
     refused_event(e, "a snapshot from the server", e->err.msg);
+    return r;
 }
 
 /* ---- decisions --------------------------------------------------------------------------- */
@@ -650,6 +660,7 @@ static int link_start(struct edge *e, enum link_kind k, long timeout_s)
     if (r < 0)
         return r;
     gh_snprintf(url, sizeof(url), "%s%s", e->servers[e->cur], link_path[k]);
+    l->server = e->cur;
     l->h = curl_easy_init();
     l->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     l->hdrs = curl_slist_append(l->hdrs, hdr_input);
@@ -691,7 +702,10 @@ static void link_end(struct edge *e, struct link_req *l)
 static void link_failed(struct edge *e, enum link_kind k, const char *why)
 {
     int64_t delay;
-    log_warn("%s at %s: %s", link_path[k], e->servers[e->cur], why);
+    struct link_req *l = &e->link[k];
+    log_warn("%s at %s: %s", link_path[k], e->servers[l->server], why);
+    if (l->server != e->cur)
+        return; /* another request has moved on from that server already */
     e->cur = (e->cur + 1) % e->n_servers;
     if (++e->round_fails < e->n_servers)
         return;
@@ -772,20 +786,26 @@ static void link_run(struct edge *e)
     if (now < e->next_try_ms)
         return;
     l = &e->link[L_SNAPSHOT];
-    if (!l->busy && (e->snap == NULL || l->upload_last > have)) {
+    /* a version this controller refused is not fetched again: the next one will be */
+    if (!l->busy && l->not_before_ms <= now && (e->snap == NULL || e->want_version > have) &&
+        e->want_version != e->refused_version) {
         set_body(l, json_pack("{s:I}", "have", (json_int_t)have));
         if (link_start(e, L_SNAPSHOT, 60) < 0)
             log_error("snapshot request: %s", e->err.msg);
     }
     l = &e->link[L_POLL];
-    if (!l->busy && !e->link[L_SNAPSHOT].busy) {
-        set_body(l, json_pack("{s:I, s:i}", "have", (json_int_t)have, "wait_s", e->o->poll_wait_s));
+    if (!l->busy && l->not_before_ms <= now && !e->link[L_SNAPSHOT].busy) {
+        /* the long poll waits for a version newer than both the one held and one refused */
+        int64_t seen = have > e->refused_version ? have : e->refused_version;
+        set_body(l, json_pack("{s:I, s:I, s:i}", "have", (json_int_t)seen, "after",
+                              (json_int_t)e->cmd_after, "wait_s", e->o->poll_wait_s));
         if (link_start(e, L_POLL, e->o->poll_wait_s + 15) < 0)
             log_error("long poll: %s", e->err.msg);
     }
     l = &e->link[L_UPLOAD];
     /* only committed events leave the board: an open group is uploaded once it is durable */
-    if (!l->busy && !e->turn_open && edge_journal_last_seq(e->j) > edge_journal_acked(e->j) &&
+    if (!l->busy && l->not_before_ms <= now && !e->turn_open &&
+        edge_journal_last_seq(e->j) > edge_journal_acked(e->j) &&
         (now - e->upload_at_ms >= UPLOAD_EVERY_MS ||
          edge_journal_last_seq(e->j) - edge_journal_acked(e->j) >= UPLOAD_BATCH)) {
         e->upload_at_ms = now;
@@ -803,7 +823,7 @@ static void link_run(struct edge *e)
         }
     }
     l = &e->link[L_HEARTBEAT];
-    if (!l->busy && now >= e->next_beat_ms) {
+    if (!l->busy && l->not_before_ms <= now && now >= e->next_beat_ms) {
         heartbeat_body(e, l);
         e->next_beat_ms = now + e->o->heartbeat_s * 1000;
         if (link_start(e, L_HEARTBEAT, 10) < 0)
@@ -869,13 +889,16 @@ static void link_done(struct edge *e, struct link_req *l, CURLcode res)
         link_end(e, l);
         return;
     }
-    link_ok(e);
     if (status != 200 && status != 204) {
+        /* refused: this kind of request waits; the others go on. A refusal is no contact:
+         * offline limits keep counting (a controller whose key was replaced, or whose
+         * clock is off, must not decide as if it heard every revocation) */
         log_error("%s: HTTP %ld: %.300s", link_path[k], status, gh_buf_cstr(&l->in));
-        e->next_try_ms = mono_ms() + 5000; /* refused: not retried at once */
+        l->not_before_ms = mono_ms() + REFUSED_WAIT_MS;
         link_end(e, l);
         return;
     }
+    link_ok(e);
     if (status == 200 && k != L_SNAPSHOT)
         body = json_loadb(l->in.data ? l->in.data : "", l->in.len, 0, NULL);
     switch (k) {
@@ -885,7 +908,7 @@ static void link_done(struct edge *e, struct link_req *l, CURLcode res)
         json_t *cmd;
         size_t i;
         if (v > have)
-            e->link[L_SNAPSHOT].upload_last = v; /* (reused: the version to fetch) */
+            e->want_version = v;
         json_array_foreach(json_object_get(body, "commands"), i, cmd)
         {
             run_command(e, cmd);
@@ -893,9 +916,9 @@ static void link_done(struct edge *e, struct link_req *l, CURLcode res)
         break;
     }
     case L_SNAPSHOT:
-        l->upload_last = 0;
-        if (status == 200)
-            take_snapshot(e, l->in.data ? l->in.data : "", l->in.len, l->sig_hdr);
+        if (status == 200 &&
+            take_snapshot(e, l->in.data ? l->in.data : "", l->in.len, l->sig_hdr) < 0)
+            e->refused_version = e->want_version;
         break;
     case L_UPLOAD: {
         json_int_t acked = json_integer_value(json_object_get(body, "acked"));
@@ -1082,14 +1105,22 @@ static int next_timeout_ms(struct edge *e)
         if (d < next)
             next = d;
     }
-    if (e->next_beat_ms < next)
-        next = e->next_beat_ms;
+    /* the link's own times count only when it could act on them: while backing off (or
+     * paused after a refusal) the retry time is what wakes the loop */
+    if (e->next_try_ms <= now && !e->link[L_HEARTBEAT].busy) {
+        int64_t beat = e->next_beat_ms > e->link[L_HEARTBEAT].not_before_ms
+                           ? e->next_beat_ms
+                           : e->link[L_HEARTBEAT].not_before_ms;
+        if (beat < next)
+            next = beat;
+    }
     if (e->next_try_ms > now && e->next_try_ms < next)
         next = e->next_try_ms;
     if (e->turn_open && e->flush_at_ms != 0 && e->flush_at_ms < next)
         next = e->flush_at_ms;
     /* (while backing off, the retry time above is what wakes the loop) */
     if (!e->link[L_UPLOAD].busy && e->next_try_ms <= now && !e->turn_open &&
+        e->link[L_UPLOAD].not_before_ms <= now &&
         edge_journal_last_seq(e->j) > edge_journal_acked(e->j) &&
         e->upload_at_ms + UPLOAD_EVERY_MS < next)
         next = e->upload_at_ms + UPLOAD_EVERY_MS;
@@ -1260,8 +1291,8 @@ int edge_run(const struct edge_options *o, struct gh_err *err)
         for (size_t k = 0; k < n_pend; k++)
             finish_pending(e, &pend[k]);
         for (int i = 0; i < e->n_clients; i++) {
-            if (!e->clients[i].closed)
-                continue;
+            if (!e->clients[i].closed || has_line(&e->clients[i]))
+                continue; /* what a client sent before it went away is still carried out */
             close(e->clients[i].fd);
             e->clients[i--] = e->clients[--e->n_clients];
         }

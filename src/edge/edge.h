@@ -172,7 +172,7 @@ int edge_key_load_or_create(const char *dir, uint8_t pk[32], uint8_t sk[64], boo
 #define EDGE_TYPE_MAX      32
 #define EDGE_CRED_MAX      65 /* a credential's keyed hash in hex + NUL */
 #define EDGE_PAYLOAD_MAX   512
-#define EDGE_OVERFLOW_TYPE "journal_overflow"
+#define EDGE_OVERFLOW_TYPE "edge.journal_overflow" /* the server's event type */
 
 struct edge_event {
     int64_t seq;                    /* set by edge_journal_append */

@@ -164,7 +164,7 @@ int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err
 
 /* ---- door controllers (gatehouse edge) ------------------------------------------------ */
 
-#define STORE_HEALTH_MAX 2048
+#define STORE_HEALTH_MAX 16384 /* 64 doors and their states fit */
 struct controller {
     int64_t id;
     char name[MODEL_NAME_MAX];

@@ -206,3 +206,28 @@ def test_a_flood_of_refused_requests_is_not_recorded_one_by_one(site_server):
     assert codes == {401}
     recorded = len(refused_events(s)) - before
     assert 1 <= recorded <= 50, recorded
+
+
+def test_a_controller_files_events_under_its_own_doors_only(enrolled):
+    s, client, _ = enrolled
+    doors = {d["name"]: d["id"] for d in s.get("/api/v1/doors").json()["items"]}
+    people = {p["employee_id"]: p["id"] for p in s.get("/api/v1/people").json()["items"]}
+    ann_card = s.get("/api/v1/credentials", params={"card": "h10301:12:3456"}).json()["items"][0]
+    now = int(time.time() * 1e6)
+    r = client.events([
+        {"seq": 1, "time_us": now, "type": "door.forced", "door": doors["Main Entrance"]},
+        {"seq": 2, "time_us": now + 1, "type": "access.decision", "door": doors["Lab Door"],
+         "decision": 1, "reason": 0,
+         "payload": {"credential_id": ann_card["id"], "person_id": people["E200"]}},
+        {"seq": 3, "time_us": now + 2, "type": "access.decision", "door": doors["Lab Door"],
+         "decision": 1, "reason": 0,
+         "payload": {"credential_id": ann_card["id"], "person_id": people["E100"]}}])
+    assert r.json()["acked"] == 3
+    evs = [e for e in s.get("/api/v1/events", params={"limit": 1000}).json()["items"]
+           if "source" in e]
+    forced, wrong, right = evs
+    assert forced["door_id"] is None
+    assert forced["payload"]["claimed_door"] == doors["Main Entrance"]
+    assert wrong["person_id"] is None and wrong["credential_id"] is None
+    assert wrong["payload"]["unverified_credential"] == ann_card["id"]
+    assert right["person_id"] == people["E100"] and right["credential_id"] == ann_card["id"]

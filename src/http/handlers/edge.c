@@ -503,8 +503,60 @@ int http_edge_events_parse(json_t *body, int64_t source, struct event **out, siz
     return 0;
 }
 
+/* Adds "key": value to an event's payload (a JSON object's text). */
+static void payload_note(struct event *ev, const char *key, int64_t value)
+{
+    size_t n = strlen(ev->payload);
+    char add[80];
+    gh_snprintf(add, sizeof(add), "%s\"%s\":%lld}", n > 2 ? "," : "", key, (long long)value);
+    if (n == 0) {
+        gh_snprintf(ev->payload, sizeof(ev->payload), "{%s", add);
+    } else if (ev->payload[n - 1] == '}' && n - 1 + strlen(add) < sizeof(ev->payload)) {
+        gh_strlcpy(ev->payload + n - 1, add, sizeof(ev->payload) - (n - 1));
+    }
+}
+
+struct door_set {
+    int64_t ids[256];
+    size_t n;
+};
+
+static int on_own_door(void *ctx, const struct controller_door *row)
+{
+    struct door_set *d = ctx;
+    if (d->n < GH_ARRAY_LEN(d->ids))
+        d->ids[d->n++] = row->door_id;
+    return 0;
+}
+
+/* A controller's key is good for its own doors only: an event naming another door, or a
+ * credential that is not that person's, is kept (the controller said it) but not filed
+ * under them; what it claimed is in the payload. */
+static void check_claims(struct http_req *r, const struct door_set *doors, struct event *ev)
+{
+    bool own = ev->door_id == 0;
+    for (size_t i = 0; i < doors->n && !own; i++)
+        own = doors->ids[i] == ev->door_id;
+    if (!own) {
+        payload_note(ev, "claimed_door", ev->door_id);
+        ev->door_id = 0;
+    }
+    if (ev->credential_id != 0) {
+        struct credential c;
+        if (store_credential_get(http_store(r), ev->credential_id, &c) < 0 ||
+            c.person_id != ev->person_id) {
+            payload_note(ev, "unverified_credential", ev->credential_id);
+            ev->credential_id = ev->person_id = 0;
+        }
+    } else if (ev->person_id != 0) {
+        payload_note(ev, "unverified_person", ev->person_id);
+        ev->person_id = 0;
+    }
+}
+
 HTTP_HANDLER(h_edge_events)
 {
+    struct door_set doors = {{0}, 0};
     struct controller c;
     struct event *evs = NULL;
     struct gh_err err = {{0}};
@@ -523,6 +575,7 @@ HTTP_HANDLER(h_edge_events)
         free(evs);
         return 0;
     }
+    store_controller_door_list(http_store(r), c.id, on_own_door, &doors);
     acked = store_edge_acked(http_store(r), c.key_id);
     expect = acked + 1;
     /* a key's first events may start past 1: a board enrolled again keeps its journal,
@@ -534,6 +587,7 @@ HTTP_HANDLER(h_edge_events)
             continue; /* stored before: a batch sent again after a lost answer */
         if (evs[i].source_seq > expect)
             break; /* a gap: what follows waits until the missing events come */
+        check_claims(r, &doors, &evs[i]);
         if ((rc = store_event_append(http_store(r), &evs[i])) < 0) {
             free(evs);
             return fail_rollback(r, rc, NULL);
