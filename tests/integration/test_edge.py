@@ -479,3 +479,27 @@ def test_failover_to_the_next_server(site_server, tmp_path):
         wait_for(lambda: len(decisions(edge_events(s))) == 1, what="the event via the second server")
     finally:
         edge.stop()
+
+
+def test_a_full_journal_keeps_deciding_and_says_what_it_dropped(site_server, tmp_path):
+    s = site_server
+    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
+    s.gh("level", "add", "Main always")
+    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
+    s.gh("assign", "E100", "Main always")
+    s.gh("controller", "add", "ctl-small", "--door", "Main Entrance")
+    edge = Edge(tmp_path / "edge-small", [s.url], s.cert, extra=["--journal-capacity", "10"],
+                token=s.gh("controller", "token", "ctl-small").stdout.strip())
+    try:
+        main = door_id(s, "Main Entrance")
+        edge.wait_door(main)
+        s.kill()
+        answers = [edge.swipe(main, 12, 3456) for _ in range(30)]
+        assert all(a.startswith("granted") for a in answers)  # it keeps deciding
+        s.start(port=s.port)
+        over = wait_for(lambda: [e for e in edge_events(s) if e["type"] == "edge.journal_overflow"],
+                        timeout=60, what="the overflow event at the server")
+        assert over[0]["payload"]["dropped"] >= 20
+        assert len(decisions(edge_events(s))) < 30  # what did not fit was counted, not kept
+    finally:
+        edge.stop()
