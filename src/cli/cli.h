@@ -107,8 +107,29 @@ struct sim_options {
      * signal of live_stop arrives (taken with sigtimedwait; block them first) */
     double live_rate;
     const sigset_t *live_stop;
+    struct demo_edge *edge; /* live mode: reads at its doors go to this controller (or NULL) */
 };
 void sim_options_init(struct sim_options *o);
+
+/* The demo's door controller (demo_edge.c): a real `gatehouse edge` for the first
+ * DEMO_EDGE_DOORS doors, enrolled against the demo's server, fed through its socket. */
+#define DEMO_EDGE_DOORS 2
+struct demo_edge {
+    pid_t pid;
+    int fd; /* its simulator socket */
+    int64_t doors[DEMO_EDGE_DOORS];
+    int n_doors;
+    char names[2 * 64 + 8];
+    char socket_path[108];
+};
+/* Records the controller (once), starts and enrolls it, connects to its socket. */
+int demo_edge_start(struct cli *c, const char *url, const char *ca, struct demo_edge *out,
+                    struct gh_err *err);
+bool demo_edge_has(const struct demo_edge *e, int64_t door);
+/* Sends a card read and waits for the controller's answer (2 s at most). */
+int demo_edge_swipe(struct demo_edge *e, int64_t door, const char *bits, const char *pin);
+/* Stops the controller (SIGTERM) and waits for it. */
+void demo_edge_stop(struct demo_edge *e);
 /* Builds an organization into an empty store. */
 int sim_build_org(struct cli *c, const struct sim_options *o);
 /* Replays one working day of badge traffic through the engine into the event log and

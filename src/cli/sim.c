@@ -616,6 +616,25 @@ static int decide_swipe(const struct access_snapshot *snap, struct access_state 
                                     "source", "sim"));
 }
 
+/* A read at a door of the demo's controller, through its socket; false when the controller
+ * did not answer (the read is then decided here, as any other). */
+static bool edge_swipe(struct demo_edge *e, const struct swipe *s)
+{
+    struct wiegand_card card = {(enum cred_format)s->format,
+                                s->format == CRED_FMT_H10301 ? 42u : 1042u, s->cred_number};
+    char bits[WIEGAND_MAX_BITS + 1], pin[8];
+    if (wiegand_encode_str(&card, bits, sizeof(bits), NULL) < 0)
+        return false;
+    if (s->with_pin)
+        snprintf(pin, sizeof(pin), "%04u",
+                 (unsigned)(1000 + (s->cred_number - 10000) % 9000) + (s->wrong_pin ? 1 : 0));
+    if (demo_edge_swipe(e, s->door, bits, s->with_pin ? pin : NULL) == 0)
+        return true;
+    log_warn("the demo's controller did not answer; its doors are decided by the simulator");
+    demo_edge_stop(e);
+    return false;
+}
+
 /* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
  * until a stop signal. The pace follows the clock (read i is due at start + i/rate, and a
  * loop a little late catches up), so the rate holds at 1,000/s whatever a read costs;
@@ -658,6 +677,8 @@ static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, 
                 }
             }
         }
+        if (demo_edge_has(d->o->edge, d->plan.v[i].door) && edge_swipe(d->o->edge, &d->plan.v[i]))
+            continue; /* its controller decided, and delivers the event itself */
         if (decide_swipe(*snap, *state, &d->plan.v[i], gh_now_us(), &ev, &res) < 0)
             continue;
         if (ingest_submit(ing, &ev) < 0)
@@ -927,6 +948,7 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
     struct http_server *srv = NULL;
     struct gh_err err = {{0}};
     char token[IDENTITY_TOKEN_LEN], name[64], user[MODEL_NAME_MAX], password[40];
+    struct demo_edge edge = {-1, -1, {0}, 0, "", ""};
     sigset_t stop;
     int status;
 
@@ -953,6 +975,21 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
         sodium_memzero(token, sizeof(token));
         return cli_error(c, "%s", err.msg);
     }
+    {
+        char url[300];
+        struct gh_err eerr = {{0}};
+        gh_snprintf(url, sizeof(url), "https://%s:%u", cfg.listen_addr, http_server_port(srv));
+        if (demo_edge_start(c, url, cfg.tls_cert, &edge, &eerr) == 0) {
+            printf("A door controller (gatehouse edge) drives %s: it decides there from its\n"
+                   "signed snapshot and delivers its journal (console: Devices; its simulator\n"
+                   "socket: %s).\n\n",
+                   edge.names, edge.socket_path);
+            o->sim.edge = &edge;
+        } else {
+            printf("(no door controller in this demo: %s)\n\n", eerr.msg);
+        }
+        fflush(stdout);
+    }
     printf(
         "\nThe server is running, fed by the simulator (%.0f reads per second):\n"
         "  console  https://%s:%u/  (self-signed certificate: accept it in the browser)\n"
@@ -975,6 +1012,7 @@ static int demo_serve(struct cli *c, struct demo_opts *o)
     o->sim.quiet = true;
     o->sim.scenarios = false; /* staged once, with the day */
     status = sim_run_day(c, &o->sim);
+    demo_edge_stop(&edge);
     http_server_stop(srv);
     printf("demo stopped\n");
     return status;

@@ -149,6 +149,15 @@ def test_demo_serves_live_reads(gh):
         s.verify = str(gh.data / "tls" / "cert.pem")
         s.headers["Authorization"] = f"Bearer {token}"
         assert s.get(url + "/api/v1/whoami", timeout=10).status_code == 200
+        # the demo's door controller, a real gatehouse edge, is enrolled and reports
+        assert "A door controller (gatehouse edge) drives" in out, out
+        deadline = time.monotonic() + 30
+        while True:
+            ctl = s.get(url + "/api/v1/controllers", timeout=10).json()["items"]
+            if ctl and ctl[0]["enrolled"] and ctl[0]["current"]:
+                break
+            assert time.monotonic() < deadline, ctl
+            time.sleep(0.1)
         # the console and its printed sign-in: an operator, no MFA in the demo
         console = re.search(r"console\s+(https://\S+)", out).group(1)
         name, password = re.search(r"sign in\s+(\S+) / (\S+)", out).groups()
