@@ -1,0 +1,76 @@
+/*
+ * audit.h: the tamper-evident audit log's Merkle tree (issue 7), as RFC 9162 (Certificate
+ * Transparency 2.0, section 2.1) defines it: SHA-256, a leaf hashed with a 0x00 prefix, an
+ * interior node with 0x01; the tree head of n leaves MTH(D[n]); inclusion proofs (an entry
+ * is in the tree of size n) and consistency proofs (the tree of size n extends the tree of
+ * size m: nothing changed, removed or reordered), and their verification.
+ *
+ * The tree is read through a source of perfect subtrees: node(level, i) is the head of the
+ * 2^level leaves starting at i * 2^level (level 0: the leaf hashes). Any tree head and any
+ * proof is made of such nodes, so a store that keeps them answers in O(log n) reads
+ * whatever the log's size. struct audit_memtree is a source kept in memory (tests, tools).
+ *
+ * Ownership: proofs are written into the caller's arrays (at most AUDIT_PROOF_MAX hashes).
+ * Thread-safety: the functions keep no state; a memtree is used by one thread at a time.
+ */
+#ifndef GH_AUDIT_H
+#define GH_AUDIT_H
+
+#include "base/base.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_HASH_LEN  32
+#define AUDIT_PROOF_MAX 64 /* a proof in a tree of up to 2^63 leaves */
+
+typedef uint8_t audit_hash[AUDIT_HASH_LEN];
+
+/* SHA-256(0x00 || data) */
+void audit_leaf_hash(const void *data, size_t len, audit_hash out);
+/* SHA-256(0x01 || left || right) */
+void audit_node_hash(const audit_hash left, const audit_hash right, audit_hash out);
+
+/* Perfect subtrees of a log: node(ctx, level, index, out) fills out with the head of leaves
+ * [index << level, (index + 1) << level), which the caller only asks for when they are all
+ * in the log. 0, or a negative code (a storage error), passed on. */
+struct audit_nodes {
+    void *ctx;
+    int (*node)(void *ctx, unsigned level, uint64_t index, audit_hash out);
+};
+
+/* MTH(D[0:n]) (n = 0: SHA-256 of nothing). */
+int audit_root(const struct audit_nodes *src, uint64_t n, audit_hash out);
+/* The inclusion proof of leaf `index` in the tree of size n (index < n): *len hashes. */
+int audit_inclusion_proof(const struct audit_nodes *src, uint64_t index, uint64_t n,
+                          audit_hash proof[AUDIT_PROOF_MAX], size_t *len);
+/* The consistency proof from size m to size n (0 < m <= n): *len hashes. */
+int audit_consistency_proof(const struct audit_nodes *src, uint64_t m, uint64_t n,
+                            audit_hash proof[AUDIT_PROOF_MAX], size_t *len);
+
+/* RFC 9162 section 2.1.3.2: true when the proof shows leaf_hash at index in the tree of
+ * size n whose head is root. */
+bool audit_verify_inclusion(uint64_t index, uint64_t n, const audit_hash leaf_hash,
+                            const audit_hash *proof, size_t len, const audit_hash root);
+/* RFC 9162 section 2.1.4.2: true when the proof shows the tree of size n (head root_n)
+ * extends the tree of size m (head root_m). m == n needs an empty proof and equal heads. */
+bool audit_verify_consistency(uint64_t m, uint64_t n, const audit_hash root_m,
+                              const audit_hash root_n, const audit_hash *proof, size_t len);
+
+/* ---- a tree in memory ------------------------------------------------------------------ */
+
+struct audit_memtree {
+    audit_hash *levels[64]; /* levels[l][i]: node(l, i) of the complete subtrees so far */
+    uint64_t count[64];
+    uint64_t cap[64];
+    uint64_t size; /* leaves */
+};
+void audit_memtree_init(struct audit_memtree *t);
+void audit_memtree_free(struct audit_memtree *t);
+/* Appends a leaf hash (and completes the subtrees it closes). */
+void audit_memtree_append(struct audit_memtree *t, const audit_hash leaf);
+/* The tree as a source of nodes. */
+struct audit_nodes audit_memtree_nodes(struct audit_memtree *t);
+
+#endif
