@@ -17,6 +17,7 @@
 #define GH_AUDIT_H
 
 #include "base/base.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,5 +73,45 @@ void audit_memtree_free(struct audit_memtree *t);
 void audit_memtree_append(struct audit_memtree *t, const audit_hash leaf);
 /* The tree as a source of nodes. */
 struct audit_nodes audit_memtree_nodes(struct audit_memtree *t);
+
+/* ---- the log in the store (src/audit/log.c) --------------------------------------------- */
+
+/* Appends an entry (its canonical JSON text) as the next leaf, with the heads of the
+ * subtrees it completes, in the caller's write transaction; *index is its leaf index. */
+int audit_log_append(struct store *st, const char *entry, int64_t time_us, uint64_t *index,
+                     struct gh_err *err);
+/* The stored log as a source of nodes (reads through st; one thread). */
+struct audit_nodes audit_store_nodes(struct store *st);
+
+/* A signed tree head: Ed25519 over "gatehouse-sth-v1" || size || time (both 64-bit big
+ * endian) || root. */
+#define AUDIT_STH_MSG_LEN 64
+struct audit_sth {
+    uint64_t size;
+    int64_t time_us;
+    audit_hash root;
+    uint8_t signature[64];
+};
+void audit_sth_sign(struct audit_sth *h, const uint8_t sk[64]);
+bool audit_sth_verify(const struct audit_sth *h, const uint8_t pk[32]);
+/* Signs the log's current head and stores it (nothing when a head of that size exists);
+ * in the caller's write transaction. */
+int audit_log_sign_head(struct store *st, const uint8_t sk[64], int64_t now_us,
+                        struct audit_sth *out, struct gh_err *err);
+
+/* Verifies the whole log: every entry's hash against the one recorded when it was appended,
+ * the indexes without a gap, the tree head recomputed at every signed head's size and each
+ * signature (pk), and, with `since` (a head saved earlier), that the log still extends it.
+ * Each problem is reported with the first index it concerns; the return is 0 when the log
+ * verifies, 1 when a problem was reported, negative for an error reading it. */
+typedef void (*audit_report_fn)(void *ctx, uint64_t index, const char *what);
+struct audit_verify_stats {
+    uint64_t entries;
+    uint64_t heads;
+    uint64_t problems;
+};
+int audit_log_verify(struct store *st, const uint8_t pk[32], const struct audit_sth *since,
+                     audit_report_fn report, void *ctx, struct audit_verify_stats *stats,
+                     struct gh_err *err);
 
 #endif

@@ -135,6 +135,15 @@ enum sql_id {
     Q_CDOOR_LIST,
     Q_EDGE_ACKED,
     Q_CDOOR_OWNER,
+    Q_AUDIT_SIZE,
+    Q_AUDIT_ENTRY_PUT,
+    Q_AUDIT_ENTRY_GET,
+    Q_AUDIT_ENTRY_LIST,
+    Q_AUDIT_NODE_PUT,
+    Q_AUDIT_NODE_GET,
+    Q_AUDIT_HEAD_PUT,
+    Q_AUDIT_HEAD_LATEST,
+    Q_AUDIT_HEAD_LIST,
     Q_DELETE_FIRST,
     Q_DELETE_LAST = Q_DELETE_FIRST + ST_TABLE_COUNT - 1,
     Q_COUNT
@@ -160,7 +169,7 @@ enum sql_id {
     "c.health, c.applied_version, c.applied_us, c.lag_ms FROM controllers c "                      \
     "LEFT JOIN controller_keys k ON k.id = c.key_id"
 #define EVENT_COLS                                                                                 \
-    "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload, source, "    \
+    "seq, time_us, type, door_id, person_id, credential_id, decision, reason, payload, source, "   \
     "source_seq"
 
 static const char *const sql_text[Q_COUNT] = {
@@ -351,6 +360,18 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_CDOOR_LIST] = "SELECT controller_id, door_id, offline_pin_after_s, offline_deny_after_s "
                      "FROM controller_doors WHERE ?1 = 0 OR controller_id = ?1 "
                      "ORDER BY controller_id, door_id",
+    [Q_AUDIT_SIZE] = "SELECT coalesce(max(idx) + 1, 0) FROM audit_entries",
+    [Q_AUDIT_ENTRY_PUT] = "INSERT INTO audit_entries (idx, time_us, entry) VALUES (?1, ?2, ?3)",
+    [Q_AUDIT_ENTRY_GET] = "SELECT time_us, entry FROM audit_entries WHERE idx = ?1",
+    [Q_AUDIT_ENTRY_LIST] = "SELECT idx, time_us, entry FROM audit_entries WHERE idx >= ?1 "
+                           "ORDER BY idx",
+    [Q_AUDIT_NODE_PUT] = "INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+    [Q_AUDIT_NODE_GET] = "SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2",
+    [Q_AUDIT_HEAD_PUT] = "INSERT INTO audit_heads (size, time_us, root, signature) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (size) DO NOTHING",
+    [Q_AUDIT_HEAD_LATEST] = "SELECT size, time_us, root, signature FROM audit_heads "
+                            "ORDER BY size DESC LIMIT 1",
+    [Q_AUDIT_HEAD_LIST] = "SELECT size, time_us, root, signature FROM audit_heads ORDER BY size",
     [Q_CDOOR_OWNER] = "SELECT controller_id FROM controller_doors WHERE door_id = ?1",
     [Q_EDGE_ACKED] = "SELECT coalesce(max(source_seq), 0) FROM events WHERE source = ?1",
     [Q_DELETE_FIRST + ST_SITE] = "DELETE FROM sites WHERE id = ?1",
@@ -1842,6 +1863,154 @@ int64_t store_edge_acked(struct store *st, int64_t key_id)
         v = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return v;
+}
+
+/* ---- the audit log's rows -------------------------------------------------------------- */
+
+int64_t store_audit_size(struct store *st)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_SIZE);
+    int64_t v = -EIO;
+    if (s == NULL)
+        return -EIO;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return v;
+}
+
+int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const char *entry)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_ENTRY_PUT);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, idx);
+    sqlite3_bind_int64(s, 2, time_us);
+    bind_text(s, 3, entry);
+    return exec_stmt(st, s, NULL, "audit entry");
+}
+
+int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char *buf, size_t len)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_ENTRY_GET);
+    int rc, r = -ENOENT;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, idx);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *time_us = sqlite3_column_int64(s, 0);
+        col_text(s, 1, buf, len);
+        r = (size_t)sqlite3_column_bytes(s, 1) < len ? 0 : -ENOSPC;
+    } else if (rc != SQLITE_DONE) {
+        r = -EIO;
+    }
+    sqlite3_reset(s);
+    return r;
+}
+
+int store_audit_entry_list(struct store *st, int64_t from, store_audit_entry_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_ENTRY_LIST);
+    int rc, r = 0;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, from);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 2);
+        if ((r = cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                    t ? (const char *)t : "")) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = -EIO;
+    sqlite3_reset(s);
+    return r;
+}
+
+int store_audit_node_put(struct store *st, unsigned level, int64_t idx, const uint8_t hash[32])
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_NODE_PUT);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int(s, 1, (int)level);
+    sqlite3_bind_int64(s, 2, idx);
+    sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+    return exec_stmt(st, s, NULL, "audit node");
+}
+
+int store_audit_node_get(struct store *st, unsigned level, int64_t idx, uint8_t hash[32])
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_NODE_GET);
+    int rc, r = -ENOENT;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int(s, 1, (int)level);
+    sqlite3_bind_int64(s, 2, idx);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+        memcpy(hash, sqlite3_column_blob(s, 0), 32);
+        r = 0;
+    } else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        r = -EIO;
+    }
+    sqlite3_reset(s);
+    return r;
+}
+
+int store_audit_head_put(struct store *st, const struct store_audit_head *h)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_HEAD_PUT);
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, h->size);
+    sqlite3_bind_int64(s, 2, h->time_us);
+    sqlite3_bind_blob(s, 3, h->root, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 4, h->signature, 64, SQLITE_STATIC);
+    return exec_stmt(st, s, NULL, "audit tree head");
+}
+
+static int read_head(sqlite3_stmt *s, struct store_audit_head *h)
+{
+    if (sqlite3_column_bytes(s, 2) != 32 || sqlite3_column_bytes(s, 3) != 64)
+        return -EIO;
+    h->size = sqlite3_column_int64(s, 0);
+    h->time_us = sqlite3_column_int64(s, 1);
+    memcpy(h->root, sqlite3_column_blob(s, 2), 32);
+    memcpy(h->signature, sqlite3_column_blob(s, 3), 64);
+    return 0;
+}
+
+int store_audit_head_latest(struct store *st, struct store_audit_head *out)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_HEAD_LATEST);
+    int rc, r = -ENOENT;
+    if (s == NULL)
+        return -EIO;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        r = read_head(s, out);
+    else if (rc != SQLITE_DONE)
+        r = -EIO;
+    sqlite3_reset(s);
+    return r;
+}
+
+int store_audit_head_list(struct store *st, store_audit_head_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_HEAD_LIST);
+    int rc, r = 0;
+    if (s == NULL)
+        return -EIO;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_audit_head h;
+        if ((r = read_head(s, &h)) != 0 || (r = cb(ctx, &h)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = -EIO;
+    sqlite3_reset(s);
+    return r;
 }
 
 /* ---- access reviews -------------------------------------------------------------------- */

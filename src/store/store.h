@@ -221,6 +221,32 @@ int64_t store_controller_of_door(struct store *st, int64_t door_id);
  * uploaded only in order, the highest with no gap. */
 int64_t store_edge_acked(struct store *st, int64_t key_id);
 
+/* ---- the audit log's rows (src/audit builds the tree on them) ---------------------------- */
+
+/* The number of entries (the next index). */
+int64_t store_audit_size(struct store *st);
+/* Appends entry idx (in the caller's write transaction). */
+int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const char *entry);
+/* Entry idx into buf (len bytes, NUL-terminated) and *time_us; -ENOENT when absent. */
+int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char *buf, size_t len);
+typedef int (*store_audit_entry_cb)(void *ctx, int64_t idx, int64_t time_us, const char *entry);
+/* Entries with idx >= from, in index order (stops when cb returns non-zero). */
+int store_audit_entry_list(struct store *st, int64_t from, store_audit_entry_cb cb, void *ctx);
+int store_audit_node_put(struct store *st, unsigned level, int64_t idx, const uint8_t hash[32]);
+/* -ENOENT when absent. */
+int store_audit_node_get(struct store *st, unsigned level, int64_t idx, uint8_t hash[32]);
+struct store_audit_head {
+    int64_t size;
+    int64_t time_us;
+    uint8_t root[32];
+    uint8_t signature[64];
+};
+int store_audit_head_put(struct store *st, const struct store_audit_head *h);
+/* The head of the largest size; -ENOENT when none. */
+int store_audit_head_latest(struct store *st, struct store_audit_head *out);
+typedef int (*store_audit_head_cb)(void *ctx, const struct store_audit_head *h);
+int store_audit_head_list(struct store *st, store_audit_head_cb cb, void *ctx);
+
 /* ---- access reviews: a finding that someone's access needs review ------------------- */
 int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us);
 int store_review_count_open(struct store *st, int64_t *count);
