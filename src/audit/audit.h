@@ -94,6 +94,14 @@ struct audit_sth {
 };
 void audit_sth_sign(struct audit_sth *h, const uint8_t sk[64]);
 bool audit_sth_verify(const struct audit_sth *h, const uint8_t pk[32]);
+/* The JSON form of a head (what an auditor saves and passes to `audit verify --since-sth`):
+ * {"size":N,"time_us":T,"root":"HEX","signature":"BASE64"}. */
+#define AUDIT_STH_JSON_MAX 512
+int audit_sth_to_json(const struct audit_sth *h, char *buf, size_t len);
+/* Parses that form exactly (at most AUDIT_STH_JSON_MAX bytes; every field present and well
+ * formed, nothing else). 0, or -EINVAL with err saying what is wrong. Does not check the
+ * signature. */
+int audit_sth_parse(const char *text, size_t len, struct audit_sth *out, struct gh_err *err);
 /* Signs the log's current head and stores it (nothing when a head of that size exists);
  * in the caller's write transaction. */
 int audit_log_sign_head(struct store *st, const uint8_t sk[64], int64_t now_us,

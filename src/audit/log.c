@@ -12,6 +12,7 @@
  */
 #include "audit/audit.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,56 @@ bool audit_sth_verify(const struct audit_sth *h, const uint8_t pk[32])
     uint8_t msg[AUDIT_STH_MSG_LEN];
     sth_message(h, msg);
     return crypto_sign_verify_detached(h->signature, msg, sizeof(msg), pk) == 0;
+}
+
+int audit_sth_to_json(const struct audit_sth *h, char *buf, size_t len)
+{
+    char root[2 * AUDIT_HASH_LEN + 1],
+        sig[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2hex(root, sizeof(root), h->root, AUDIT_HASH_LEN);
+    sodium_bin2base64(sig, sizeof(sig), h->signature, 64, sodium_base64_VARIANT_ORIGINAL);
+    return gh_snprintf(buf, len,
+                       "{\"size\":%llu,\"time_us\":%lld,\"root\":\"%s\",\"signature\":\"%s\"}",
+                       (unsigned long long)h->size, (long long)h->time_us, root, sig);
+}
+
+int audit_sth_parse(const char *text, size_t len, struct audit_sth *out, struct gh_err *err)
+{
+    json_t *doc;
+    json_error_t je;
+    json_int_t size, time_us;
+    const char *root, *sig;
+    size_t n = 0;
+    int r = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (len > AUDIT_STH_JSON_MAX)
+        return gh_fail(err, -EINVAL, "tree head: %zu bytes, at most %d", len, AUDIT_STH_JSON_MAX);
+    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL)
+        return gh_fail(err, -EINVAL, "tree head: line %d, column %d: %s", je.line, je.column,
+                       je.text);
+    if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:I, s:I, s:s, s:s}", "size", &size, "time_us",
+                       &time_us, "root", &root, "signature", &sig) != 0) {
+        r = gh_fail(err, -EINVAL, "tree head: %s", je.text);
+    } else if (size < 0) {
+        r = gh_fail(err, -EINVAL, "tree head: size must not be negative");
+    } else if (strlen(root) != 2 * AUDIT_HASH_LEN ||
+               sodium_hex2bin(out->root, AUDIT_HASH_LEN, root, strlen(root), NULL, &n, NULL) != 0 ||
+               n != AUDIT_HASH_LEN) {
+        r = gh_fail(err, -EINVAL, "tree head: root must be 64 hex digits");
+    } else if (sodium_base642bin(out->signature, 64, sig, strlen(sig), NULL, &n, NULL,
+                                 sodium_base64_VARIANT_ORIGINAL) != 0 ||
+               n != 64) {
+        r = gh_fail(err, -EINVAL, "tree head: signature must be 64 bytes in base64");
+    } else {
+        out->size = (uint64_t)size;
+        out->time_us = time_us;
+    }
+    json_decref(doc);
+    if (r < 0)
+        memset(out, 0, sizeof(*out));
+    return r;
 }
 
 int audit_log_sign_head(struct store *st, const uint8_t sk[64], int64_t now_us,
