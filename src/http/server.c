@@ -11,6 +11,7 @@
  * publishes the decision snapshot when the policy version moves) and a timer thread
  * (stream heartbeats, noticing events committed by other processes, policy polling).
  */
+#include "audit/audit.h"
 #include "http/handlers/handlers.h"
 
 #include <arpa/inet.h>
@@ -178,13 +179,39 @@ static void *policy_main(void *arg)
  * processes (the CLI, an import, a simulator) reach live streams within a tick. */
 #define TIMER_TICK_MS 10
 
+/* Signs a tree head of the audit log when it grew since the last one: at least once a
+ * second while entries arrive (RFC 9162's signed tree heads), with its own connection. */
+static void sign_audit_head(struct http_server *srv, struct store **signer)
+{
+    struct store_audit_head last;
+    struct audit_sth h;
+    struct gh_err err = {{0}};
+    int64_t size;
+    int r;
+    if (*signer == NULL && store_open(srv->db_path, 0, signer, &err) < 0) {
+        log_error("audit signer: %s", err.msg);
+        return;
+    }
+    size = store_audit_size(*signer);
+    r = store_audit_head_latest(*signer, &last);
+    if (size < 0 || (r == 0 && last.size >= size) || (r == -ENOENT && size == 0))
+        return;
+    if (store_begin_write(*signer) < 0 ||
+        audit_log_sign_head(*signer, srv->server_sk, gh_now_us(), &h, &err) < 0 ||
+        store_commit(*signer) < 0) {
+        log_error("audit signer: %s", err.msg[0] ? err.msg : store_errmsg(*signer));
+        store_rollback(*signer);
+    }
+}
+
 static void *timer_main(void *arg)
 {
     struct http_server *srv = arg;
     struct store *st = NULL;
     struct gh_err err = {{0}};
     int64_t next_beat = gh_monotonic_us() + (int64_t)srv->cfg.sse_heartbeat_s * GH_USEC_PER_SEC;
-    int64_t seen_version = -1, next_poll = 0;
+    int64_t seen_version = -1, next_poll = 0, next_sign = 0;
+    struct store *signer = NULL;
 
     if (store_open(srv->db_path, STORE_READONLY, &st, &err) < 0)
         log_error("timer thread: %s (events from other processes are not noticed)", err.msg);
@@ -203,6 +230,10 @@ static void *timer_main(void *arg)
                     http_stream_notify(srv->hub, last);
             }
         }
+        if (gh_monotonic_us() >= next_sign) {
+            sign_audit_head(srv, &signer);
+            next_sign = gh_monotonic_us() + GH_USEC_PER_SEC;
+        }
         if (gh_monotonic_us() >= next_poll) {
             http_edge_wake(srv, false); /* long polls whose time is up */
             next_poll = gh_monotonic_us() + 250000;
@@ -213,6 +244,7 @@ static void *timer_main(void *arg)
         }
     }
     store_close(st);
+    store_close(signer);
     return NULL;
 }
 

@@ -44,3 +44,58 @@ def test_verify_needs_a_key_and_makes_none(gh, tmp_path):
     err = gh("audit", "verify", rc=1).stderr
     assert "no server key to check the tree heads with" in err
     assert not key.exists()
+
+
+def entries(server):
+    import sqlite3
+    db = sqlite3.connect(server.data / "gatehouse.db")
+    try:
+        return [json.loads(row[0]) for row in
+                db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
+    finally:
+        db.close()
+
+
+def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
+    import sqlite3
+    import time
+    s = server
+    assert s.post("/api/v1/sites", json={"name": "HQ", "timezone": "Europe/Berlin"}).status_code == 201
+    r = s.post("/api/v1/users", json={"name": "nora", "roles": "hr",
+                                       "password": "velvet orbit tangerine ladder"})
+    assert r.status_code == 201, r.text
+    site = s.get("/api/v1/sites").json()["items"][0]["id"]
+    assert s.patch(f"/api/v1/sites/{site}", json={"name": "Head Office"}).status_code == 200
+    assert s.get("/api/v1/sites").status_code == 200  # a read changes nothing
+    got = entries(s)
+    actions = [e["action"] for e in got]
+    assert actions == ["POST /api/v1/sites", "POST /api/v1/users", "PATCH /api/v1/sites/{id}"]
+    e = got[2]
+    assert e["who"] == "token:test-admin" and e["auth"] == "token"
+    assert e["object"] == f"/api/v1/sites/{site}" and e["request"].startswith("r")
+    assert e["request_body"] == {"name": "Head Office"} and e["address"] == "127.0.0.1"
+    assert got[1]["request_body"]["password"] == "(not recorded)"
+    assert "velvet" not in json.dumps(got)
+    # the server signs a head within a second or so of the last change
+    deadline = time.monotonic() + 10
+    while True:
+        p = s.gh("audit", "head", rc=None)
+        head = json.loads(p.stdout) if p.returncode == 0 else {"size": None}
+        if head["size"] == 3:
+            break
+        assert time.monotonic() < deadline, head
+        time.sleep(0.1)
+    saved = tmp_path / "sth.json"
+    saved.write_text(json.dumps(head))
+    assert "the audit log verifies: 3 entries" in s.gh("audit", "verify", "--since-sth",
+                                                       str(saved)).stdout
+    # someone edits the file underneath: verify names the entry
+    s.stop()
+    db = sqlite3.connect(s.data / "gatehouse.db")
+    db.executescript("DROP TRIGGER audit_entries_no_update;"
+                     "UPDATE audit_entries SET entry = replace(entry, 'Head Office', 'Elsewhere')"
+                     " WHERE idx = 2;")
+    db.close()
+    out = s.gh("audit", "verify", "--since-sth", str(saved), rc=1).stdout
+    assert "index 2: entry 2 is not the entry that was appended" in out
+    s.start()
