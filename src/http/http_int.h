@@ -339,6 +339,9 @@ int http_write_begin(struct http_req *r);
 /* Commits, then pokes the policy thread and the live stream. Replies 500 on failure. */
 int http_write_commit(struct http_req *r);
 void http_write_rollback(struct http_req *r);
+/* Records a sensitive read (the audit log itself, exports, a person's record) in the audit
+ * log, in a transaction of its own. 0, or a negative code (nothing was read: refuse). */
+int http_audit_read(struct http_req *r);
 
 /* Appends an event in the caller's write transaction (operator actions, revocations);
  * the payload (reference taken) gets the caller's name as "by". */

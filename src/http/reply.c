@@ -396,6 +396,19 @@ static int audit_change(struct http_req *r, struct store *st)
     return rc;
 }
 
+int http_audit_read(struct http_req *r)
+{
+    struct store *st = http_store(r);
+    int rc;
+    if (st == NULL || store_begin_write(st) < 0)
+        return -EBUSY;
+    if ((rc = audit_change(r, st)) < 0 || (rc = store_commit(st)) < 0) {
+        store_rollback(st);
+        return rc < 0 ? rc : -EIO;
+    }
+    return 0;
+}
+
 int http_write_commit(struct http_req *r)
 {
     struct store *st = http_store(r);

@@ -99,3 +99,70 @@ def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
     out = s.gh("audit", "verify", "--since-sth", str(saved), rc=1).stdout
     assert "index 2: entry 2 is not the entry that was appended" in out
     s.start()
+
+
+def _node(left, right):
+    import hashlib
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(index, size, leaf, proof, root):
+    """RFC 9162 section 2.1.3.2, written here independently of the server's C."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def test_the_audit_api_gives_heads_entries_and_proofs(server):
+    import base64
+    import hashlib
+    import time
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    s = server
+    for name in ("A", "B", "C", "D", "E"):
+        assert s.post("/api/v1/sites", json={"name": name, "timezone": "UTC"}).status_code == 201
+    deadline = time.monotonic() + 10
+    while s.get("/api/v1/audit/head").status_code != 200 or \
+            s.get("/api/v1/audit/head").json()["size"] < 5:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    head = s.get("/api/v1/audit/head").json()
+    # the signature, checked here with the key the server names
+    msg = (b"gatehouse-sth-v1" + head["size"].to_bytes(8, "big") +
+           head["time_us"].to_bytes(8, "big") + bytes.fromhex(head["root"]))
+    Ed25519PublicKey.from_public_bytes(base64.b64decode(head["public_key"])).verify(
+        base64.b64decode(head["signature"]), msg)
+    page = s.get("/api/v1/audit/entries", params={"limit": 2}).json()
+    assert [e["index"] for e in page["items"]] == [0, 1]
+    more = s.get("/api/v1/audit/entries", params={"cursor": page["next_cursor"]}).json()
+    assert more["items"][0]["index"] == 2
+    for i in range(head["size"]):
+        e = s.get(f"/api/v1/audit/entries/{i}").json()
+        leaf = hashlib.sha256(b"\x00" + json.dumps(e["entry"], separators=(",", ":"),
+                                                   sort_keys=True).encode()).digest()
+        assert leaf.hex() == e["leaf_hash"], i  # the entry is the canonical JSON hashed
+        proof = [bytes.fromhex(h) for h in e["inclusion"]["hashes"]]
+        assert e["inclusion"]["size"] >= head["size"]
+        root = bytes.fromhex(e["inclusion"]["root"])
+        assert verify_inclusion(i, e["inclusion"]["size"], leaf, proof, root)
+    c = s.get("/api/v1/audit/consistency", params={"from": 2, "to": 5})
+    assert c.status_code == 200 and len(c.json()["hashes"]) >= 1
+    assert s.get("/api/v1/audit/consistency", params={"from": 5, "to": 2}).status_code == 400
+    assert s.get("/api/v1/audit/entries/999999").status_code == 404
+    # reading the log is recorded in it
+    actions = [e["entry"]["action"] for e in
+               s.get("/api/v1/audit/entries", params={"limit": 1000}).json()["items"]]
+    assert "GET /api/v1/audit/entries/{index}" in actions
