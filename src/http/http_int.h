@@ -239,6 +239,7 @@ struct http_req {
     size_t body_max;
     bool body_too_large;
     json_t *json; /* parsed body of HTTP_ROUTE_JSON_BODY routes */
+    char audit_outcome[200]; /* how the request ended, for its audit entry ("" none) */
 
     /* reply */
     struct {

@@ -385,6 +385,8 @@ static int audit_change(struct http_req *r, struct store *st)
             e, "request_body",
             json_pack("{s:I, s:s}", "bytes", (json_int_t)r->body.len, "sha256", hex));
     }
+    if (r->audit_outcome[0] != '\0')
+        json_object_set_new(e, "outcome", json_string(r->audit_outcome));
     text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(e);
     if (text == NULL)

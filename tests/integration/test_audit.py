@@ -166,3 +166,21 @@ def test_the_audit_api_gives_heads_entries_and_proofs(server):
     actions = [e["entry"]["action"] for e in
                s.get("/api/v1/audit/entries", params={"limit": 1000}).json()["items"]]
     assert "GET /api/v1/audit/entries/{index}" in actions
+
+
+def test_sign_ins_and_refusals_are_audited(server):
+    from conftest import add_user, USER_PASSWORD
+    import requests
+    s = server
+    add_user(s, "nina", "security_viewer")
+    b = requests.Session()
+    b.trust_env = False
+    b.verify = str(s.cert)
+    assert b.post(s.url + "/api/v1/auth/login",
+                  json={"name": "nina", "password": "not her password"}).status_code == 401
+    assert b.post(s.url + "/api/v1/auth/login",
+                  json={"name": "nina", "password": USER_PASSWORD}).status_code == 200
+    got = [e for e in entries(s) if e["action"] == "POST /api/v1/auth/login"]
+    assert got[0]["outcome"].startswith("sign-in of 'nina' refused: ")
+    assert got[0]["request_body"] == {"name": "nina", "password": "(not recorded)"}
+    assert got[1]["outcome"] == "nina signed in (password)"

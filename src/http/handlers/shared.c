@@ -163,5 +163,14 @@ int log_sign_in(struct http_req *r, enum event_type type, const char *name, cons
         json_object_set_new(p, "reason", json_string(why));
     if (p != NULL && session_id != 0)
         json_object_set_new(p, "session", json_integer(session_id));
+    /* the audit entry of this request says how it ended */
+    if (type == EV_SIGN_IN)
+        gh_snprintf(r->audit_outcome, sizeof(r->audit_outcome), "%s signed in (%s)", name,
+                    method ? method : "?");
+    else if (type == EV_SIGN_IN_FAILED)
+        gh_snprintf(r->audit_outcome, sizeof(r->audit_outcome), "sign-in of '%s' refused: %s",
+                    name, why ? why : "?");
+    else if (type == EV_SIGN_OUT)
+        gh_snprintf(r->audit_outcome, sizeof(r->audit_outcome), "%s signed out", name);
     return http_log_event(r, type, 0, 0, 0, p);
 }
