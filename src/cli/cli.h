@@ -22,6 +22,8 @@ struct cli {
     bool data_explicit;   /* data_dir came from --data or $GATEHOUSE_DATA */
     const char *cmd_name; /* "door add", for messages */
     struct store *st;     /* opened by cli_open_store() */
+    int argc;             /* the command's own arguments (argv[0] the program) */
+    char **argv;
 };
 
 struct cli_command {
@@ -61,6 +63,10 @@ int cli_no_opts(struct cli *c, void *ctx, int opt, const char *arg);
 
 /* Data dir paths. */
 int cli_db_path(struct cli *c, char *buf, size_t len);
+/* Commits the open write transaction with the change's audit entry in it (who: the local
+ * user; the command and its arguments, secret options' values left out). 0, or the exit
+ * status after a message (the caller rolls back). */
+int cli_commit(struct cli *c);
 /* Opens the store of an initialized data dir (message and exit status on failure). */
 int cli_open_store(struct cli *c);
 /* Blocks SIGINT and SIGTERM in this thread and the threads it starts, filling set, so a

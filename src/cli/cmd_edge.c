@@ -187,8 +187,10 @@ static int cmd_controller_add(struct cli *c, int argc, char **argv)
         store_rollback(c->st);
         return status;
     }
-    if (store_commit(c->st) < 0)
-        return cli_error(c, "cannot commit: %s", store_errmsg(c->st));
+    if ((status = cli_commit(c)) != 0) {
+        store_rollback(c->st);
+        return status;
+    }
     printf("controller %lld '%s' added with %d door(s)\n", (long long)ctl.id, ctl.name, o.n_doors);
     return 0;
 }
@@ -221,9 +223,9 @@ static int cmd_controller_door(struct cli *c, int argc, char **argv)
         store_rollback(c->st);
         return status;
     }
-    if (store_commit(c->st) < 0)
-        return cli_error(c, "cannot commit: %s", store_errmsg(c->st));
-    return 0;
+    if ((status = cli_commit(c)) != 0)
+        store_rollback(c->st);
+    return status;
 }
 
 static int cmd_controller_token(struct cli *c, int argc, char **argv)

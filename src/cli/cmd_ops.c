@@ -216,7 +216,7 @@ static int cmd_decide(struct cli *c, int argc, char **argv)
             return cli_error(c, "recording the decision: the event payload cannot be built");
         }
         if (store_begin_write(c->st) < 0 || store_event_append(c->st, &ev) < 0 ||
-            store_commit(c->st) < 0) {
+            cli_commit(c) != 0) {
             store_rollback(c->st);
             status = cli_error(c, "recording the decision: %s", store_errmsg(c->st));
         } else {

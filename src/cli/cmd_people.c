@@ -19,8 +19,8 @@ static int commit_or_fail(struct cli *c, int status)
 {
     if (status == 0)
         status = cli_check_policy(c);
-    if (status == 0 && store_commit(c->st) < 0)
-        status = cli_error(c, "commit failed: %s", store_errmsg(c->st));
+    if (status == 0)
+        status = cli_commit(c);
     if (status != 0)
         store_rollback(c->st);
     return status;

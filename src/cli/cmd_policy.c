@@ -20,8 +20,8 @@ static int in_transaction(struct cli *c, int (*body)(struct cli *c, void *ctx), 
     status = body(c, ctx);
     if (status == 0)
         status = cli_check_policy(c);
-    if (status == 0 && store_commit(c->st) < 0)
-        status = cli_error(c, "commit failed: %s", store_errmsg(c->st));
+    if (status == 0)
+        status = cli_commit(c);
     if (status != 0)
         store_rollback(c->st);
     return status;

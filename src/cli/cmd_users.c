@@ -160,8 +160,8 @@ static int cmd_user_set(struct cli *c, int argc, char **argv)
     /* new roles, a disabled account, a new password or no MFA: every session starts again */
     if (r == 0 && (o.roles || o.disable || o.password_stdin || o.reset_mfa))
         r = store_session_end_user(c->st, u.id, gh_now_us(), &ended);
-    if (r == 0 && store_commit(c->st) < 0)
-        r = gh_fail(&err, -EIO, "commit failed: %s", store_errmsg(c->st));
+    if (r == 0 && cli_commit(c) != 0)
+        r = gh_fail(&err, -EIO, "the change could not be committed with its audit entry");
     if (r < 0) {
         store_rollback(c->st);
         return cli_error(c, "%s", err.msg[0] ? err.msg : store_errmsg(c->st));
@@ -355,7 +355,7 @@ static int cmd_user_sync_ldap(struct cli *c, int argc, char **argv)
         r = sync_one(&s, &dir.v[i]);
     if (r == 0)
         r = store_user_list(c->st, sync_gone, &s);
-    if (r < 0 || o.dry_run || store_commit(c->st) < 0) {
+    if (r < 0 || o.dry_run || cli_commit(c) != 0) {
         store_rollback(c->st);
         if (r < 0 || !o.dry_run) {
             status = cli_error(c, "sync failed, nothing changed: %s", store_errmsg(c->st));

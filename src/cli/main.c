@@ -8,10 +8,13 @@
  */
 #include "cli/cli.h"
 
+#include "audit/audit.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,6 +162,52 @@ void cli_block_stop_signals(sigset_t *set)
     sigaddset(set, SIGINT);
     sigaddset(set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+/* Options whose value is never written to the audit log. */
+static bool secret_option(const char *arg)
+{
+    static const char *const names[] = {"--pin", "--password", "--token", "--secret"};
+    for (size_t i = 0; i < GH_ARRAY_LEN(names); i++)
+        if (strcmp(arg, names[i]) == 0 ||
+            (strncmp(arg, names[i], strlen(names[i])) == 0 && arg[strlen(names[i])] == '='))
+            return true;
+    return false;
+}
+
+int cli_commit(struct cli *c)
+{
+    struct passwd *pw = getpwuid(getuid());
+    char who[MODEL_NAME_MAX + 8], when[GH_ISO_LEN];
+    json_t *e, *args = json_array();
+    struct gh_err err = {{0}};
+    uint64_t idx;
+    int64_t now = gh_now_us();
+    char *text;
+    int r;
+
+    gh_snprintf(who, sizeof(who), "local:%s", pw ? pw->pw_name : "?");
+    gh_format_iso(now, when);
+    for (int i = 1; i < c->argc; i++) {
+        bool hide = i > 1 && secret_option(c->argv[i - 1]) && strchr(c->argv[i - 1], '=') == NULL;
+        if (secret_option(c->argv[i]) && strchr(c->argv[i], '=') != NULL)
+            json_array_append_new(args, json_string("(not recorded)"));
+        else
+            json_array_append_new(args, json_string(hide ? "(not recorded)" : c->argv[i]));
+    }
+    e = json_pack("{s:s, s:s, s:s, s:s, s:o}", "time", when, "who", who, "auth", "local", "action",
+                  c->cmd_name, "args", args);
+    text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(e);
+    if (text == NULL)
+        return cli_error(c, "cannot record the change in the audit log");
+    r = audit_log_append(c->st, text, now, &idx, &err);
+    free(text);
+    if (r < 0)
+        return cli_error(c, "%s", err.msg);
+    if (store_commit(c->st) < 0)
+        return cli_error(c, "commit failed: %s", store_errmsg(c->st));
+    return 0;
 }
 
 int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN])
@@ -493,6 +542,8 @@ int main(int argc, char **argv)
         }
         sub_argv[sub_argc++] = argv[k];
     }
+    c.argc = sub_argc;
+    c.argv = sub_argv;
     status = cmd->run(&c, sub_argc, sub_argv);
     store_close(c.st);
     free(sub_argv);

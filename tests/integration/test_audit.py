@@ -184,3 +184,22 @@ def test_sign_ins_and_refusals_are_audited(server):
     assert got[0]["outcome"].startswith("sign-in of 'nina' refused: ")
     assert got[0]["request_body"] == {"name": "nina", "password": "(not recorded)"}
     assert got[1]["outcome"] == "nina signed in (password)"
+
+
+def test_cli_changes_are_audited(gh):
+    gh("init")
+    gh("site", "add", "HQ", "--tz", "Europe/Berlin")
+    gh("area", "add", "Outside", "--site", "HQ")
+    gh("person", "add", "E1", "--first", "Ann", "--last", "Berg")
+    gh("credential", "add", "--person", "E1", "--card", "h10301:12:3456", "--pin-stdin",
+       input="4711\n")
+    import sqlite3
+    db = sqlite3.connect(gh.data / "gatehouse.db")
+    got = [json.loads(r[0]) for r in db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
+    db.close()
+    assert [e["action"] for e in got] == ["site add", "area add", "person add", "credential add"]
+    assert got[0]["args"] == ["--tz", "Europe/Berlin", "HQ"] and got[0]["auth"] == "local"
+    assert got[0]["who"].startswith("local:")
+    assert "4711" not in json.dumps(got)  # the PIN came on stdin, and is nowhere
+    gh("audit", "head", "--sign")
+    assert "the audit log verifies: 4 entries" in gh("audit", "verify").stdout
