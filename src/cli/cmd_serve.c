@@ -198,9 +198,18 @@ static int cmd_token_create(struct cli *c, int argc, char **argv)
     }
     if ((status = cli_open_store(c)) != 0)
         return status;
+    if (store_begin_write(c->st) < 0)
+        return cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
     if (identity_token_create(c->st, o.name, o.scope, expires, token, sizeof(token), NULL, &err) <
-        0)
+        0) {
+        store_rollback(c->st);
         return cli_error(c, "%s", err.msg);
+    }
+    if ((status = cli_commit(c)) != 0) { /* with its audit entry */
+        store_rollback(c->st);
+        sodium_memzero(token, sizeof(token));
+        return status;
+    }
     /* the token alone on stdout, for $(gatehouse token create ...) */
     printf("%s\n", token);
     fflush(stdout);
@@ -252,11 +261,19 @@ static int cmd_token_revoke(struct cli *c, int argc, char **argv)
         return cli_error(c, "there is no token named '%s'", argv[optind]);
     if (r < 0)
         return cli_error(c, "reading tokens: %s", store_errmsg(c->st));
+    if (store_begin_write(c->st) < 0)
+        return cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
     r = store_token_revoke(c->st, t.id, gh_now_us());
+    if (r < 0)
+        store_rollback(c->st);
     if (r == -ENOENT)
         return cli_error(c, "token '%s' is already revoked", t.name);
     if (r < 0)
         return cli_error(c, "revoking: %s", store_errmsg(c->st));
+    if ((status = cli_commit(c)) != 0) { /* with its audit entry */
+        store_rollback(c->st);
+        return status;
+    }
     printf("token %s revoked\n", t.name);
     return 0;
 }

@@ -94,10 +94,16 @@ static int cmd_user_add(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "a value is too long");
     if (o.password_stdin && read_password(c, pw, sizeof(pw)) < 0)
         return 1;
-    if ((status = cli_open_store(c)) == 0 &&
+    if ((status = cli_open_store(c)) == 0 && store_begin_write(c->st) < 0)
+        status = cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
+    if (status == 0 &&
         identity_user_create(c->st, &u, o.roles ? o.roles : "", o.password_stdin ? pw : NULL,
                              &err) < 0)
         status = cli_error(c, "%s", err.msg);
+    if (status == 0)
+        status = cli_commit(c); /* with its audit entry */
+    if (status != 0 && c->st != NULL)
+        store_rollback(c->st);
     sodium_memzero(pw, sizeof(pw));
     if (status == 0)
         printf("user %s added (roles: %s)%s\n", u.name, u.roles[0] ? u.roles : "none",

@@ -67,7 +67,9 @@ def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
     site = s.get("/api/v1/sites").json()["items"][0]["id"]
     assert s.patch(f"/api/v1/sites/{site}", json={"name": "Head Office"}).status_code == 200
     assert s.get("/api/v1/sites").status_code == 200  # a read changes nothing
-    got = entries(s)
+    every = entries(s)
+    assert every[0]["action"] == "token create"  # the test's own token, made with the CLI
+    got = every[1:]
     actions = [e["action"] for e in got]
     assert actions == ["POST /api/v1/sites", "POST /api/v1/users", "PATCH /api/v1/sites/{id}"]
     e = got[2]
@@ -81,23 +83,23 @@ def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
     while True:
         p = s.gh("audit", "head", rc=None)
         head = json.loads(p.stdout) if p.returncode == 0 else {"size": None}
-        if head["size"] == 3:
+        if head["size"] == 4:
             break
         assert time.monotonic() < deadline, head
         time.sleep(0.1)
     saved = tmp_path / "sth.json"
     saved.write_text(json.dumps(head))
-    assert "the audit log verifies: 3 entries" in s.gh("audit", "verify", "--since-sth",
+    assert "the audit log verifies: 4 entries" in s.gh("audit", "verify", "--since-sth",
                                                        str(saved)).stdout
     # someone edits the file underneath: verify names the entry
     s.stop()
     db = sqlite3.connect(s.data / "gatehouse.db")
     db.executescript("DROP TRIGGER audit_entries_no_update;"
                      "UPDATE audit_entries SET entry = replace(entry, 'Head Office', 'Elsewhere')"
-                     " WHERE idx = 2;")
+                     " WHERE idx = 3;")
     db.close()
     out = s.gh("audit", "verify", "--since-sth", str(saved), rc=1).stdout
-    assert "index 2: entry 2 is not the entry that was appended" in out
+    assert "index 3: entry 3 is not the entry that was appended" in out
     s.start()
 
 
@@ -201,5 +203,15 @@ def test_cli_changes_are_audited(gh):
     assert got[0]["args"] == ["--tz", "Europe/Berlin", "HQ"] and got[0]["auth"] == "local"
     assert got[0]["who"].startswith("local:")
     assert "4711" not in json.dumps(got)  # the PIN came on stdin, and is nowhere
+    token = gh("token", "create", "--name", "ci", "--scope", "events.read").stdout.strip()
+    gh("token", "revoke", "ci")
+    gh("user", "add", "hana", "--roles", "hr", "--password-stdin",
+       input="velvet orbit tangerine ladder\n")
+    gh("user", "add", "weak", "--password-stdin", input="1234\n", rc=1)  # refused: no entry
+    db = sqlite3.connect(gh.data / "gatehouse.db")
+    got = [json.loads(r[0]) for r in db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
+    db.close()
+    assert [e["action"] for e in got[4:]] == ["token create", "token revoke", "user add"]
+    assert token not in json.dumps(got) and "velvet" not in json.dumps(got)
     gh("audit", "head", "--sign")
-    assert "the audit log verifies: 4 entries" in gh("audit", "verify").stdout
+    assert "the audit log verifies: 7 entries" in gh("audit", "verify").stdout
