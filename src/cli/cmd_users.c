@@ -96,9 +96,8 @@ static int cmd_user_add(struct cli *c, int argc, char **argv)
         return 1;
     if ((status = cli_open_store(c)) == 0 && store_begin_write(c->st) < 0)
         status = cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
-    if (status == 0 &&
-        identity_user_create(c->st, &u, o.roles ? o.roles : "", o.password_stdin ? pw : NULL,
-                             &err) < 0)
+    if (status == 0 && identity_user_create(c->st, &u, o.roles ? o.roles : "",
+                                            o.password_stdin ? pw : NULL, &err) < 0)
         status = cli_error(c, "%s", err.msg);
     if (status == 0)
         status = cli_commit(c); /* with its audit entry */
