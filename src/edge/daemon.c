@@ -105,7 +105,6 @@ struct edge {
     int64_t next_try_ms;     /* backoff: no request before (monotonic ms) */
     int64_t next_beat_ms;    /* heartbeat */
     int64_t last_contact_us; /* wall clock of the last answer from a server (0: none yet) */
-    int64_t acked;
     int64_t cmd_after;       /* the last server command carried out */
     int64_t want_version;    /* the newest version the long poll announced */
     int64_t refused_version; /* a version this controller refused (not fetched again) */

@@ -1839,44 +1839,41 @@ int store_controller_door_list(struct store *st, int64_t controller_id, store_co
                      controller_door_list_call, &lc);
 }
 
-int64_t store_controller_of_door(struct store *st, int64_t door_id)
+/* The one number a query answers (bound to arg as ?1 when it has one), or none when it
+ * answers no row, -EIO when it fails. */
+static int64_t one_number(struct store *st, enum sql_id q, int64_t arg, int64_t none)
 {
-    sqlite3_stmt *s = stmt(st, Q_CDOOR_OWNER);
-    int64_t v = 0;
+    sqlite3_stmt *s = stmt(st, q);
+    int64_t v = none;
+    int rc;
     if (s == NULL)
         return -EIO;
-    sqlite3_bind_int64(s, 1, door_id);
-    if (sqlite3_step(s) == SQLITE_ROW)
+    if (sqlite3_bind_parameter_count(s) > 0)
+        sqlite3_bind_int64(s, 1, arg);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
         v = sqlite3_column_int64(s, 0);
+    else if (rc != SQLITE_DONE)
+        v = -EIO;
     sqlite3_reset(s);
     return v;
 }
 
+int64_t store_controller_of_door(struct store *st, int64_t door_id)
+{
+    return one_number(st, Q_CDOOR_OWNER, door_id, 0);
+}
+
 int64_t store_edge_acked(struct store *st, int64_t key_id)
 {
-    sqlite3_stmt *s = stmt(st, Q_EDGE_ACKED);
-    int64_t v = -EIO;
-    if (s == NULL)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, key_id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return v;
+    return one_number(st, Q_EDGE_ACKED, key_id, -EIO);
 }
 
 /* ---- the audit log's rows -------------------------------------------------------------- */
 
 int64_t store_audit_size(struct store *st)
 {
-    sqlite3_stmt *s = stmt(st, Q_AUDIT_SIZE);
-    int64_t v = -EIO;
-    if (s == NULL)
-        return -EIO;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return v;
+    return one_number(st, Q_AUDIT_SIZE, 0, -EIO);
 }
 
 int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const char *entry)

@@ -15,15 +15,20 @@ from edge_proc import Edge, wait_for
 ALWAYS = "Around the clock"
 
 
+def main_at_all_hours(s, *people):
+    """A level "Main always": the Main Entrance around the clock, for these employees."""
+    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
+    s.gh("level", "add", "Main always")
+    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
+    for p in people:
+        s.gh("assign", p, "Main always")
+
+
 @pytest.fixture
 def ctl(site_server, tmp_path):
     """A controller driving Main Entrance, where Ann and Bob have a level at all hours."""
     s = site_server
-    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
-    s.gh("level", "add", "Main always")
-    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
-    s.gh("assign", "E100", "Main always")
-    s.gh("assign", "E200", "Main always")
+    main_at_all_hours(s, "E100", "E200")
     s.gh("controller", "add", "ctl-main", "--door", "Main Entrance")
     token = s.gh("controller", "token", "ctl-main").stdout.strip()
     edge = Edge(tmp_path / "edge1", [s.url], s.cert, token=token)
@@ -113,10 +118,7 @@ def test_server_away_then_the_backlog_drains(ctl):
 
 def test_offline_policy_pin_then_deny(site_server, tmp_path):
     s = site_server
-    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
-    s.gh("level", "add", "Main always")
-    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
-    s.gh("assign", "E100", "Main always")
+    main_at_all_hours(s, "E100")
     s.gh("controller", "add", "ctl-hs", "--door", "Main Entrance", "--offline-pin-after", "2",
          "--offline-deny-after", "5")
     edge = Edge(tmp_path / "edge-hs", [s.url], s.cert,
@@ -461,10 +463,7 @@ def test_failover_to_the_next_server(site_server, tmp_path):
     and delivers its events through the second."""
     import socket
     s = site_server
-    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
-    s.gh("level", "add", "Main always")
-    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
-    s.gh("assign", "E100", "Main always")
+    main_at_all_hours(s, "E100")
     s.gh("controller", "add", "ctl-fo", "--door", "Main Entrance")
     dead = socket.socket()
     dead.bind(("127.0.0.1", 0))  # a port nobody listens on
@@ -483,10 +482,7 @@ def test_failover_to_the_next_server(site_server, tmp_path):
 
 def test_a_full_journal_keeps_deciding_and_says_what_it_dropped(site_server, tmp_path):
     s = site_server
-    s.gh("schedule", "add", ALWAYS, "--interval", "daily 00:00-24:00")
-    s.gh("level", "add", "Main always")
-    s.gh("level", "door", "Main always", "--door", "Main Entrance", "--schedule", ALWAYS)
-    s.gh("assign", "E100", "Main always")
+    main_at_all_hours(s, "E100")
     s.gh("controller", "add", "ctl-small", "--door", "Main Entrance")
     edge = Edge(tmp_path / "edge-small", [s.url], s.cert, extra=["--journal-capacity", "10"],
                 token=s.gh("controller", "token", "ctl-small").stdout.strip())
