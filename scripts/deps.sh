@@ -13,7 +13,7 @@ packages=(
   libldap2-dev libcurl4-gnutls-dev libcjose-dev
   # tests
   libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema python3-cryptography sqlite3
-  oathtool slapd ldap-utils openssl chromium
+  oathtool slapd ldap-utils openssl chromium rsyslog rsyslog-gnutls
 )
 # Node.js and npm (the test OpenID provider, the console later): the machine's own when it
 # has them (a Node.js from elsewhere bundles npm, and Debian's npm package would conflict).

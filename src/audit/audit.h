@@ -19,6 +19,7 @@
 #include "base/base.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,6 +81,17 @@ struct audit_nodes audit_memtree_nodes(struct audit_memtree *t);
  * subtrees it completes, in the caller's write transaction; *index is its leaf index. */
 int audit_log_append(struct store *st, const char *entry, int64_t time_us, uint64_t *index,
                      struct gh_err *err);
+/* Records an entry (an object; the reference is stolen) in the caller's write transaction:
+ * sets "time" (ISO 8601 of now_us) and "changes", the rows the transaction changed so far
+ * (store_track_changes), then appends it in canonical form (compact, keys sorted). Each
+ * change is {"table", "op": insert|update|delete, "key": {primary key columns}, "before",
+ * "after"}: an update shows the columns it changed, a secret column (a hash of a password,
+ * PIN or token; a TOTP secret) shows "(not recorded)". Beyond AUDIT_CHANGES_MAX rows or
+ * AUDIT_CHANGES_BYTES of them the rest are counted in "changes_unlisted". */
+#define AUDIT_CHANGES_MAX   2000
+#define AUDIT_CHANGES_BYTES (512u << 10)
+int audit_record(struct store *st, json_t *entry, int64_t now_us, uint64_t *index,
+                 struct gh_err *err);
 /* The stored log as a source of nodes (reads through st; one thread). */
 struct audit_nodes audit_store_nodes(struct store *st);
 

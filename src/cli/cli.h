@@ -67,6 +67,10 @@ int cli_db_path(struct cli *c, char *buf, size_t len);
  * user; the command and its arguments, secret options' values left out). 0, or the exit
  * status after a message (the caller rolls back). */
 int cli_commit(struct cli *c);
+/* Records a sensitive read (an export, the audit log read or verified) in the audit log in
+ * a transaction of its own, with outcome (NULL: none). 0, or the exit status after a
+ * message. */
+int cli_audit_read(struct cli *c, const char *outcome);
 /* Opens the store of an initialized data dir (message and exit status on failure). */
 int cli_open_store(struct cli *c);
 /* Blocks SIGINT and SIGTERM in this thread and the threads it starts, filling set, so a

@@ -87,6 +87,11 @@ static int cmd_audit_head(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
     if ((status = cli_open_store(c)) != 0 || (status = server_pk(c, &o, pk, sk, true)) != 0)
         return status;
+    /* reading the log is audited; a head signed now covers that entry */
+    if ((status = cli_audit_read(c, NULL)) != 0) {
+        sodium_memzero(sk, sizeof(sk));
+        return status;
+    }
     if (o.sign) {
         if (store_begin_write(c->st) < 0)
             r = -EIO;
@@ -132,7 +137,7 @@ static int cmd_audit_verify(struct cli *c, int argc, char **argv)
     struct audit_verify_stats stats;
     struct gh_err err = {{0}};
     uint8_t pk[32], sk[64];
-    char *text = NULL;
+    char *text = NULL, outcome[160];
     size_t len = 0;
     int status, r;
 
@@ -156,6 +161,17 @@ static int cmd_audit_verify(struct cli *c, int argc, char **argv)
     r = audit_log_verify(c->st, pk, o.since ? &since : NULL, print_problem, NULL, &stats, &err);
     if (r < 0)
         return cli_error(c, "%s", err.msg);
+    if (r == 0)
+        gh_snprintf(outcome, sizeof(outcome), "verified: %llu entries, %llu signed tree heads%s",
+                    (unsigned long long)stats.entries, (unsigned long long)stats.heads,
+                    o.since ? ", extends the saved head" : "");
+    else
+        gh_snprintf(outcome, sizeof(outcome), "does not verify: %llu problem(s)",
+                    (unsigned long long)stats.problems);
+    /* the verification is itself audited, after it (its entry is not part of what it saw);
+     * a data dir that cannot be written to still gets its answer */
+    if (cli_audit_read(c, outcome) != 0)
+        fprintf(stderr, "gatehouse: audit verify: (this verification is not in the audit log)\n");
     if (r == 0) {
         printf("the audit log verifies: %llu entries, %llu signed tree heads%s\n",
                (unsigned long long)stats.entries, (unsigned long long)stats.heads,

@@ -240,9 +240,19 @@ static int cmd_controller_token(struct cli *c, int argc, char **argv)
     if ((status = cli_open_store(c)) != 0 || (status = find_controller(c, argv[optind], &ctl)))
         return status;
     gh_onetime_token(token, hex);
-    if (store_controller_set_enroll(c->st, ctl.id, hex,
-                                    gh_now_us() + 24 * 3600 * INT64_C(1000000)) < 0)
-        return cli_error(c, "cannot store the token: %s", store_errmsg(c->st));
+    if (store_begin_write(c->st) < 0 ||
+        store_controller_set_enroll(c->st, ctl.id, hex,
+                                    gh_now_us() + 24 * 3600 * INT64_C(1000000)) < 0) {
+        status = cli_error(c, "cannot store the token: %s", store_errmsg(c->st));
+        store_rollback(c->st);
+        sodium_memzero(token, sizeof(token));
+        return status;
+    }
+    if ((status = cli_commit(c)) != 0) { /* with its audit entry (the token's hash hidden) */
+        store_rollback(c->st);
+        sodium_memzero(token, sizeof(token));
+        return status;
+    }
     /* the token alone on stdout, for $(gatehouse controller token NAME) */
     printf("%s\n", token);
     fflush(stdout);

@@ -512,6 +512,13 @@ static void progress_bar(void *ctx, size_t done, size_t total)
         fputc('\n', stderr);
 }
 
+/* The import's transaction ends with its audit entry. */
+static int import_commit(void *ctx, struct store *st)
+{
+    (void)st;
+    return cli_commit(ctx) == 0 ? 0 : -EIO;
+}
+
 static int cmd_import_people(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"full", no_argument, NULL, 'f'},
@@ -521,7 +528,7 @@ static int cmd_import_people(struct cli *c, int argc, char **argv)
                                          {"max-terminations", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
-    struct import_opts o = {.apply = {.max_terminations = -1}};
+    struct import_opts o = {.apply = {.max_terminations = -1, .commit = import_commit, .commit_ctx = c}};
     struct roster_mapping map;
     struct roster *ro = NULL;
     struct roster_summary sum;
@@ -661,6 +668,11 @@ static int cmd_export_events(struct cli *c, int argc, char **argv)
         }
     }
     fflush(stdout);
+    if ((status = cli_audit_read(c, NULL)) != 0) { /* an export is audited before it starts */
+        if (o.output)
+            close(fd);
+        return status;
+    }
     if (export_events(c->st, &f, o.fmt, o.all, fd, &count, &err) < 0)
         status = cli_error(c, "%s", err.msg);
     if (o.output) {

@@ -153,6 +153,7 @@ int cli_open_store(struct cli *c)
     r = store_open(path, 0, &c->st, &err);
     if (r < 0)
         return cli_error(c, "%s", err.msg);
+    store_track_changes(c->st, true); /* the audit entries' before and after */
     return 0;
 }
 
@@ -175,19 +176,23 @@ static bool secret_option(const char *arg)
     return false;
 }
 
-int cli_commit(struct cli *c)
+/* The audit entry of this command: the local user, the command, its arguments (secret
+ * options' values left out) and the outcome, if any. */
+static json_t *local_entry(const char *action, json_t *args)
 {
     struct passwd *pw = getpwuid(getuid());
-    char who[MODEL_NAME_MAX + 8], when[GH_ISO_LEN];
+    char who[MODEL_NAME_MAX + 8];
+    gh_snprintf(who, sizeof(who), "local:%s", pw ? pw->pw_name : "?");
+    return json_pack("{s:s, s:s, s:s, s:o}", "who", who, "auth", "local", "action", action, "args",
+                     args);
+}
+
+static int record(struct cli *c, const char *outcome)
+{
     json_t *e, *args = json_array();
     struct gh_err err = {{0}};
     uint64_t idx;
-    int64_t now = gh_now_us();
-    char *text;
-    int r;
 
-    gh_snprintf(who, sizeof(who), "local:%s", pw ? pw->pw_name : "?");
-    gh_format_iso(now, when);
     for (int i = 1; i < c->argc; i++) {
         bool hide = i > 1 && secret_option(c->argv[i - 1]) && strchr(c->argv[i - 1], '=') == NULL;
         if (secret_option(c->argv[i]) && strchr(c->argv[i], '=') != NULL)
@@ -195,19 +200,29 @@ int cli_commit(struct cli *c)
         else
             json_array_append_new(args, json_string(hide ? "(not recorded)" : c->argv[i]));
     }
-    e = json_pack("{s:s, s:s, s:s, s:s, s:o}", "time", when, "who", who, "auth", "local", "action",
-                  c->cmd_name, "args", args);
-    text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(e);
-    if (text == NULL)
-        return cli_error(c, "cannot record the change in the audit log");
-    r = audit_log_append(c->st, text, now, &idx, &err);
-    free(text);
-    if (r < 0)
+    e = local_entry(c->cmd_name, args);
+    if (e != NULL && outcome != NULL)
+        json_object_set_new(e, "outcome", json_string(outcome));
+    if (audit_record(c->st, e, gh_now_us(), &idx, &err) < 0)
         return cli_error(c, "%s", err.msg);
     if (store_commit(c->st) < 0)
         return cli_error(c, "commit failed: %s", store_errmsg(c->st));
     return 0;
+}
+
+int cli_commit(struct cli *c)
+{
+    return record(c, NULL);
+}
+
+int cli_audit_read(struct cli *c, const char *outcome)
+{
+    int status;
+    if (store_begin_write(c->st) < 0)
+        return cli_error(c, "cannot record this read in the audit log: %s", store_errmsg(c->st));
+    if ((status = record(c, outcome)) != 0)
+        store_rollback(c->st);
+    return status;
 }
 
 int cli_load_site_key(struct cli *c, uint8_t key[ACCESS_SITE_KEY_LEN])
@@ -272,6 +287,25 @@ static int make_tls_files(const char *dir, struct gh_err *err)
     return 0;
 }
 
+/* The audit log's first entry: the data dir was made. */
+static int record_init(struct store *st, const char *dir, struct gh_err *err)
+{
+    json_t *e = local_entry("init", json_pack("[s]", dir));
+    uint64_t idx;
+    int r;
+    json_object_set_new(e, "outcome", json_string("data dir created"));
+    if (store_begin_write(st) < 0) {
+        json_decref(e);
+        return gh_fail(err, -EIO, "%s: cannot record its creation in the audit log: %s",
+                       store_path(st), store_errmsg(st));
+    }
+    if ((r = audit_record(st, e, gh_now_us(), &idx, err)) == 0 && store_commit(st) < 0)
+        r = gh_fail(err, -EIO, "%s: cannot record its creation in the audit log: %s",
+                    store_path(st), store_errmsg(st));
+    store_rollback(st);
+    return r;
+}
+
 int cli_init_data_dir(const char *dir, struct gh_err *err)
 {
     char path[4096], keys[4096], key[4096];
@@ -302,8 +336,8 @@ int cli_init_data_dir(const char *dir, struct gh_err *err)
     if (mkdir(keys, 0700) != 0)
         return gh_fail(err, -errno, "%s: cannot create: %s", keys, strerror(errno));
     r = write_key_file(key, err);
-    if (r == 0) {
-        r = store_open(path, STORE_CREATE, &st, err);
+    if (r == 0 && (r = store_open(path, STORE_CREATE, &st, err)) == 0) {
+        r = record_init(st, dir, err);
         store_close(st);
     }
     if (r == 0)

@@ -350,8 +350,8 @@ int sim_build_org(struct cli *c, const struct sim_options *o)
     if (r == 0)
         r = build_people(c->st, o, &ids, key, &err);
     sodium_memzero(key, sizeof(key));
-    if (r == 0 && store_commit(c->st) < 0)
-        r = gh_fail(&err, -EIO, "commit: %s", store_errmsg(c->st));
+    if (r == 0 && cli_commit(c) != 0) /* with its audit entry */
+        r = gh_fail(&err, -EIO, "the campus was not saved");
     if (r < 0) {
         store_rollback(c->st);
         return cli_error(c, "building the organization: %s", err.msg);
@@ -716,7 +716,8 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
     r = store_credential_list(c->st, plan_person, &d);
     if (r == 0 && o->scenarios)
         r = stage_scenarios(c, &d, &err);
-    if (r == 0 && store_commit(c->st) < 0)
+    /* the staged scenarios change credentials and people: audited */
+    if (r == 0 && (o->scenarios ? cli_commit(c) != 0 : store_commit(c->st) < 0))
         r = gh_fail(&err, -EIO, "commit: %s", store_errmsg(c->st));
     if (r < 0) {
         store_rollback(c->st);

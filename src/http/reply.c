@@ -351,32 +351,29 @@ static const char *auth_name(enum caller_kind k)
  * SHA-256). Controllers' own requests are device traffic, recorded as events instead. */
 static int audit_change(struct http_req *r, struct store *st)
 {
-    char action[160], when[GH_ISO_LEN];
+    char action[160];
     json_t *e;
-    char *text;
     uint64_t idx;
     struct gh_err err = {{0}};
-    int64_t now = gh_now_us();
     int rc;
 
     if (r->route == NULL || r->route->perm == PERM_CONTROLLER)
         return 0;
     gh_snprintf(action, sizeof(action), "%s %s", r->method, r->route->pattern);
-    gh_format_iso(now, when);
-    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "who",
+    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "who",
                   r->caller.kind == CALLER_ANONYMOUS ? "anonymous" : r->caller.name, "auth",
                   auth_name(r->caller.kind), "address", r->client_addr, "request", r->id, "action",
                   action, "object", r->url);
-    if (r->caller.kind == CALLER_USER) {
+    if (e != NULL && r->caller.kind == CALLER_USER) {
         struct user u;
         if (store_user_get(st, r->caller.id, &u) == 0)
             json_object_set_new(e, "roles", json_string(u.roles));
     }
-    if (r->json != NULL) {
+    if (e != NULL && r->json != NULL) {
         json_t *body = json_deep_copy(r->json);
         hide_secrets(body);
         json_object_set_new(e, "request_body", body);
-    } else if (r->body.len > 0) {
+    } else if (e != NULL && r->body.len > 0) {
         uint8_t h[32];
         char hex[65];
         crypto_hash_sha256(h, (const uint8_t *)r->body.data, r->body.len);
@@ -385,14 +382,9 @@ static int audit_change(struct http_req *r, struct store *st)
             e, "request_body",
             json_pack("{s:I, s:s}", "bytes", (json_int_t)r->body.len, "sha256", hex));
     }
-    if (r->audit_outcome[0] != '\0')
+    if (e != NULL && r->audit_outcome[0] != '\0')
         json_object_set_new(e, "outcome", json_string(r->audit_outcome));
-    text = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(e);
-    if (text == NULL)
-        return -ENOMEM;
-    rc = audit_log_append(st, text, now, &idx, &err);
-    free(text);
+    rc = audit_record(st, e, gh_now_us(), &idx, &err);
     if (rc < 0)
         log_error("request %s: %s", r->id, err.msg);
     return rc;

@@ -55,6 +55,7 @@ static struct http_thread *thread_ctx(struct http_server *srv)
         free(t);
         return NULL;
     }
+    store_track_changes(t->st, true); /* the audit entries' before and after */
     pthread_setspecific(srv->store_key, t);
     return t;
 }

@@ -12,25 +12,23 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 struct exporter {
-    struct store *st;
+    struct export_names names;
     FILE *out;
     enum export_format fmt;
     bool all_types;
     int64_t count;
-    struct door door;
-    struct person person;
-    struct credential cred;
 };
 
 static void csv_field(FILE *out, const char *s)
 {
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                   s[0] == '\r';
+    bool formula =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     if (quote)
         fputc('"', out);
     if (formula)
@@ -60,80 +58,95 @@ static void badge_from_payload(const char *payload, char *badge, size_t len)
     json_decref(p);
 }
 
-static int on_event(void *ctx, const struct event *ev)
+void export_names_init(struct export_names *n, struct store *st)
 {
-    struct exporter *x = ctx;
-    char ts[GH_ISO_LEN], badge[64] = "", door_id[24] = "", person_id[24] = "";
-    const char *door_name = "", *employee_id = "", *decision = "", *reason = "";
+    memset(n, 0, sizeof(*n));
+    n->st = st;
+}
 
-    if (!x->all_types && ev->type != EV_ACCESS_DECISION)
-        return 0;
-    gh_format_iso(ev->time_us, ts);
+void export_row(struct export_names *x, const struct event *ev, struct export_row *row)
+{
+    memset(row, 0, sizeof(*row));
+    row->door_name = row->employee_id = row->decision = row->reason = "";
+    gh_format_iso(ev->time_us, row->timestamp);
     if (ev->door_id != 0) {
         if (x->door.id != ev->door_id && store_door_get(x->st, ev->door_id, &x->door) < 0)
             x->door.id = 0;
-        snprintf(door_id, sizeof(door_id), "%lld", (long long)ev->door_id);
+        snprintf(row->door_id, sizeof(row->door_id), "%lld", (long long)ev->door_id);
         if (x->door.id == ev->door_id)
-            door_name = x->door.name;
+            row->door_name = x->door.name;
     }
     if (ev->credential_id != 0) {
         if (x->cred.id != ev->credential_id &&
             store_credential_get(x->st, ev->credential_id, &x->cred) < 0)
             x->cred.id = 0;
         if (x->cred.id == ev->credential_id)
-            snprintf(badge, sizeof(badge), "%s:%u:%llu", cred_format_name(x->cred.format),
+            snprintf(row->badge, sizeof(row->badge), "%s:%u:%llu", cred_format_name(x->cred.format),
                      x->cred.facility, (unsigned long long)x->cred.number);
     } else if (ev->payload[0] != '\0') {
-        badge_from_payload(ev->payload, badge, sizeof(badge));
+        badge_from_payload(ev->payload, row->badge, sizeof(row->badge));
     }
     if (ev->person_id != 0) {
-        if (x->person.id != ev->person_id &&
-            store_person_get(x->st, ev->person_id, &x->person) < 0)
+        if (x->person.id != ev->person_id && store_person_get(x->st, ev->person_id, &x->person) < 0)
             x->person.id = 0;
-        snprintf(person_id, sizeof(person_id), "%lld", (long long)ev->person_id);
+        snprintf(row->person_id, sizeof(row->person_id), "%lld", (long long)ev->person_id);
         if (x->person.id == ev->person_id)
-            employee_id = x->person.employee_id;
+            row->employee_id = x->person.employee_id;
     }
     if (ev->decision >= 0)
-        decision = ev->decision ? "granted" : "denied";
+        row->decision = ev->decision ? "granted" : "denied";
     if (ev->reason >= 0)
-        reason = access_reason_name((enum access_reason)ev->reason);
+        row->reason = access_reason_name((enum access_reason)ev->reason);
+}
 
+json_t *export_row_json(const struct export_row *row, const struct event *ev)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s}", "offset", (json_int_t)ev->offset, "timestamp",
+                          row->timestamp, "type", event_type_name(ev->type));
+    if (o == NULL)
+        return NULL;
+    if (row->badge[0])
+        json_object_set_new(o, "badge_id", json_string(row->badge));
+    if (ev->door_id)
+        json_object_set_new(o, "door_id", json_integer(ev->door_id));
+    if (row->door_name[0])
+        json_object_set_new(o, "door_name", json_string(row->door_name));
+    if (ev->person_id)
+        json_object_set_new(o, "person_id", json_integer(ev->person_id));
+    if (row->employee_id[0])
+        json_object_set_new(o, "employee_id", json_string(row->employee_id));
+    if (row->decision[0])
+        json_object_set_new(o, "decision", json_string(row->decision));
+    if (row->reason[0])
+        json_object_set_new(o, "reason", json_string(row->reason));
+    if (ev->payload[0]) {
+        json_t *p = json_loads(ev->payload, 0, NULL);
+        if (p != NULL)
+            json_object_set_new(o, "payload", p);
+    }
+    return o;
+}
+
+static int on_event(void *ctx, const struct event *ev)
+{
+    struct exporter *x = ctx;
+    struct export_row row;
+
+    if (!x->all_types && ev->type != EV_ACCESS_DECISION)
+        return 0;
+    export_row(&x->names, ev, &row);
     if (x->fmt == EXPORT_CSV) {
-        fputs(ts, x->out);
+        fputs(row.timestamp, x->out);
         fputc(',', x->out);
-        csv_field(x->out, badge);
-        fprintf(x->out, ",%s,", door_id);
-        csv_field(x->out, door_name);
-        fprintf(x->out, ",%s,", person_id);
-        csv_field(x->out, employee_id);
-        fprintf(x->out, ",%s,%s\n", decision, reason);
+        csv_field(x->out, row.badge);
+        fprintf(x->out, ",%s,", row.door_id);
+        csv_field(x->out, row.door_name);
+        fprintf(x->out, ",%s,", row.person_id);
+        csv_field(x->out, row.employee_id);
+        fprintf(x->out, ",%s,%s\n", row.decision, row.reason);
     } else {
-        json_t *o = json_pack("{s:I, s:s, s:s}", "offset", (json_int_t)ev->offset, "timestamp",
-                              ts, "type", event_type_name(ev->type));
-        char *line;
-        if (o == NULL)
-            return -ENOMEM;
-        if (badge[0])
-            json_object_set_new(o, "badge_id", json_string(badge));
-        if (ev->door_id)
-            json_object_set_new(o, "door_id", json_integer(ev->door_id));
-        if (door_name[0])
-            json_object_set_new(o, "door_name", json_string(door_name));
-        if (ev->person_id)
-            json_object_set_new(o, "person_id", json_integer(ev->person_id));
-        if (employee_id[0])
-            json_object_set_new(o, "employee_id", json_string(employee_id));
-        if (decision[0])
-            json_object_set_new(o, "decision", json_string(decision));
-        if (reason[0])
-            json_object_set_new(o, "reason", json_string(reason));
-        if (ev->payload[0]) {
-            json_t *p = json_loads(ev->payload, 0, NULL);
-            if (p != NULL)
-                json_object_set_new(o, "payload", p);
-        }
-        line = json_dumps(o, JSON_COMPACT);
+        json_t *o = export_row_json(&row, ev);
+        char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (line == NULL)
             return -ENOMEM;
@@ -153,7 +166,7 @@ int export_events(struct store *st, const struct store_event_filter *f, enum exp
     int dupfd, r;
 
     memset(&x, 0, sizeof(x));
-    x.st = st;
+    export_names_init(&x.names, st);
     x.fmt = fmt;
     x.all_types = all_types;
     if (!all_types)
@@ -174,8 +187,8 @@ int export_events(struct store *st, const struct store_event_filter *f, enum exp
     if (fclose(x.out) != 0 && r == 0)
         r = -EIO;
     if (r < 0)
-        return gh_fail(err, r, "export: %s", r == -EIO ? "writing the output failed"
-                                                         : store_errmsg(st));
+        return gh_fail(err, r, "export: %s",
+                       r == -EIO ? "writing the output failed" : store_errmsg(st));
     if (count)
         *count = x.count;
     return 0;
@@ -190,8 +203,8 @@ struct export_cursor {
     bool done;
 };
 
-int export_cursor_new(struct store *st, const struct store_event_filter *f,
-                      enum export_format fmt, bool all_types, struct export_cursor **out)
+int export_cursor_new(struct store *st, const struct store_event_filter *f, enum export_format fmt,
+                      bool all_types, struct export_cursor **out)
 {
     struct export_cursor *c = xcalloc(1, sizeof(*c));
     int64_t last = store_event_last_offset(st);
@@ -230,7 +243,7 @@ int export_cursor_next(struct export_cursor *c, struct store *st, size_t max_row
     int64_t before;
     int r = 0;
 
-    c->x.st = st;
+    c->x.names.st = st;
     c->x.out = open_memstream(&text, &len);
     if (c->x.out == NULL)
         return -ENOMEM;

@@ -317,7 +317,7 @@ int roster_apply(struct store *st, const struct roster *r, const struct roster_a
                  int64_t now_us, struct roster_summary *sum, roster_progress_cb progress,
                  void *pctx, struct gh_err *err)
 {
-    static const struct roster_apply_opts defaults = {false, false, -1};
+    static const struct roster_apply_opts defaults = {false, false, -1, NULL, NULL};
     struct import im = {.st = st, .r = r, .now = now_us, .sum = sum, .err = err};
     bool *deferred = NULL, full;
     int rc;
@@ -364,7 +364,7 @@ int roster_apply(struct store *st, const struct roster *r, const struct roster_a
         store_rollback(st); /* a rehearsal: the summary says what would have happened */
         goto out;
     }
-    rc = store_commit(st);
+    rc = opt->commit != NULL ? opt->commit(opt->commit_ctx, st) : store_commit(st);
     if (rc < 0)
         rc = gh_fail(err, rc, "committing the import: %s", store_errmsg(st));
 out:

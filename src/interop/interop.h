@@ -124,6 +124,10 @@ struct roster_apply_opts {
     /* --full safety guard: refuse when more people would be terminated for being absent;
      * < 0 means the default, max(5, 10% of the active people). */
     int64_t max_terminations;
+    /* commits the import's transaction (NULL: store_commit): the API and the command line
+     * record the import in the audit log in it first; 0 or negative (err not set) */
+    int (*commit)(void *ctx, struct store *st);
+    void *commit_ctx;
 };
 
 /* Upserts every row by employee id in one write transaction (opt NULL: defaults). Only
@@ -154,6 +158,25 @@ int event_make(struct event *ev, enum event_type type, int64_t door_id, int64_t 
 enum export_format { EXPORT_CSV = 0, EXPORT_JSONL };
 #define EXPORT_CSV_HEADER                                                                  \
     "timestamp,badge_id,door_id,door_name,person_id,employee_id,decision,reason"
+
+/* One event as the export shows it: the door, credential and person it names looked up
+ * (one-entry caches in struct export_names: consecutive events often share them). The
+ * row's strings point into the row or the names; valid until the next export_row(). */
+struct export_names {
+    struct store *st;
+    struct door door;
+    struct person person;
+    struct credential cred;
+};
+struct export_row {
+    char timestamp[GH_ISO_LEN];
+    char badge[64], door_id[24], person_id[24];
+    const char *door_name, *employee_id, *decision, *reason; /* "" when none */
+};
+void export_names_init(struct export_names *n, struct store *st);
+void export_row(struct export_names *n, const struct event *ev, struct export_row *row);
+/* The JSON-lines form of a row (new reference; NULL: out of memory). */
+json_t *export_row_json(const struct export_row *row, const struct event *ev);
 
 /* Writes access decisions (and, with all_types, every event) matching the filter to fd in
  * offset order, in constant memory. *count gets the rows written. */

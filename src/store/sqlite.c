@@ -14,7 +14,6 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,19 +386,18 @@ static const char *const sql_text[Q_COUNT] = {
 };
 
 struct store {
-    sqlite3 *db;
-    char *path;
+    struct store_conn c; /* first: changes.c sees only this part */
     sqlite3_stmt *stmts[Q_COUNT];
 };
 
 const char *store_errmsg(struct store *st)
 {
-    return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+    return st && st->c.db ? sqlite3_errmsg(st->c.db) : "no database";
 }
 
 const char *store_path(const struct store *st)
 {
-    return st->path;
+    return st->c.path;
 }
 
 /* The cached statement for q, reset and unbound; NULL (logged) if it does not prepare. */
@@ -407,9 +405,9 @@ static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
 {
     sqlite3_stmt *s = st->stmts[q];
     if (s == NULL) {
-        int rc = sqlite3_prepare_v3(st->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        int rc = sqlite3_prepare_v3(st->c.db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
         if (rc != SQLITE_OK) {
-            log_error("preparing statement %d: %s", (int)q, sqlite3_errmsg(st->db));
+            log_error("preparing statement %d: %s", (int)q, sqlite3_errmsg(st->c.db));
             return NULL;
         }
         st->stmts[q] = s;
@@ -422,18 +420,18 @@ static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
 /* Maps a failed step to a code and a sentence naming `what` (e.g. "site 'HQ'"). */
 static int step_error(struct store *st, int rc, struct gh_err *err, const char *what)
 {
-    int ext = sqlite3_extended_errcode(st->db);
+    int ext = sqlite3_extended_errcode(st->c.db);
     rc &= 0xff; /* extended result codes are on: compare the primary code */
     if (rc == SQLITE_CONSTRAINT) {
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
             return gh_fail(err, -EEXIST, "%s already exists", what);
         if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
             return gh_fail(err, -EINVAL, "%s refers to something that does not exist", what);
-        return gh_fail(err, -EINVAL, "%s: %s", what, sqlite3_errmsg(st->db));
+        return gh_fail(err, -EINVAL, "%s: %s", what, sqlite3_errmsg(st->c.db));
     }
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return gh_fail(err, -EBUSY, "%s: database is busy", what);
-    return gh_fail(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->db));
+    return gh_fail(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->c.db));
 }
 
 /* Runs a statement that returns no rows. */
@@ -455,7 +453,7 @@ static int exec_stmt(struct store *st, sqlite3_stmt *s, struct gh_err *err, cons
 static int exec_sql(struct store *st, const char *sql, struct gh_err *err)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(st->c.db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         int r = gh_fail(err, -EIO, "%s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
@@ -513,7 +511,7 @@ int store_schema_version(struct store *st)
 {
     sqlite3_stmt *s = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(st->c.db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         v = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
@@ -527,13 +525,13 @@ static int migrate(struct store *st, struct gh_err *err)
     int r;
 
     if (have < 0)
-        return gh_fail(err, -EIO, "%s: cannot read the schema version: %s", st->path,
-                       sqlite3_errmsg(st->db));
+        return gh_fail(err, -EIO, "%s: cannot read the schema version: %s", st->c.path,
+                       sqlite3_errmsg(st->c.db));
     if (have > latest)
         return gh_fail(err, -EPROTO,
                        "%s: database schema version %d is newer than this gatehouse knows "
                        "(%d); use a newer gatehouse or restore a backup",
-                       st->path, have, latest);
+                       st->c.path, have, latest);
     for (int i = 0; i < store_migration_count; i++) {
         const struct store_migration *m = &store_migrations[i];
         char pragma[64];
@@ -555,11 +553,11 @@ static int migrate(struct store *st, struct gh_err *err)
         if (r == 0)
             r = exec_sql(st, "COMMIT", err);
         if (r < 0) {
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            gh_err_prefix(err, "%s: migration %04d_%s", st->path, m->version, m->name);
+            sqlite3_exec(st->c.db, "ROLLBACK", NULL, NULL, NULL);
+            gh_err_prefix(err, "%s: migration %04d_%s", st->c.path, m->version, m->name);
             return r;
         }
-        log_info("%s: applied migration %04d_%s", st->path, m->version, m->name);
+        log_info("%s: applied migration %04d_%s", st->c.path, m->version, m->name);
     }
     return 0;
 }
@@ -570,19 +568,19 @@ int store_open(const char *path, unsigned flags, struct store **out, struct gh_e
     int oflags = SQLITE_OPEN_NOMUTEX;
     int rc, r;
 
-    st->path = xstrdup(path);
+    st->c.path = xstrdup(path);
     if (flags & STORE_READONLY)
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+    rc = sqlite3_open_v2(path, &st->c.db, oflags, NULL);
     if (rc != SQLITE_OK) {
         r = gh_fail(err, rc == SQLITE_CANTOPEN ? -ENOENT : -EIO, "%s: cannot open: %s", path,
-                    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+                    st->c.db ? sqlite3_errmsg(st->c.db) : sqlite3_errstr(rc));
         goto out;
     }
-    sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 10000);
+    sqlite3_extended_result_codes(st->c.db, 1);
+    sqlite3_busy_timeout(st->c.db, 10000);
     if (!(flags & STORE_READONLY)) {
         r = exec_sql(st, "PRAGMA journal_mode = WAL", err);
         if (r < 0)
@@ -628,14 +626,15 @@ void store_close(struct store *st)
         return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
-    sqlite3_close(st->db);
-    free(st->path);
+    store_changes_stop(&st->c);
+    sqlite3_close(st->c.db);
+    free(st->c.path);
     free(st);
 }
 
 bool store_in_transaction(struct store *st)
 {
-    return !sqlite3_get_autocommit(st->db);
+    return !sqlite3_get_autocommit(st->c.db);
 }
 
 int store_begin_read(struct store *st)
@@ -645,21 +644,27 @@ int store_begin_read(struct store *st)
 
 int store_begin_write(struct store *st)
 {
-    return exec_sql(st, "BEGIN IMMEDIATE", NULL);
+    int r = exec_sql(st, "BEGIN IMMEDIATE", NULL);
+    if (r == 0 && (r = store_changes_start(&st->c)) < 0)
+        store_rollback(st);
+    return r;
 }
 
 int store_commit(struct store *st)
 {
     int r = exec_sql(st, "COMMIT", NULL);
     if (r < 0)
-        log_error("%s: commit failed: %s", st->path, sqlite3_errmsg(st->db));
+        log_error("%s: commit failed: %s", st->c.path, sqlite3_errmsg(st->c.db));
+    else
+        store_changes_stop(&st->c);
     return r;
 }
 
 void store_rollback(struct store *st)
 {
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_changes_stop(&st->c);
+    if (!sqlite3_get_autocommit(st->c.db))
+        sqlite3_exec(st->c.db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* ---- single values -------------------------------------------------------------------- */
@@ -772,7 +777,7 @@ static int insert_row(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_
 {
     int r = exec_stmt(st, s, err, what);
     if (r == 0 && id != NULL)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = sqlite3_last_insert_rowid(st->c.db);
     return r;
 }
 
@@ -780,7 +785,7 @@ static int insert_row(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_
 static int update_row(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
 {
     int r = exec_stmt(st, s, err, what);
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return gh_fail(err, -ENOENT, "%s does not exist", what);
     return r;
 }
@@ -1099,7 +1104,7 @@ int store_holiday_remove(struct store *st, int64_t calendar_id, int64_t day)
         sqlite3_bind_int64(s, 2, day);
     }
     r = exec_stmt(st, s, NULL, "holiday");
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
 }
@@ -1291,7 +1296,7 @@ int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id)
         sqlite3_bind_int64(s, 2, door_id);
     }
     r = exec_stmt(st, s, NULL, "access level door");
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
 }
@@ -1565,7 +1570,7 @@ int store_credential_revoke_person(struct store *st, int64_t person_id, enum cre
     }
     r = exec_stmt(st, s, NULL, "revoking credentials");
     if (r == 0 && changed != NULL)
-        *changed = sqlite3_changes(st->db);
+        *changed = sqlite3_changes(st->c.db);
     return r;
 }
 
@@ -1611,7 +1616,7 @@ int store_assignment_remove(struct store *st, int64_t person_id, int64_t level_i
         sqlite3_bind_int64(s, 2, level_id);
     }
     r = exec_stmt(st, s, NULL, "assignment");
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
 }
@@ -1651,7 +1656,7 @@ int store_delete(struct store *st, enum store_table t, int64_t id, struct gh_err
                        what[t], (long long)id, users[t]);
     if (rc != SQLITE_DONE)
         return step_error(st, rc, err, what[t]);
-    if (sqlite3_changes(st->db) == 0)
+    if (sqlite3_changes(st->c.db) == 0)
         return gh_fail(err, -ENOENT, "%s %lld does not exist", what[t], (long long)id);
     return 0;
 }
@@ -1812,7 +1817,7 @@ int store_controller_door_remove(struct store *st, int64_t controller_id, int64_
     sqlite3_bind_int64(s, 1, controller_id);
     sqlite3_bind_int64(s, 2, door_id);
     r = exec_stmt(st, s, NULL, "controller door");
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
 }
@@ -1887,7 +1892,7 @@ int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const 
     return exec_stmt(st, s, NULL, "audit entry");
 }
 
-int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char *buf, size_t len)
+int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char **out)
 {
     sqlite3_stmt *s = stmt(st, Q_AUDIT_ENTRY_GET);
     int rc, r = -ENOENT;
@@ -1896,9 +1901,13 @@ int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char 
     sqlite3_bind_int64(s, 1, idx);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 1);
+        size_t n = (size_t)sqlite3_column_bytes(s, 1);
         *time_us = sqlite3_column_int64(s, 0);
-        col_text(s, 1, buf, len);
-        r = (size_t)sqlite3_column_bytes(s, 1) < len ? 0 : -ENOSPC;
+        *out = xmalloc(n + 1);
+        memcpy(*out, t ? (const char *)t : "", n);
+        (*out)[n] = '\0';
+        r = 0;
     } else if (rc != SQLITE_DONE) {
         r = -EIO;
     }
@@ -2052,12 +2061,12 @@ int store_event_append(struct store *st, struct event *ev)
         sqlite3_bind_int64(s, 10, ev->source_seq);
     }
     r = exec_stmt(st, s, NULL, "event");
-    if (r == 0 && sqlite3_changes(st->db) == 0) {
+    if (r == 0 && sqlite3_changes(st->c.db) == 0) {
         ev->offset = 0; /* a controller's event stored before */
         return 1;
     }
     if (r == 0)
-        ev->offset = sqlite3_last_insert_rowid(st->db);
+        ev->offset = sqlite3_last_insert_rowid(st->c.db);
     return r;
 }
 
@@ -2239,7 +2248,7 @@ int store_token_revoke(struct store *st, int64_t id, int64_t time_us)
         sqlite3_bind_int64(s, 2, time_us);
     }
     r = exec_stmt(st, s, NULL, "token");
-    if (r == 0 && sqlite3_changes(st->db) == 0)
+    if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
 }
@@ -2485,7 +2494,7 @@ int store_session_end_user(struct store *st, int64_t user_id, int64_t time_us, i
 {
     int r = session_update(st, Q_SESSION_END_USER, user_id, time_us);
     if (n != NULL)
-        *n = r == 0 ? sqlite3_changes(st->db) : 0;
+        *n = r == 0 ? sqlite3_changes(st->c.db) : 0;
     return r == -ENOENT ? 0 : r;
 }
 

@@ -44,6 +44,37 @@ int store_begin_write(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* Change tracking, for the audit log's before and after. With it on, each write transaction
+ * on this connection records the rows it inserts, updates and deletes (SQLite's session
+ * extension, so rows changed by cascades and triggers too), until commit or rollback. Not
+ * recorded: the events (they are a log already), the audit log's own tables, and the
+ * bookkeeping of sign-in throttling and used OpenID states. */
+void store_track_changes(struct store *st, bool on);
+
+enum store_value_type { STORE_ABSENT, STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT, STORE_BLOB };
+struct store_value {
+    enum store_value_type type; /* STORE_ABSENT: not part of this change (an unchanged column) */
+    int64_t i;
+    double f;
+    const void *p; /* TEXT (not NUL-terminated) or BLOB bytes, len of them */
+    size_t len;
+};
+/* One changed row. An insert has after values, a delete before values, an update the key
+ * and the changed columns in both. Valid during the callback only. */
+struct store_change {
+    const char *table;
+    char op; /* 'I', 'U' or 'D' */
+    int ncol;
+    const char *const *names; /* column names */
+    const unsigned char *pk;  /* non-zero: the column is part of the primary key */
+    const struct store_value *before, *after;
+};
+/* Calls fn for each row changed so far in this write transaction (grouped by table); a
+ * non-zero return from fn stops and is returned. -ENOENT when not tracking or no write
+ * transaction is open. */
+int store_changes_foreach(struct store *st, int (*fn)(void *ctx, const struct store_change *c),
+                          void *ctx);
+
 /* Key/value settings (e.g. the data dir's site key id, import stamps). */
 int store_meta_get(struct store *st, const char *key, char *val, size_t len);
 int store_meta_set(struct store *st, const char *key, const char *val);
@@ -227,8 +258,9 @@ int64_t store_edge_acked(struct store *st, int64_t key_id);
 int64_t store_audit_size(struct store *st);
 /* Appends entry idx (in the caller's write transaction). */
 int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const char *entry);
-/* Entry idx into buf (len bytes, NUL-terminated) and *time_us; -ENOENT when absent. */
-int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char *buf, size_t len);
+/* Entry idx (*out: a NUL-terminated copy the caller frees) and *time_us; -ENOENT when
+ * absent. */
+int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char **out);
 typedef int (*store_audit_entry_cb)(void *ctx, int64_t idx, int64_t time_us, const char *entry);
 /* Entries with idx >= from, in index order (stops when cb returns non-zero). */
 int store_audit_entry_list(struct store *st, int64_t from, store_audit_entry_cb cb, void *ctx);

@@ -11,12 +11,19 @@ def test_head_signed_saved_and_verified(gh, tmp_path):
     gh("init")
     assert gh("audit", "head", rc=1).stderr.strip().endswith(
         "no tree head has been signed yet (--sign signs one now)")
+    # the log begins with init; each reading of the log is itself an entry: the refused one,
+    # then this one, which the head signed now covers
+    assert entries(gh)[0]["action"] == "init"
     head = json.loads(gh("audit", "head", "--sign").stdout)
-    assert head["size"] == 0 and len(head["root"]) == 64
+    assert head["size"] == 3 and len(head["root"]) == 64
     saved = tmp_path / "sth.json"
     saved.write_text(json.dumps(head) + "\n")
     out = gh("audit", "verify", "--since-sth", str(saved)).stdout
-    assert "the audit log verifies: 0 entries, 1 signed tree heads, and it extends" in out
+    assert "the audit log verifies: 3 entries, 1 signed tree heads, and it extends" in out
+    out = gh("audit", "verify").stdout  # the verification before is in the log now
+    assert "the audit log verifies: 4 entries, 1 signed tree heads" in out
+    last = entries(gh)[-1]
+    assert last["action"] == "audit verify" and last["outcome"].startswith("verified: 4 entries")
 
 
 def test_saved_heads_refused(gh, tmp_path):
@@ -46,9 +53,9 @@ def test_verify_needs_a_key_and_makes_none(gh, tmp_path):
     assert not key.exists()
 
 
-def entries(server):
+def entries(owner):
     import sqlite3
-    db = sqlite3.connect(server.data / "gatehouse.db")
+    db = sqlite3.connect(owner.data / "gatehouse.db")
     try:
         return [json.loads(row[0]) for row in
                 db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
@@ -68,8 +75,8 @@ def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
     assert s.patch(f"/api/v1/sites/{site}", json={"name": "Head Office"}).status_code == 200
     assert s.get("/api/v1/sites").status_code == 200  # a read changes nothing
     every = entries(s)
-    assert every[0]["action"] == "token create"  # the test's own token, made with the CLI
-    got = every[1:]
+    assert [e["action"] for e in every[:2]] == ["init", "token create"]  # the test's own token
+    got = every[2:]
     actions = [e["action"] for e in got]
     assert actions == ["POST /api/v1/sites", "POST /api/v1/users", "PATCH /api/v1/sites/{id}"]
     e = got[2]
@@ -78,28 +85,32 @@ def test_api_changes_are_audited_signed_and_verified(server, tmp_path):
     assert e["request_body"] == {"name": "Head Office"} and e["address"] == "127.0.0.1"
     assert got[1]["request_body"]["password"] == "(not recorded)"
     assert "velvet" not in json.dumps(got)
-    # the server signs a head within a second or so of the last change
+    # the server signs a head within a second or so of the last change (watched in the file:
+    # `audit head` would add an entry of its own each time)
     deadline = time.monotonic() + 10
     while True:
-        p = s.gh("audit", "head", rc=None)
-        head = json.loads(p.stdout) if p.returncode == 0 else {"size": None}
-        if head["size"] == 4:
+        db = sqlite3.connect(s.data / "gatehouse.db")
+        signed = db.execute("SELECT max(size) FROM audit_heads").fetchone()[0]
+        db.close()
+        if signed == 5:
             break
-        assert time.monotonic() < deadline, head
+        assert time.monotonic() < deadline, signed
         time.sleep(0.1)
+    head = json.loads(s.gh("audit", "head").stdout)
+    assert head["size"] >= 5
     saved = tmp_path / "sth.json"
     saved.write_text(json.dumps(head))
-    assert "the audit log verifies: 4 entries" in s.gh("audit", "verify", "--since-sth",
+    assert "the audit log verifies: 6 entries" in s.gh("audit", "verify", "--since-sth",
                                                        str(saved)).stdout
     # someone edits the file underneath: verify names the entry
     s.stop()
     db = sqlite3.connect(s.data / "gatehouse.db")
     db.executescript("DROP TRIGGER audit_entries_no_update;"
                      "UPDATE audit_entries SET entry = replace(entry, 'Head Office', 'Elsewhere')"
-                     " WHERE idx = 3;")
+                     " WHERE idx = 4;")
     db.close()
     out = s.gh("audit", "verify", "--since-sth", str(saved), rc=1).stdout
-    assert "index 3: entry 3 is not the entry that was appended" in out
+    assert "index 4: entry 4 is not the entry that was appended" in out
     s.start()
 
 
@@ -199,7 +210,9 @@ def test_cli_changes_are_audited(gh):
     db = sqlite3.connect(gh.data / "gatehouse.db")
     got = [json.loads(r[0]) for r in db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
     db.close()
-    assert [e["action"] for e in got] == ["site add", "area add", "person add", "credential add"]
+    assert [e["action"] for e in got] == ["init", "site add", "area add", "person add",
+                                          "credential add"]
+    got = got[1:]
     assert got[0]["args"] == ["--tz", "Europe/Berlin", "HQ"] and got[0]["auth"] == "local"
     assert got[0]["who"].startswith("local:")
     assert "4711" not in json.dumps(got)  # the PIN came on stdin, and is nowhere
@@ -211,7 +224,7 @@ def test_cli_changes_are_audited(gh):
     db = sqlite3.connect(gh.data / "gatehouse.db")
     got = [json.loads(r[0]) for r in db.execute("SELECT entry FROM audit_entries ORDER BY idx")]
     db.close()
-    assert [e["action"] for e in got[4:]] == ["token create", "token revoke", "user add"]
+    assert [e["action"] for e in got[5:]] == ["token create", "token revoke", "user add"]
     assert token not in json.dumps(got) and "velvet" not in json.dumps(got)
     gh("audit", "head", "--sign")
-    assert "the audit log verifies: 7 entries" in gh("audit", "verify").stdout
+    assert "the audit log verifies: 9 entries" in gh("audit", "verify").stdout  # + the head read

@@ -85,19 +85,17 @@ HTTP_HANDLER(h_audit_entry)
     audit_hash proof[AUDIT_PROOF_MAX], leaf;
     size_t len = 0;
     int64_t idx, time_us;
-    char *text = xmalloc(1 << 16);
+    char *text = NULL;
     json_t *doc, *out, *p = json_null();
     int rc;
 
     if (gh_parse_i64(http_param(r, "index") ? http_param(r, "index") : "", 0, INT64_MAX, &idx) <
         0) {
-        free(text);
         return http_problem(r, 404, "not-found", NULL,
                             "an entry is named by its index (0, 1, ...)");
     }
-    rc = store_audit_entry_get(http_store(r), idx, &time_us, text, 1 << 16);
+    rc = store_audit_entry_get(http_store(r), idx, &time_us, &text);
     if (rc < 0) {
-        free(text);
         return http_problem_from(r, rc == -ENOENT ? -ENOENT : -EIO, NULL);
     }
     if ((rc = store_audit_node_get(http_store(r), 0, idx, leaf)) < 0) {

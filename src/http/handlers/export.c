@@ -82,6 +82,10 @@ HTTP_HANDLER(h_export_events)
         return http_problem(r, 503, "busy", NULL, "%u exports are running; try again later",
                             r->srv->cfg.max_exports);
     }
+    if (http_audit_read(r) < 0) { /* an export is audited before its first byte */
+        atomic_fetch_sub(&r->srv->metrics.exports_running, 1);
+        return http_problem_from(r, -EBUSY, NULL);
+    }
     e = xcalloc(1, sizeof(*e));
     e->srv = r->srv;
     gh_buf_init(&e->text, 4u << 20);

@@ -25,10 +25,17 @@ static json_t *row_errors(const struct roster *ro)
     return errs;
 }
 
+/* The import's transaction ends with its audit entry (and, failing that, the reply). */
+static int import_commit(void *ctx, struct store *st)
+{
+    (void)st;
+    return http_write_commit(ctx);
+}
+
 HTTP_HANDLER(h_import_roster)
 {
     struct roster_mapping map;
-    struct roster_apply_opts opt = {false, false, -1};
+    struct roster_apply_opts opt = {false, false, -1, import_commit, r};
     struct roster_summary sum;
     struct roster *ro = NULL;
     struct gh_err err = {{0}};
@@ -68,13 +75,10 @@ HTTP_HANDLER(h_import_roster)
     memset(&sum, 0, sizeof(sum));
     rc = roster_apply(st, ro, &opt, gh_now_us(), &sum, NULL, NULL, &err);
     if (rc < 0) {
-        http_problem(r, rc == -EIO ? 500 : 422, rc == -EIO ? "internal" : "validation", NULL,
-                     "%s; nothing was imported", err.msg);
+        if (!r->replied)
+            http_problem(r, rc == -EIO ? 500 : 422, rc == -EIO ? "internal" : "validation", NULL,
+                         "%s; nothing was imported", err.msg);
         goto out;
-    }
-    if (!opt.dry_run) {
-        http_policy_poke(r->srv);
-        http_stream_notify(r->srv->hub, store_event_last_offset(st));
     }
     {
         json_t *unknown = json_array();

@@ -146,6 +146,8 @@ HTTP_HANDLER(h_person_get)
         return 0;
     if ((rc = store_person_get(http_store(r), id, &p)) < 0)
         return http_problem_from(r, rc, NULL);
+    if ((rc = http_audit_read(r)) < 0) /* viewing a person's record is audited */
+        return http_problem_from(r, rc, NULL);
     return http_reply_json(r, 200, person_json(&p));
 }
 
@@ -264,7 +266,7 @@ HTTP_HANDLER(h_person_credentials)
     l.number = -1;
     if (http_param_id(r, "id", &id) < 0 || page_begin(&l.p, r) < 0)
         return 0;
-    if ((rc = ref_person_exists(http_store(r), id)) < 0)
+    if ((rc = ref_person_exists(http_store(r), id)) < 0 || (rc = http_audit_read(r)) < 0)
         return http_problem_from(r, rc, NULL);
     l.person_id = id;
     return page_reply(&l.p, store_credential_list_person(http_store(r), id, list_credential, &l));
