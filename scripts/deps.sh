@@ -44,8 +44,9 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-# nginx (bench only) must not start as a system service: the benchmark runs its own on
-# 127.0.0.1. policy-rc.d exit 101 tells Debian's maintainer scripts not to start services.
+# nginx (bench only), slapd and rsyslog (tests) must not start as system services: the
+# tests and the benchmark run their own on 127.0.0.1. policy-rc.d exit 101 tells Debian's
+# maintainer scripts not to start services.
 guard=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   guard=/usr/sbin/policy-rc.d

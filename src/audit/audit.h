@@ -17,6 +17,7 @@
 #define GH_AUDIT_H
 
 #include "base/base.h"
+#include "interop/interop.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -133,5 +134,61 @@ struct audit_verify_stats {
 int audit_log_verify(struct store *st, const uint8_t pk[32], const struct audit_sth *since,
                      audit_report_fn report, void *ctx, struct audit_verify_stats *stats,
                      struct gh_err *err);
+
+/* ---- forwarding to a SIEM (src/audit/siem.c, src/audit/forward.c) ----------------------- */
+
+enum audit_siem_format { AUDIT_SIEM_JSON = 0, AUDIT_SIEM_CEF };
+int audit_siem_format_parse(const char *s, enum audit_siem_format *out);
+
+/* [siem] in the server's configuration. */
+struct audit_siem_config {
+    char target[300];      /* "tcp://HOST:PORT" or "tls://HOST:PORT"; "": no forwarding */
+    char ca_file[4096];    /* tls: the CA bundle the receiver's certificate chains to ("": the
+                              system's trust store) */
+    char server_name[256]; /* tls: the name the certificate must carry ("": HOST) */
+    enum audit_siem_format format;
+    bool no_events, no_audit; /* a stream left out */
+    bool from_start;          /* no saved cursor yet: from the beginning (default: from now) */
+    char hostname[256];       /* the messages' HOSTNAME ("": this machine's name) */
+    unsigned resend_window_s; /* after a broken connection, what was sent in the last N s is
+                                 sent again (plain syslog has no acknowledgement); default 2 */
+    unsigned max_backoff_s;   /* reconnect attempts back off up to this; default 30 */
+};
+void audit_siem_config_init(struct audit_siem_config *c);
+/* Splits a target: 0, or -EINVAL with err saying what is wrong. host and port may be NULL. */
+int audit_siem_target_parse(const char *target, bool *tls, char *host, size_t host_len, char *port,
+                            size_t port_len, struct gh_err *err);
+
+/* One framed message (octet counting, RFC 6587 3.4.1: "LEN SP" then an RFC 5424 message),
+ * appended to out: an event (facility authpriv, MSGID "event", its offset in the body) or
+ * an audit entry (facility log audit, MSGID "audit", its index in the body). The body is
+ * the export's JSON line (plus "stream") or CEF. A message is at most AUDIT_SIEM_MSG_MAX
+ * bytes: an audit entry too large for that goes without its row changes. host: the
+ * HOSTNAME field (printable ASCII, no space). */
+#define AUDIT_SIEM_MSG_MAX (64u << 10)
+int audit_siem_event(struct gh_buf *out, enum audit_siem_format fmt, const char *host,
+                     const struct export_row *row, const struct event *ev);
+int audit_siem_entry(struct gh_buf *out, enum audit_siem_format fmt, const char *host,
+                     uint64_t index, int64_t time_us, const char *entry);
+
+/* The forwarder: a thread with its own store connection that sends every event and audit
+ * entry after its cursors, in order, over TCP or TLS, reconnecting with backoff when the
+ * receiver is away. The cursors (meta keys siem.event_offset and siem.audit_next) are saved
+ * once what they cover has been sent resend_window_s ago on a connection that is still up;
+ * after a broken connection or a restart, sending resumes from them: at least once, with
+ * duplicates a receiver drops by offset or index.
+ * Thread-safety: start, stats and stop from one thread (the server's main thread). */
+struct audit_forwarder;
+struct audit_forwarder_stats {
+    bool connected;
+    uint64_t sent;                      /* messages written to connections */
+    uint64_t reconnects;                /* connections made after the first */
+    int64_t event_cursor, audit_cursor; /* saved: last event offset, next audit index */
+};
+int audit_forwarder_start(const char *db_path, const struct audit_siem_config *cfg,
+                          struct audit_forwarder **out, struct gh_err *err);
+void audit_forwarder_stats(struct audit_forwarder *f, struct audit_forwarder_stats *out);
+/* Saves the cursors, closes the connection and joins the thread. NULL is fine. */
+void audit_forwarder_stop(struct audit_forwarder *f);
 
 #endif

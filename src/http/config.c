@@ -1,8 +1,8 @@
 /*
  * config.c: the server's configuration: defaults, an ini file read with inih (sections
- * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc]), command-line overrides through the
- * same setter, and one check of the whole before anything starts. Every error names where it was
- * found (file:line and the key) and what was expected.
+ * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem]), command-line overrides
+ * through the same setter, and one check of the whole before anything starts. Every error names
+ * where it was found (file:line and the key) and what was expected.
  */
 #include "http/http_int.h"
 
@@ -36,6 +36,7 @@ void http_config_init(struct http_config *c)
     c->session_idle_s = 1800;
     c->session_lifetime_s = 43200;
     c->mfa_roles = IDENTITY_MFA_DEFAULT_ROLES;
+    audit_siem_config_init(&c->siem);
 }
 
 void http_config_wipe(struct http_config *c)
@@ -266,6 +267,51 @@ static int set_oidc(struct identity_oidc_config *o, const char *key, const char 
     return -ENOENT;
 }
 
+static int set_siem(struct audit_siem_config *s, const char *key, const char *v, struct gh_err *err)
+{
+    if (strcmp(key, "target") == 0) {
+        if (audit_siem_target_parse(v, NULL, NULL, 0, NULL, 0, err) < 0)
+            return -EINVAL;
+        return set_text(s->target, sizeof(s->target), v, err);
+    }
+    if (strcmp(key, "format") == 0) {
+        if (audit_siem_format_parse(v, &s->format) < 0)
+            return gh_fail(err, -EINVAL, "json or cef");
+        return 0;
+    }
+    if (strcmp(key, "ca_file") == 0)
+        return set_text(s->ca_file, sizeof(s->ca_file), v, err);
+    if (strcmp(key, "server_name") == 0)
+        return set_text(s->server_name, sizeof(s->server_name), v, err);
+    if (strcmp(key, "hostname") == 0)
+        return set_text(s->hostname, sizeof(s->hostname), v, err);
+    if (strcmp(key, "streams") == 0) { /* "events, audit" or one of them */
+        bool ev = strstr(v, "events") != NULL, au = strstr(v, "audit") != NULL;
+        char rest[64];
+        size_t n = 0;
+        for (const char *p = v; *p && n + 1 < sizeof(rest); p++)
+            if (*p != ' ' && *p != ',')
+                rest[n++] = *p;
+        rest[n] = '\0';
+        if ((!ev && !au) || strlen(rest) != (ev ? 6u : 0u) + (au ? 5u : 0u))
+            return gh_fail(err, -EINVAL, "'events', 'audit' or 'events, audit'");
+        s->no_events = !ev;
+        s->no_audit = !au;
+        return 0;
+    }
+    if (strcmp(key, "start") == 0) {
+        if (strcmp(v, "now") != 0 && strcmp(v, "beginning") != 0)
+            return gh_fail(err, -EINVAL, "now or beginning");
+        s->from_start = strcmp(v, "beginning") == 0;
+        return 0;
+    }
+    if (strcmp(key, "resend_window") == 0)
+        return parse_uint(v, 1, 3600, &s->resend_window_s, err);
+    if (strcmp(key, "max_backoff") == 0)
+        return parse_uint(v, 1, 3600, &s->max_backoff_s, err);
+    return -ENOENT;
+}
+
 int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -316,6 +362,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         r = set_ldap(&c->ldap, key, v, err);
     } else if (strcmp(section, "oidc") == 0) {
         r = set_oidc(&c->oidc, key, v, err);
+    } else if (strcmp(section, "siem") == 0) {
+        r = set_siem(&c->siem, key, v, err);
     } else if (strcmp(section, "mfa") == 0) {
         if (strcmp(key, "required_roles") == 0)
             r = role_set_parse(v, &c->mfa_roles, err);
@@ -327,7 +375,7 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
     } else {
         return gh_fail(err, -EINVAL,
                        "unknown section [%s] (expected server, tls, limits, sessions, mfa, "
-                       "ldap or oidc)",
+                       "ldap, oidc or siem)",
                        section);
     }
     if (r == -ENOENT)
@@ -461,6 +509,11 @@ int http_config_check(struct http_config *c, struct gh_err *err)
     }
     if (identity_oidc_config_check(&c->oidc, err) < 0)
         return -EINVAL;
+    if (c->siem.target[0] && strncmp(c->siem.target, "tls://", 6) == 0 && c->siem.ca_file[0] &&
+        check_readable("siem.ca_file", c->siem.ca_file, err) < 0)
+        return -ENOENT;
+    if (!c->siem.target[0] && (c->siem.ca_file[0] || c->siem.server_name[0]))
+        return gh_fail(err, -EINVAL, "siem: ca_file and server_name need a target");
     if (c->plain_http) {
         if (!is_loopback(c->listen_addr))
             return gh_fail(err, -EINVAL,

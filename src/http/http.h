@@ -11,6 +11,7 @@
 #ifndef GH_HTTP_H
 #define GH_HTTP_H
 
+#include "audit/audit.h"
 #include "identity/identity.h"
 #include "interop/interop.h"
 
@@ -44,6 +45,7 @@ struct http_config {
     role_set mfa_roles;               /* [mfa] required_roles (default: admin, security, IT) */
     struct identity_ldap_config ldap; /* [ldap]: url "" when not used */
     struct identity_oidc_config oidc; /* [oidc]: issuer "" when not used */
+    struct audit_siem_config siem;    /* [siem]: target "" when not used */
 };
 
 void http_config_init(struct http_config *c);
@@ -51,7 +53,7 @@ void http_config_init(struct http_config *c);
  * secret): call when done with a copy. */
 void http_config_wipe(struct http_config *c);
 /* Reads an ini file (sections [server], [tls], [limits], [sessions], [mfa], [ldap],
- * [oidc]); unknown keys and bad values are
+ * [oidc], [siem]); unknown keys and bad values are
  * errors naming file:line and the key; c changes only when the whole file is valid. Lines
  * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);

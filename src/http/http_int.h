@@ -176,6 +176,7 @@ struct http_server {
 
     /* The timer thread: stream heartbeats and a periodic policy check. */
     pthread_t timer_thread;
+    struct audit_forwarder *forwarder; /* [siem] target set: sends events and audit entries */
 };
 
 /* This thread's store connection (opened on first use, closed when the thread exits);

@@ -161,5 +161,30 @@ int http_metrics_render(struct http_server *srv, struct gh_buf *out)
         (long long)version, (unsigned long long)load(&m->sse_clients),
         (unsigned long long)load(&m->sse_sent), (unsigned long long)load(&m->exports_running),
         (long long)((gh_now_us() - srv->started_us) / GH_USEC_PER_SEC));
+    if (srv->forwarder != NULL) {
+        struct audit_forwarder_stats fs;
+        audit_forwarder_stats(srv->forwarder, &fs);
+        r |= gh_buf_printf(
+            out,
+            "# HELP gatehouse_siem_connected Whether the SIEM receiver is connected.\n"
+            "# TYPE gatehouse_siem_connected gauge\n"
+            "gatehouse_siem_connected %d\n"
+            "# HELP gatehouse_siem_messages_sent_total Messages written to the SIEM receiver "
+            "(resent ones included).\n"
+            "# TYPE gatehouse_siem_messages_sent_total counter\n"
+            "gatehouse_siem_messages_sent_total %llu\n"
+            "# HELP gatehouse_siem_reconnects_total Connections to the SIEM receiver after the "
+            "first.\n"
+            "# TYPE gatehouse_siem_reconnects_total counter\n"
+            "gatehouse_siem_reconnects_total %llu\n"
+            "# HELP gatehouse_siem_event_cursor Last event offset known delivered (saved).\n"
+            "# TYPE gatehouse_siem_event_cursor gauge\n"
+            "gatehouse_siem_event_cursor %lld\n"
+            "# HELP gatehouse_siem_audit_cursor Next audit index to deliver (saved).\n"
+            "# TYPE gatehouse_siem_audit_cursor gauge\n"
+            "gatehouse_siem_audit_cursor %lld\n",
+            fs.connected ? 1 : 0, (unsigned long long)fs.sent, (unsigned long long)fs.reconnects,
+            (long long)fs.event_cursor, (long long)fs.audit_cursor);
+    }
     return r < 0 ? -ENOSPC : 0;
 }

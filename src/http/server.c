@@ -756,6 +756,9 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
         goto fail;
     }
     timer_started = true;
+    if (c->siem.target[0] &&
+        (r = audit_forwarder_start(srv->db_path, &c->siem, &srv->forwarder, err)) < 0)
+        goto fail;
 
     if (!c->plain_http) {
         if ((r = http_tls_read_pem(c->tls_cert, &tls.cert, &len, err)) < 0 ||
@@ -775,6 +778,7 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     return 0;
 
 fail:
+    audit_forwarder_stop(srv->forwarder);
     if (timer_started || policy_started) {
         atomic_store(&srv->stopping, true);
         pthread_mutex_lock(&srv->policy_mu);
@@ -839,7 +843,8 @@ void http_server_stop(struct http_server *srv)
     pthread_join(srv->policy_thread, NULL);
     pthread_join(srv->timer_thread, NULL);
 
-    ingest_stop(srv->ing); /* drains and commits what was submitted */
+    ingest_stop(srv->ing);                /* drains and commits what was submitted */
+    audit_forwarder_stop(srv->forwarder); /* after the last commit: its cursor is saved */
     http_stream_hub_free(srv->hub);
     access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);

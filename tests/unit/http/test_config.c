@@ -330,9 +330,9 @@ static void test_unknown_section_and_key(void **state)
     d = c;
     assert_int_equal(load_text(f, "[server]\nthreads = 2\n\n[database]\npath = x\n", &c, &err),
                      -EINVAL);
-    assert_err_at(
-        f, &err, 5,
-        "unknown section [database] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
+    assert_err_at(f, &err, 5,
+                  "unknown section [database] (expected server, tls, limits, sessions, mfa, ldap, "
+                  "oidc or siem)");
 
     http_config_init(&c);
     assert_int_equal(load_text(f, "[server]\nport = 8443\n", &c, &err), -EINVAL);
@@ -346,16 +346,17 @@ static void test_unknown_section_and_key(void **state)
 
     /* names are case-sensitive */
     assert_int_equal(load_text(f, "[Server]\nthreads = 2\n", &c, &err), -EINVAL);
-    assert_err_at(
-        f, &err, 2,
-        "unknown section [Server] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
+    assert_err_at(f, &err, 2,
+                  "unknown section [Server] (expected server, tls, limits, sessions, mfa, ldap, "
+                  "oidc or siem)");
     assert_int_equal(load_text(f, "[server]\nThreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2, "unknown key 'Threads' in [server]");
 
     /* a key before any section */
     assert_int_equal(load_text(f, "threads = 2\n", &c, &err), -EINVAL);
-    assert_err_at(f, &err, 1,
-                  "unknown section [] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
+    assert_err_at(
+        f, &err, 1,
+        "unknown section [] (expected server, tls, limits, sessions, mfa, ldap, oidc or siem)");
     assert_memory_equal(&c, &d, sizeof(c));
 }
 
@@ -597,7 +598,7 @@ static void test_set_errors(void **state)
     assert_int_equal(http_config_set(&c, "srv", "threads", "2", &err), -EINVAL);
     assert_string_equal(
         err.msg,
-        "unknown section [srv] (expected server, tls, limits, sessions, mfa, ldap or oidc)");
+        "unknown section [srv] (expected server, tls, limits, sessions, mfa, ldap, oidc or siem)");
     assert_int_equal(http_config_set(&c, "limits", "max_bodies", "2m", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown key 'max_bodies' in [limits]");
     assert_int_equal(http_config_set(&c, "tls", "key", "", &err), -EINVAL);
@@ -812,6 +813,56 @@ static void test_oidc_and_mfa(void **state)
     assert_int_equal(http_config_set(&c, "oidc", "client_secret_file", secret, &err), -EPERM);
 }
 
+static void test_siem(void **state)
+{
+    struct fx *f = *state;
+    struct http_config c, d;
+    struct gh_err err = {{0}};
+    char text[1024];
+    make_db(f);
+    gh_snprintf(text, sizeof(text),
+                "[server]\ndata_dir = %s\nplain_http = true\n[siem]\n"
+                "target = tls://[::1]:6514\nformat = cef\nstreams = audit\nstart = beginning\n"
+                "hostname = door-1\nresend_window = 5\nmax_backoff = 10\n",
+                f->dir);
+    http_config_init(&c);
+    assert_int_equal(c.siem.format, AUDIT_SIEM_JSON); /* the defaults */
+    assert_int_equal(c.siem.resend_window_s, 2);
+    assert_int_equal(c.siem.max_backoff_s, 30);
+    assert_int_equal(load_text(f, text, &c, &err), 0);
+    assert_int_equal(http_config_check(&c, &err), 0);
+    assert_string_equal(c.siem.target, "tls://[::1]:6514");
+    assert_int_equal(c.siem.format, AUDIT_SIEM_CEF);
+    assert_true(c.siem.no_events);
+    assert_false(c.siem.no_audit);
+    assert_true(c.siem.from_start);
+    assert_string_equal(c.siem.hostname, "door-1");
+    assert_int_equal(c.siem.resend_window_s, 5);
+    assert_int_equal(c.siem.max_backoff_s, 10);
+    assert_int_equal(http_config_set(&c, "siem", "streams", "events, audit", &err), 0);
+    assert_false(c.siem.no_events || c.siem.no_audit);
+
+    /* bad values name the file's line and the key, and change nothing */
+    d = c;
+    assert_int_equal(load_text(f, "[siem]\n\ntarget = syslog.example.org\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 3,
+                  "siem.target: 'syslog.example.org' is not tcp://HOST:PORT or tls://HOST:PORT");
+    assert_int_equal(load_text(f, "[siem]\nformat = leef\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "siem.format: json or cef");
+    assert_int_equal(load_text(f, "[siem]\nstreams = events, alarms\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "siem.streams: 'events', 'audit' or 'events, audit'");
+    assert_int_equal(load_text(f, "[siem]\nstart = yesterday\n", &c, &err), -EINVAL);
+    assert_err_at(f, &err, 2, "siem.start: now or beginning");
+    assert_memory_equal(&c, &d, sizeof(c));
+    /* the whole is checked: a CA file that cannot be read; TLS settings with no target */
+    gh_strlcpy(c.siem.ca_file, "/nonexistent/ca.pem", sizeof(c.siem.ca_file));
+    assert_int_equal(http_config_check(&c, &err), -ENOENT);
+    assert_true(strstr(err.msg, "siem.ca_file /nonexistent/ca.pem cannot be read") == err.msg);
+    c.siem.target[0] = '\0';
+    assert_int_equal(http_config_check(&c, &err), -EINVAL);
+    assert_string_equal(err.msg, "siem: ca_file and server_name need a target");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -835,6 +886,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_plain_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oidc_and_mfa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_siem, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
