@@ -1,6 +1,7 @@
 /*
  * config.c: the server's configuration: defaults, an ini file read with inih (sections
- * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem]), command-line overrides
+ * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem], [dump]), command-line
+ * overrides
  * through the same setter, and one check of the whole before anything starts. Every error names
  * where it was found (file:line and the key) and what was expected.
  */
@@ -37,6 +38,9 @@ void http_config_init(struct http_config *c)
     c->session_lifetime_s = 43200;
     c->mfa_roles = IDENTITY_MFA_DEFAULT_ROLES;
     audit_siem_config_init(&c->siem);
+    c->dump.at_minute = 2 * 60;
+    gh_strlcpy(c->dump.timezone, "UTC", sizeof(c->dump.timezone));
+    c->dump.backfill_days = 3;
 }
 
 void http_config_wipe(struct http_config *c)
@@ -312,6 +316,29 @@ static int set_siem(struct audit_siem_config *s, const char *key, const char *v,
     return -ENOENT;
 }
 
+static int set_dump(struct http_dump_config *d, const char *key, const char *v, struct gh_err *err)
+{
+    if (strcmp(key, "dir") == 0)
+        return set_path(d->dir, v, err);
+    if (strcmp(key, "at") == 0) { /* HH:MM */
+        int64_t h, m;
+        char hh[3] = {0}, mm[3] = {0};
+        if (strlen(v) != 5 || v[2] != ':')
+            return gh_fail(err, -EINVAL, "'%s' is not a time HH:MM (00:00 to 23:59)", v);
+        memcpy(hh, v, 2);
+        memcpy(mm, v + 3, 2);
+        if (gh_parse_i64(hh, 0, 23, &h) < 0 || gh_parse_i64(mm, 0, 59, &m) < 0)
+            return gh_fail(err, -EINVAL, "'%s' is not a time HH:MM (00:00 to 23:59)", v);
+        d->at_minute = (unsigned)(h * 60 + m);
+        return 0;
+    }
+    if (strcmp(key, "timezone") == 0)
+        return set_text(d->timezone, sizeof(d->timezone), v, err);
+    if (strcmp(key, "backfill_days") == 0)
+        return parse_uint(v, 0, 31, &d->backfill_days, err);
+    return -ENOENT;
+}
+
 int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -364,6 +391,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         r = set_oidc(&c->oidc, key, v, err);
     } else if (strcmp(section, "siem") == 0) {
         r = set_siem(&c->siem, key, v, err);
+    } else if (strcmp(section, "dump") == 0) {
+        r = set_dump(&c->dump, key, v, err);
     } else if (strcmp(section, "mfa") == 0) {
         if (strcmp(key, "required_roles") == 0)
             r = role_set_parse(v, &c->mfa_roles, err);
@@ -375,7 +404,7 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
     } else {
         return gh_fail(err, -EINVAL,
                        "unknown section [%s] (expected server, tls, limits, sessions, mfa, "
-                       "ldap, oidc or siem)",
+                       "ldap, oidc, siem or dump)",
                        section);
     }
     if (r == -ENOENT)
@@ -514,6 +543,17 @@ int http_config_check(struct http_config *c, struct gh_err *err)
         return -ENOENT;
     if (!c->siem.target[0] && (c->siem.ca_file[0] || c->siem.server_name[0]))
         return gh_fail(err, -EINVAL, "siem: ca_file and server_name need a target");
+    if (c->dump.dir[0]) {
+        struct gh_tz *tz = NULL;
+        if (stat(c->dump.dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(c->dump.dir, W_OK) != 0)
+            return gh_fail(err, -ENOENT, "dump.dir: %s is not a directory this process can write",
+                           c->dump.dir);
+        if (tz_load(c->dump.timezone, &tz, err) < 0) {
+            gh_err_prefix(err, "dump.timezone");
+            return -EINVAL;
+        }
+        tz_free(tz);
+    }
     if (c->plain_http) {
         if (!is_loopback(c->listen_addr))
             return gh_fail(err, -EINVAL,

@@ -21,6 +21,14 @@
 
 #define HTTP_PATH_MAX 512
 
+/* [dump]: the daily access dump (R-HR-2) */
+struct http_dump_config {
+    char dir[HTTP_PATH_MAX]; /* "": no dumps */
+    unsigned at_minute;      /* local minute of the day (default 02:00) */
+    char timezone[64];       /* IANA zone of at and of the days (default UTC) */
+    unsigned backfill_days;  /* missing dumps of the days before yesterday made too (3) */
+};
+
 struct http_config {
     char data_dir[HTTP_PATH_MAX];
     char listen_addr[64]; /* numeric IPv4 or IPv6 address */
@@ -46,6 +54,7 @@ struct http_config {
     struct identity_ldap_config ldap; /* [ldap]: url "" when not used */
     struct identity_oidc_config oidc; /* [oidc]: issuer "" when not used */
     struct audit_siem_config siem;    /* [siem]: target "" when not used */
+    struct http_dump_config dump;     /* [dump]: dir "" when not used */
 };
 
 void http_config_init(struct http_config *c);
@@ -53,7 +62,7 @@ void http_config_init(struct http_config *c);
  * secret): call when done with a copy. */
 void http_config_wipe(struct http_config *c);
 /* Reads an ini file (sections [server], [tls], [limits], [sessions], [mfa], [ldap],
- * [oidc], [siem]); unknown keys and bad values are
+ * [oidc], [siem], [dump]); unknown keys and bad values are
  * errors naming file:line and the key; c changes only when the whole file is valid. Lines
  * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);

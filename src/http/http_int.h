@@ -91,6 +91,10 @@ void http_metrics_observe(struct http_metrics *m, size_t route_index, unsigned s
 struct http_server;
 int http_metrics_render(struct http_server *srv, struct gh_buf *out);
 
+/* ---- the daily access dump (dumper.c) ------------------------------------------------ */
+int http_dumper_start(struct http_server *srv, struct gh_err *err);
+void http_dumper_stop(struct http_server *srv); /* a server whose dumper never started: ok */
+
 /* ---- live stream hub (stream.c) ------------------------------------------------------ */
 
 struct http_stream_hub;
@@ -177,6 +181,12 @@ struct http_server {
     /* The timer thread: stream heartbeats and a periodic policy check. */
     pthread_t timer_thread;
     struct audit_forwarder *forwarder; /* [siem] target set: sends events and audit entries */
+    /* [dump] dir set: the daily dump thread (dumper.c) */
+    pthread_t dump_thread;
+    bool dump_started, dump_stop; /* dump_stop under dump_mu */
+    pthread_mutex_t dump_mu;
+    pthread_cond_t dump_cond;
+    struct gh_tz *dump_tz;
 };
 
 /* This thread's store connection (opened on first use, closed when the thread exits);

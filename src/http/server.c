@@ -759,6 +759,8 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     if (c->siem.target[0] &&
         (r = audit_forwarder_start(srv->db_path, &c->siem, &srv->forwarder, err)) < 0)
         goto fail;
+    if ((r = http_dumper_start(srv, err)) < 0)
+        goto fail;
 
     if (!c->plain_http) {
         if ((r = http_tls_read_pem(c->tls_cert, &tls.cert, &len, err)) < 0 ||
@@ -778,6 +780,7 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     return 0;
 
 fail:
+    http_dumper_stop(srv);
     audit_forwarder_stop(srv->forwarder);
     if (timer_started || policy_started) {
         atomic_store(&srv->stopping, true);
@@ -845,6 +848,7 @@ void http_server_stop(struct http_server *srv)
 
     ingest_stop(srv->ing);                /* drains and commits what was submitted */
     audit_forwarder_stop(srv->forwarder); /* after the last commit: its cursor is saved */
+    http_dumper_stop(srv);
     http_stream_hub_free(srv->hub);
     access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);

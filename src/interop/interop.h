@@ -183,6 +183,26 @@ json_t *export_row_json(const struct export_row *row, const struct event *ev);
 int export_events(struct store *st, const struct store_event_filter *f, enum export_format fmt,
                   bool all_types, int fd, int64_t *count, struct gh_err *err);
 
+/* ---- the daily access dump (src/interop/dump.c) ------------------------------------------ */
+
+/* Writes local day `day` (days since 1970-01-01 in zone tz) of door access decisions as
+ * DIR/access-YYYY-MM-DD.csv (the export's CSV, mode 0600), then its manifest
+ * DIR/access-YYYY-MM-DD.csv.sha256 ("HEX  NAME", as sha256sum writes it), each through a
+ * temporary file, synced and renamed; an existing dump of that day is replaced. out gets
+ * the path, the row count and the SHA-256. */
+#define EXPORT_DUMP_NAME_MAX 32
+struct export_dump_result {
+    char path[4096];
+    int64_t rows;
+    char sha256[65];
+};
+int export_dump_day(struct store *st, const char *dir, const struct gh_tz *tz, int64_t day,
+                    struct export_dump_result *out, struct gh_err *err);
+/* access-YYYY-MM-DD.csv for a day. */
+void export_dump_name(int64_t day, char name[EXPORT_DUMP_NAME_MAX]);
+/* Whether the day's dump is complete in dir (its manifest is there). */
+bool export_dump_exists(const char *dir, int64_t day);
+
 /* The same export a page at a time, for a caller that streams (the HTTP server): the
  * extent is fixed when the cursor is made (events committed by then); each call appends the
  * next rows (the CSV header first) to out. Not thread-safe; the store may differ from call

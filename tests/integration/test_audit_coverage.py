@@ -489,6 +489,7 @@ CLI_CHANGES = [
 PRINTS_A_SECRET = {"token create", "controller token"}
 # Reads that must leave an entry.
 CLI_AUDITED_READS = [Run("export events", ("--csv",), kind=READ),
+                     Run("export dump", ("--dir", "{dumps}", "--day", "2026-11-23"), kind=READ),
                      Run("audit head", ("--sign",), kind=READ), Run("audit verify", kind=READ)]
 # Reads that must leave none.
 CLI_READ_ONLY = [Run(f"{group} list") for group in (
@@ -535,7 +536,9 @@ def test_every_cli_command_is_classified():
 def test_every_changing_cli_command_and_audited_read_leaves_an_entry(site, tmp_path, slapd):
     fresh = GH(tmp_path / "fresh")
     (tmp_path / "roster.csv").write_text(CLI_ROSTER)
-    fill = {"roster": tmp_path / "roster.csv", "ldap": ldap_config(tmp_path, slapd)[1]}
+    (tmp_path / "dumps").mkdir()
+    fill = {"roster": tmp_path / "roster.csv", "ldap": ldap_config(tmp_path, slapd)[1],
+            "dumps": tmp_path / "dumps"}
     problems, secrets = [], []
     for run in CLI_CHANGES + CLI_AUDITED_READS:
         new, p = run_cli(fresh if run.fresh else site.gh, run, fill)
