@@ -41,8 +41,13 @@ void audit_node_hash(const audit_hash left, const audit_hash right, audit_hash o
 struct audit_nodes {
     void *ctx;
     int (*node)(void *ctx, unsigned level, uint64_t index, audit_hash out);
+    /* optional: MTH(D[a:b]) of a subtree that is not perfect (b - a not a power of two),
+     * from a cache; -ENOENT to have it computed from the nodes (NULL: always computed) */
+    int (*range)(void *ctx, uint64_t a, uint64_t b, audit_hash out);
 };
 
+/* MTH(D[a:b]), a < b. */
+int audit_subtree_root(const struct audit_nodes *src, uint64_t a, uint64_t b, audit_hash out);
 /* MTH(D[0:n]) (n = 0: SHA-256 of nothing). */
 int audit_root(const struct audit_nodes *src, uint64_t n, audit_hash out);
 /* The inclusion proof of leaf `index` in the tree of size n (index < n): *len hashes. */
@@ -95,6 +100,23 @@ int audit_record(struct store *st, json_t *entry, int64_t now_us, uint64_t *inde
                  struct gh_err *err);
 /* The stored log as a source of nodes (reads through st; one thread). */
 struct audit_nodes audit_store_nodes(struct store *st);
+
+/* The server's cache of the tree's nodes (src/audit/nodecache.c): a flat file, mapped,
+ * made again at every open from the store's leaf hashes, so a proof in a log of millions
+ * of entries costs memory reads, not B-tree lookups. sync brings it up to `size` leaves
+ * (reading only what it lacks); the proof functions answer for sizes it holds (-ENOENT
+ * beyond). Thread-safety: any number of threads; sync takes a write lock, proofs a read
+ * lock. */
+struct audit_nodecache;
+int audit_nodecache_open(const char *path, struct audit_nodecache **out, struct gh_err *err);
+void audit_nodecache_close(struct audit_nodecache *c);
+int audit_nodecache_sync(struct audit_nodecache *c, struct store *st, uint64_t size,
+                         struct gh_err *err);
+int audit_nodecache_inclusion(struct audit_nodecache *c, uint64_t index, uint64_t n,
+                              audit_hash proof[AUDIT_PROOF_MAX], size_t *len);
+int audit_nodecache_consistency(struct audit_nodecache *c, uint64_t m, uint64_t n,
+                                audit_hash proof[AUDIT_PROOF_MAX], size_t *len);
+int audit_nodecache_root(struct audit_nodecache *c, uint64_t n, audit_hash out);
 
 /* A signed tree head: Ed25519 over "gatehouse-sth-v1" || size || time (both 64-bit big
  * endian) || root. */

@@ -54,7 +54,7 @@ static int store_node(void *ctx, unsigned level, uint64_t index, audit_hash out)
 
 struct audit_nodes audit_store_nodes(struct store *st)
 {
-    return (struct audit_nodes){st, store_node};
+    return (struct audit_nodes){.ctx = st, .node = store_node};
 }
 
 /* ---- signed tree heads ------------------------------------------------------------------- */

@@ -67,11 +67,18 @@ static int subtree(const struct audit_nodes *src, uint64_t a, uint64_t b, audit_
     }
     if (n == 1) /* unaligned single leaf cannot happen (any a is a multiple of 1) */
         return -EINVAL;
+    if (src->range != NULL && (rc = src->range(src->ctx, a, b, out)) != -ENOENT)
+        return rc;
     k = split_point(n);
     if ((rc = subtree(src, a, a + k, l)) < 0 || (rc = subtree(src, a + k, b, r)) < 0)
         return rc;
     audit_node_hash(l, r, out);
     return 0;
+}
+
+int audit_subtree_root(const struct audit_nodes *src, uint64_t a, uint64_t b, audit_hash out)
+{
+    return a < b ? subtree(src, a, b, out) : -EINVAL;
 }
 
 int audit_root(const struct audit_nodes *src, uint64_t n, audit_hash out)
@@ -272,5 +279,5 @@ static int memtree_node(void *ctx, unsigned level, uint64_t index, audit_hash ou
 
 struct audit_nodes audit_memtree_nodes(struct audit_memtree *t)
 {
-    return (struct audit_nodes){t, memtree_node};
+    return (struct audit_nodes){.ctx = t, .node = memtree_node};
 }

@@ -181,6 +181,7 @@ struct http_server {
     /* The timer thread: stream heartbeats and a periodic policy check. */
     pthread_t timer_thread;
     struct audit_forwarder *forwarder; /* [siem] target set: sends events and audit entries */
+    struct audit_nodecache *nodes;     /* the audit tree's nodes for proofs (DATA/audit-nodes.cache) */
     /* [dump] dir set: the daily dump thread (dumper.c) */
     pthread_t dump_thread;
     bool dump_started, dump_stop; /* dump_stop under dump_mu */

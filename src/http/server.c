@@ -761,6 +761,13 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
         goto fail;
     if ((r = http_dumper_start(srv, err)) < 0)
         goto fail;
+    /* made anew from the store at every start: a cache, never the truth */
+    if (gh_snprintf(path, sizeof(path), "%s/audit-nodes.cache", c->data_dir) < 0) {
+        r = gh_fail(err, -ENAMETOOLONG, "data dir path too long");
+        goto fail;
+    }
+    if ((r = audit_nodecache_open(path, &srv->nodes, err)) < 0)
+        goto fail;
 
     if (!c->plain_http) {
         if ((r = http_tls_read_pem(c->tls_cert, &tls.cert, &len, err)) < 0 ||
@@ -780,6 +787,7 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     return 0;
 
 fail:
+    audit_nodecache_close(srv->nodes);
     http_dumper_stop(srv);
     audit_forwarder_stop(srv->forwarder);
     if (timer_started || policy_started) {
@@ -849,6 +857,7 @@ void http_server_stop(struct http_server *srv)
     ingest_stop(srv->ing);                /* drains and commits what was submitted */
     audit_forwarder_stop(srv->forwarder); /* after the last commit: its cursor is saved */
     http_dumper_stop(srv);
+    audit_nodecache_close(srv->nodes);
     http_stream_hub_free(srv->hub);
     access_engine_free(srv->engine);
     http_metrics_free(&srv->metrics);

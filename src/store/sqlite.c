@@ -140,6 +140,7 @@ enum sql_id {
     Q_AUDIT_ENTRY_LIST,
     Q_AUDIT_NODE_PUT,
     Q_AUDIT_NODE_GET,
+    Q_AUDIT_LEAF_RANGE,
     Q_AUDIT_HEAD_PUT,
     Q_AUDIT_HEAD_LATEST,
     Q_AUDIT_HEAD_LIST,
@@ -366,6 +367,8 @@ static const char *const sql_text[Q_COUNT] = {
                            "ORDER BY idx",
     [Q_AUDIT_NODE_PUT] = "INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
     [Q_AUDIT_NODE_GET] = "SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2",
+    [Q_AUDIT_LEAF_RANGE] = "SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= ?1 "
+                           "AND idx < ?2 ORDER BY idx",
     [Q_AUDIT_HEAD_PUT] = "INSERT INTO audit_heads (size, time_us, root, signature) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (size) DO NOTHING",
     [Q_AUDIT_HEAD_LATEST] = "SELECT size, time_us, root, signature FROM audit_heads "
@@ -1962,6 +1965,25 @@ int store_audit_node_get(struct store *st, unsigned level, int64_t idx, uint8_t 
     }
     sqlite3_reset(s);
     return r;
+}
+
+int64_t store_audit_leaf_hashes(struct store *st, int64_t from, int64_t count, uint8_t (*out)[32])
+{
+    sqlite3_stmt *s = stmt(st, Q_AUDIT_LEAF_RANGE);
+    int64_t n = 0;
+    int rc;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, from + count);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* a gap or a malformed hash ends the run: the caller sees fewer than it asked */
+        if (sqlite3_column_int64(s, 0) != from + n || sqlite3_column_bytes(s, 1) != 32)
+            break;
+        memcpy(out[n++], sqlite3_column_blob(s, 1), 32);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -EIO;
 }
 
 int store_audit_head_put(struct store *st, const struct store_audit_head *h)

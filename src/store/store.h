@@ -265,6 +265,9 @@ typedef int (*store_audit_entry_cb)(void *ctx, int64_t idx, int64_t time_us, con
 /* Entries with idx >= from, in index order (stops when cb returns non-zero). */
 int store_audit_entry_list(struct store *st, int64_t from, store_audit_entry_cb cb, void *ctx);
 int store_audit_node_put(struct store *st, unsigned level, int64_t idx, const uint8_t hash[32]);
+/* The leaf hashes (level-0 nodes) from index `from`, up to count, into out; the number read
+ * (fewer when the log ends, or at a gap or a malformed row), or -EIO. */
+int64_t store_audit_leaf_hashes(struct store *st, int64_t from, int64_t count, uint8_t (*out)[32]);
 /* -ENOENT when absent. */
 int store_audit_node_get(struct store *st, unsigned level, int64_t idx, uint8_t hash[32]);
 struct store_audit_head {

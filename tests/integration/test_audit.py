@@ -228,3 +228,37 @@ def test_cli_changes_are_audited(gh):
     assert token not in json.dumps(got) and "velvet" not in json.dumps(got)
     gh("audit", "head", "--sign")
     assert "the audit log verifies: 9 entries" in gh("audit", "verify").stdout  # + the head read
+
+
+def test_the_whole_log_verified_and_entries_filtered_through_the_api(server):
+    import sqlite3
+    s = server
+    for name in ("Nord", "Süd", "Ost"):
+        assert s.post("/api/v1/sites", json={"name": name, "timezone": "UTC"}).status_code == 201
+    v = s.get("/api/v1/audit/verification").json()
+    assert v["verified"] and v["problems"] == [] and v["entries"] >= 5
+    # filters: text anywhere (any case), exactly who
+    got = s.get("/api/v1/audit/entries", params={"q": "SüD"}).json()["items"]
+    assert [e["entry"]["request_body"]["name"] for e in got] == ["Süd"]
+    assert s.get("/api/v1/audit/entries", params={"q": "SÜD"}).json()["items"] == []  # ASCII only
+    got = s.get("/api/v1/audit/entries", params={"q": "nord"}).json()["items"]
+    assert [e["entry"]["request_body"]["name"] for e in got] == ["Nord"]
+    got = s.get("/api/v1/audit/entries", params={"who": "token:test-admin",
+                                                 "q": "post /api/v1/sites"}).json()["items"]
+    assert len(got) == 3
+    assert s.get("/api/v1/audit/entries", params={"who": "nobody"}).json()["items"] == []
+    assert s.get("/api/v1/audit/entries", params={"q": "x" * 300}).status_code == 400
+    # an entry edited in the file underneath: the server's verification names it
+    index = got[1]["index"]
+    db = sqlite3.connect(s.data / "gatehouse.db")
+    db.executescript("DROP TRIGGER audit_entries_no_update;"
+                     f"UPDATE audit_entries SET entry = replace(entry, 'Süd', 'West') "
+                     f"WHERE idx = {index};")
+    db.close()
+    v = s.get("/api/v1/audit/verification").json()
+    assert not v["verified"] and v["problem_count"] >= 1
+    assert v["problems"][0]["index"] == index
+    assert f"entry {index} is not the entry that was appended" in v["problems"][0]["what"]
+    last = entries(s)[-1]
+    assert last["action"] == "GET /api/v1/audit/verification"
+    assert last["outcome"].startswith("does not verify")

@@ -79,7 +79,7 @@ WHAT_IF = "POST /api/v1/decisions"  # changes nothing, records nothing
 SENSITIVE_READS = {"GET /api/v1/people/{id}", "GET /api/v1/people/{id}/credentials",
                    "GET /api/v1/exports/events", "GET /api/v1/audit/head",
                    "GET /api/v1/audit/entries", "GET /api/v1/audit/entries/{index}",
-                   "GET /api/v1/audit/consistency"}
+                   "GET /api/v1/audit/consistency", "GET /api/v1/audit/verification"}
 # Reads not walked by test_other_reads_and_the_what_if_leave_no_entry, and why.
 READS_NOT_WALKED = {
     "GET /api/v1/events/stream": "Server-Sent Events: the response does not end",
@@ -348,6 +348,7 @@ ROUTE_RECIPES = [
     ("GET /api/v1/audit/entries", READ, send("GET", "/api/v1/audit/entries?limit=5")),
     ("GET /api/v1/audit/entries/{index}", READ, send("GET", "/api/v1/audit/entries/0")),
     ("GET /api/v1/audit/consistency", READ, send("GET", "/api/v1/audit/consistency?from=1&to=2")),
+    ("GET /api/v1/audit/verification", READ, send("GET", "/api/v1/audit/verification")),
 ]
 SETUP = "POST /api/v1/setup"
 

@@ -53,14 +53,49 @@ HTTP_HANDLER(h_audit_head)
                                      "signature", sig, "public_key", pk));
 }
 
+/* Entries looked at per request when a filter is given: a page may come back short (even
+ * empty) with a cursor to go on from, rather than one request reading the whole log. */
+#define SCAN_MAX 100000
+
 struct entry_page {
     struct page p;
+    const char *q, *who; /* filters: text anywhere in the entry (any case); exactly who */
+    int64_t scanned;
 };
+
+/* Whether needle (lower case) is in text, ignoring ASCII case. */
+static bool has_text(const char *text, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *t = text; *t; t++) {
+        size_t i = 0;
+        while (i < n && t[i] && (t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]) == needle[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return n == 0;
+}
 
 static int on_entry(void *ctx, int64_t idx, int64_t time_us, const char *entry)
 {
     struct entry_page *e = ctx;
-    json_t *doc = json_loads(entry, 0, NULL);
+    json_t *doc;
+    if (++e->scanned > SCAN_MAX) { /* go on from here next time */
+        e->p.more = true;
+        e->p.last = idx;
+        return 1;
+    }
+    if (e->q != NULL && !has_text(entry, e->q))
+        return 0;
+    doc = json_loads(entry, 0, NULL);
+    if (e->who != NULL) {
+        const char *who = json_string_value(json_object_get(doc, "who"));
+        if (who == NULL || strcmp(who, e->who) != 0) {
+            json_decref(doc);
+            return 0;
+        }
+    }
     return page_add(&e->p, idx + 1,
                     json_pack("{s:I, s:o, s:o}", "index", (json_int_t)idx, "time",
                               http_json_time(time_us), "entry", doc ? doc : json_string(entry)));
@@ -68,20 +103,90 @@ static int on_entry(void *ctx, int64_t idx, int64_t time_us, const char *entry)
 
 HTTP_HANDLER(h_audit_entries)
 {
-    struct entry_page e;
+    struct entry_page e = {.q = http_query(r, "q"), .who = http_query(r, "who")};
+    char q[256];
     int rc;
     if (page_begin(&e.p, r) < 0)
         return 0;
+    if (e.q != NULL) { /* matched without regard to ASCII case */
+        if (strlen(e.q) >= sizeof(q))
+            return http_problem(
+                r, 400, "bad-request",
+                json_pack("[{s:s, s:s}]", "field", "q", "detail", "at most 255 bytes"),
+                "query parameter 'q' is longer than 255 bytes");
+        for (size_t i = 0; i <= strlen(e.q); i++)
+            q[i] = e.q[i] >= 'A' && e.q[i] <= 'Z' ? (char)(e.q[i] + 32) : e.q[i];
+        e.q = q;
+    }
     if ((rc = http_audit_read(r)) < 0)
         return http_problem_from(r, rc, NULL);
     /* the cursor is the next index: entries from there */
     return page_reply(&e.p, store_audit_entry_list(http_store(r), e.p.after, on_entry, &e));
 }
 
+/* ---- the whole log verified (in a worker: it reads every entry) ----------------------- */
+
+#define PROBLEMS_MAX 50
+
+static void on_problem(void *ctx, uint64_t index, const char *what)
+{
+    json_t *list = ctx;
+    if (json_array_size(list) < PROBLEMS_MAX)
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s}", "index", (json_int_t)index, "what", what));
+}
+
+static int verify_job(struct http_req *r)
+{
+    struct audit_verify_stats stats;
+    struct gh_err err = {{0}};
+    json_t *problems = json_array();
+    int64_t t0 = gh_now_us();
+    int rc = audit_log_verify(http_store(r), r->srv->server_pk, NULL, on_problem, problems, &stats,
+                              &err);
+    if (rc < 0) {
+        json_decref(problems);
+        log_error("request %s: verifying the audit log: %s", r->id, err.msg);
+        return http_problem_from(r, -EIO, NULL);
+    }
+    gh_snprintf(r->audit_outcome, sizeof(r->audit_outcome),
+                rc == 0 ? "verified: %llu entries, %llu signed tree heads"
+                        : "does not verify: %llu entries, %llu signed tree heads",
+                (unsigned long long)stats.entries, (unsigned long long)stats.heads);
+    if ((rc = http_audit_read(r)) < 0) {
+        json_decref(problems);
+        return http_problem_from(r, rc, NULL);
+    }
+    return http_reply_json(
+        r, 200,
+        json_pack("{s:b, s:I, s:I, s:I, s:o, s:o, s:I}", "verified",
+                  json_array_size(problems) == 0 && stats.problems == 0, "entries",
+                  (json_int_t)stats.entries, "heads", (json_int_t)stats.heads, "problem_count",
+                  (json_int_t)stats.problems, "problems", problems, "checked_at",
+                  http_json_time(t0), "duration_ms", (json_int_t)((gh_now_us() - t0) / 1000)));
+}
+
+HTTP_HANDLER(h_audit_verification)
+{
+    return http_defer(r, verify_job);
+}
+
+/* The inclusion proof of idx in the tree of size n, from the node cache (brought up to n
+ * from this request's store connection first). */
+static int inclusion(struct http_req *r, int64_t idx, int64_t n, audit_hash *proof, size_t *len)
+{
+    struct gh_err err = {{0}};
+    int rc = audit_nodecache_sync(r->srv->nodes, http_store(r), (uint64_t)n, &err);
+    if (rc < 0) {
+        log_error("request %s: %s", r->id, err.msg);
+        return rc;
+    }
+    return audit_nodecache_inclusion(r->srv->nodes, (uint64_t)idx, (uint64_t)n, proof, len);
+}
+
 HTTP_HANDLER(h_audit_entry)
 {
     struct store_audit_head h;
-    struct audit_nodes src = audit_store_nodes(http_store(r));
     audit_hash proof[AUDIT_PROOF_MAX], leaf;
     size_t len = 0;
     int64_t idx, time_us;
@@ -103,7 +208,7 @@ HTTP_HANDLER(h_audit_entry)
         return http_problem_from(r, -EIO, NULL);
     }
     if (latest(r, &h) == 0 && idx < h.size) {
-        if ((rc = audit_inclusion_proof(&src, (uint64_t)idx, (uint64_t)h.size, proof, &len)) < 0) {
+        if ((rc = inclusion(r, idx, h.size, proof, &len)) < 0) {
             free(text);
             return http_problem_from(r, -EIO, NULL);
         }
@@ -125,7 +230,7 @@ HTTP_HANDLER(h_audit_entry)
 
 HTTP_HANDLER(h_audit_consistency)
 {
-    struct audit_nodes src = audit_store_nodes(http_store(r));
+    struct gh_err err = {{0}};
     audit_hash proof[AUDIT_PROOF_MAX];
     int64_t from = 0, to = 0, size = store_audit_size(http_store(r));
     size_t len = 0;
@@ -142,9 +247,14 @@ HTTP_HANDLER(h_audit_consistency)
         return http_problem(r, 400, "bad-request", NULL,
                             "from must be at most to, and to at most the log's size (%lld)",
                             (long long)size);
-    if ((rc = audit_consistency_proof(&src, (uint64_t)from, (uint64_t)to, proof, &len)) < 0 ||
-        (rc = http_audit_read(r)) < 0)
-        return http_problem_from(r, rc, NULL);
+    if ((rc = audit_nodecache_sync(r->srv->nodes, http_store(r), (uint64_t)to, &err)) < 0 ||
+        (rc = audit_nodecache_consistency(r->srv->nodes, (uint64_t)from, (uint64_t)to, proof,
+                                          &len)) < 0 ||
+        (rc = http_audit_read(r)) < 0) {
+        if (err.msg[0])
+            log_error("request %s: %s", r->id, err.msg);
+        return http_problem_from(r, rc == -ENOENT ? -EIO : rc, NULL);
+    }
     return http_reply_json(r, 200,
                            json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
                                      (json_int_t)to, "hashes",

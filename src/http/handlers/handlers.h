@@ -13,6 +13,7 @@ HTTP_HANDLER(h_audit_head);
 HTTP_HANDLER(h_audit_entries);
 HTTP_HANDLER(h_audit_entry);
 HTTP_HANDLER(h_audit_consistency);
+HTTP_HANDLER(h_audit_verification);
 HTTP_HANDLER(h_edge_snapshot);
 HTTP_HANDLER(h_edge_events);
 HTTP_HANDLER(h_edge_heartbeat);
