@@ -83,6 +83,11 @@ test('sign-in, overview, doors, the monitor, investigations, people, roster impo
   await admin.getByRole('link', { name: 'Devices', exact: true }).click();
   await admin.getByRole('heading', { name: 'Add a controller' }).waitFor();
   problems.push(...(await audit(admin, 'devices')));
+  await admin.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await admin.getByRole('table', { name: /Entries/ }).waitFor();
+  await admin.getByRole('button', { name: 'Verify the whole log' }).click();
+  await admin.getByText(/^Verified: /).waitFor();
+  problems.push(...(await audit(admin, 'audit')));
   await admin.goto(env.server.url + '/people/import');
   await admin.getByLabel('Roster file (CSV)').setInputFiles(join(here, '../data/roster/bad.csv'));
   await admin.getByRole('button', { name: 'Check the file' }).click();

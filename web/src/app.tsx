@@ -8,6 +8,7 @@ import { can, loadSession, Session, SessionContext, signOut } from './lib/sessio
 import { link, navigate, usePath } from './lib/router';
 import { ErrorBox, Loading } from './lib/ui';
 import { Account } from './pages/Account';
+import { Audit } from './pages/Audit';
 import { Devices } from './pages/Devices';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
@@ -40,6 +41,7 @@ const PAGES: PageDef[] = [
   { path: '/schedules', title: 'Schedules', perm: 'schedules.read', page: Schedules },
   { path: '/levels', title: 'Access levels', perm: 'levels.read', page: Levels },
   { path: '/users', title: 'Users', perm: 'users.read', page: Users },
+  { path: '/audit', title: 'Audit log', perm: 'audit.read', page: Audit },
   { path: '/account', title: 'Your account', perm: null, page: Account, nav: false },
 ];
 

@@ -212,8 +212,11 @@ HTTP_HANDLER(h_audit_entry)
             free(text);
             return http_problem_from(r, -EIO, NULL);
         }
-        p = json_pack("{s:I, s:o, s:o}", "size", (json_int_t)h.size, "root", hex_of(h.root, 32),
-                      "hashes", proof_json((const audit_hash *)proof, len));
+        char sig[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(sig, sizeof(sig), h.signature, 64, sodium_base64_VARIANT_ORIGINAL);
+        p = json_pack("{s:I, s:I, s:o, s:s, s:o}", "size", (json_int_t)h.size, "time_us",
+                      (json_int_t)h.time_us, "root", hex_of(h.root, 32), "signature", sig, "hashes",
+                      proof_json((const audit_hash *)proof, len));
     }
     if ((rc = http_audit_read(r)) < 0) {
         free(text);
@@ -221,9 +224,9 @@ HTTP_HANDLER(h_audit_entry)
         return http_problem_from(r, rc, NULL);
     }
     doc = json_loads(text, 0, NULL);
-    out = json_pack("{s:I, s:o, s:o, s:o, s:o}", "index", (json_int_t)idx, "time",
-                    http_json_time(time_us), "entry", doc ? doc : json_string(text), "leaf_hash",
-                    hex_of(leaf, 32), "inclusion", p);
+    out = json_pack("{s:I, s:o, s:o, s:s, s:o, s:o}", "index", (json_int_t)idx, "time",
+                    http_json_time(time_us), "entry", doc ? doc : json_string(text), "entry_text",
+                    text, "leaf_hash", hex_of(leaf, 32), "inclusion", p);
     free(text);
     return http_reply_json(r, 200, out);
 }
