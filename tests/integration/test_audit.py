@@ -1,10 +1,13 @@
 """`gatehouse audit head` and `gatehouse audit verify` on a real data dir: a head signed and
 saved, the log verified with it; a saved head that is malformed, or not signed by the
-server's key, refused with what is wrong; verifying makes no key of its own. (The log's
-entries, their tampering and the proofs are tested in tests/unit/audit; the entries the
-server and the CLI record come with the rest of issue 7.)"""
+server's key, refused with what is wrong; verifying makes no key of its own; an entry
+edited, deleted, swapped or the tail truncated in the SQLite file, each named by its index;
+what the API and the CLI record, who and what, secrets left out; the API's heads, entries,
+proofs (checked here independently), verification and filters."""
 
 import json
+
+import pytest
 
 
 def test_head_signed_saved_and_verified(gh, tmp_path):
@@ -262,3 +265,69 @@ def test_the_whole_log_verified_and_entries_filtered_through_the_api(server):
     last = entries(s)[-1]
     assert last["action"] == "GET /api/v1/audit/verification"
     assert last["outcome"].startswith("does not verify")
+
+
+# Done means 2: each tampering done directly in the SQLite file of a real data dir, and
+# `gatehouse audit verify` naming the index; the untouched copy verifies.
+TAMPERING = [
+    ("edit", "UPDATE audit_entries SET entry = replace(entry, 'Door 5', 'Door X') WHERE idx = 8",
+     ["index 8: entry 8 is not the entry that was appended"]),
+    ("delete", "DELETE FROM audit_entries WHERE idx = 5", ["index 5: entries 5 to 5 are missing"]),
+    ("swap", "UPDATE audit_entries SET idx = -1 WHERE idx = 3;"
+             "UPDATE audit_entries SET idx = 3 WHERE idx = 4;"
+             "UPDATE audit_entries SET idx = 4 WHERE idx = -1",
+     ["index 3: entry 3 is not", "index 4: entry 4 is not"]),
+    ("truncate", "DELETE FROM audit_entries WHERE idx >= 9;"
+                 "DELETE FROM audit_nodes WHERE (idx << level) + (1 << level) > 9",
+     ["index 9: the log ends at index 9", "entries 9 to 12 are missing (the log was truncated)",
+      "index 9: the log ends at index 9, before the saved tree head's size 13"]),
+]
+
+
+@pytest.fixture(scope="module")
+def signed_log(tmp_path_factory):
+    """A data dir whose log has 13 entries (init, 11 changes, the head's reading; door N is
+    entry 3 + N) and a signed head of them."""
+    from conftest import GH
+    g = GH(tmp_path_factory.mktemp("signed-log") / "data")
+    g("init")
+    g("site", "add", "HQ", "--tz", "UTC")
+    g("area", "add", "Outside", "--site", "HQ")
+    g("area", "add", "Inside", "--site", "HQ")
+    for i in range(1, 9):
+        g("door", "add", f"Door {i}", "--site", "HQ", "--from", "Outside", "--to", "Inside")
+    head = json.loads(g("audit", "head", "--sign").stdout)  # entry 12 (the read), then signed
+    assert head["size"] == 13
+    return g.data, head
+
+
+@pytest.mark.parametrize("name, sql, says", TAMPERING, ids=[t[0] for t in TAMPERING])
+def test_tampering_in_the_file_is_named_by_audit_verify(signed_log, tmp_path, name, sql, says):
+    import shutil
+    import sqlite3
+    from conftest import GH
+    data, head = signed_log
+    g = GH(tmp_path / "data")
+    shutil.copytree(data, g.data)
+    saved = tmp_path / "sth.json"
+    saved.write_text(json.dumps({k: head[k] for k in ("size", "time_us", "root", "signature")}))
+    db = sqlite3.connect(g.data / "gatehouse.db")
+    db.executescript("DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;"
+                     "DROP TRIGGER audit_nodes_no_delete;" + sql + ";")
+    db.close()
+    out = g("audit", "verify", "--since-sth", str(saved), rc=1).stdout
+    for words in says:
+        assert words in out, out
+    assert "the audit log does NOT verify" in out
+
+
+def test_an_untouched_copy_verifies(signed_log, tmp_path):
+    import shutil
+    from conftest import GH
+    data, head = signed_log
+    g = GH(tmp_path / "data")
+    shutil.copytree(data, g.data)
+    saved = tmp_path / "sth.json"
+    saved.write_text(json.dumps({k: head[k] for k in ("size", "time_us", "root", "signature")}))
+    out = g("audit", "verify", "--since-sth", str(saved)).stdout
+    assert "the audit log verifies: 13 entries, 1 signed tree heads, and it extends" in out
