@@ -37,9 +37,9 @@ static const struct {
                          P(SITES_READ) | P(SITES_WRITE) | P(DOORS_READ) | P(DOORS_WRITE) |
                              P(SCHEDULES_READ) | P(SCHEDULES_WRITE) | P(LEVELS_READ) |
                              P(LEVELS_WRITE) | P(EVENTS_READ)},
-    [ROLE_LEGAL] = {"legal", "investigations and exports for legal holds, the audit log",
+    [ROLE_LEGAL] = {"legal", "investigations and exports for legal holds",
                     P(SITES_READ) | P(DOORS_READ) | P(PEOPLE_READ) | P(CREDENTIALS_READ) |
-                        P(EVENTS_READ) | P(EVENTS_EXPORT) | P(AUDIT_READ)},
+                        P(EVENTS_READ) | P(EVENTS_EXPORT)},
     [ROLE_FINANCE] = {"finance", "people and access records for cost and time questions",
                       P(SITES_READ) | P(PEOPLE_READ) | P(EVENTS_READ) | P(EVENTS_EXPORT)},
     [ROLE_COMMUNICATIONS] = {"communications", "sites, doors and what happens at them",
