@@ -126,6 +126,16 @@ def sign_in_events(server):
     return evs
 
 
+def audit_entries(server):
+    import json
+    import sqlite3
+    db = sqlite3.connect(server.data / "gatehouse.db")
+    try:
+        return [json.loads(e) for (e,) in db.execute("SELECT entry FROM audit_entries")]
+    finally:
+        db.close()
+
+
 def test_sign_in_maps_claims_to_roles(sso):
     server, op = sso
     c = browser(server)
@@ -151,6 +161,12 @@ def test_sign_in_maps_claims_to_roles(sso):
     assert u["source"] == "oidc" and u["email"] == "alice@example.com"
     ev = [e for e in sign_in_events(server) if e["type"] == "user.sign_in"]
     assert ev[-1]["payload"]["method"] == "oidc" and ev[-1]["payload"]["user"] == "alice"
+    # the audit log has the sign-in, with the user it made (the callback is a GET that writes)
+    entry = [e for e in audit_entries(server)
+             if e["action"] == "GET /api/v1/auth/oidc/callback"][-1]
+    assert entry["outcome"] == "alice signed in (oidc)"
+    assert any(c["table"] == "users" and c["op"] == "insert" and c["after"]["name"] == "alice"
+               for c in entry["changes"])
 
     # the session works for the API like any other (CSRF included)
     c.headers["X-CSRF-Token"] = s["csrf_token"]
