@@ -134,14 +134,17 @@ static void conn_close(struct audit_forwarder *f)
     f->up = false;
 }
 
-/* Waits until fd is ready for events (POLLIN/POLLOUT) or the timeout: 0, or -ETIMEDOUT. */
-static int wait_fd(int fd, short events, int timeout_ms)
+/* Waits until fd is ready for events (POLLIN/POLLOUT), or the timeout (-ETIMEDOUT), or
+ * the forwarder is told to stop (-ECANCELED: a slow receiver never holds up shutdown). */
+static int wait_fd(const struct audit_forwarder *f, int fd, short events, int timeout_ms)
 {
-    struct pollfd p = {fd, events, 0};
+    struct pollfd p[2] = {{fd, events, 0}, {f->stop_pipe[0], POLLIN, 0}};
     int r;
     do
-        r = poll(&p, 1, timeout_ms);
+        r = poll(p, 2, timeout_ms);
     while (r < 0 && errno == EINTR);
+    if (r > 0 && p[1].revents)
+        return -ECANCELED;
     return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
 }
 
@@ -166,7 +169,7 @@ static int tcp_connect(struct audit_forwarder *f, struct gh_err *err)
             close(fd);
             continue;
         }
-        if ((rc = wait_fd(fd, POLLOUT, IO_TIMEOUT_MS)) < 0 ||
+        if ((rc = wait_fd(f, fd, POLLOUT, IO_TIMEOUT_MS)) < 0 ||
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
             last = rc < 0 ? rc : -(soerr ? soerr : errno);
             close(fd);
@@ -201,7 +204,7 @@ static int tls_start(struct audit_forwarder *f, struct gh_err *err)
     do {
         rc = gnutls_handshake(f->session);
         if (rc == GNUTLS_E_AGAIN &&
-            wait_fd(f->fd, gnutls_record_get_direction(f->session) ? POLLOUT : POLLIN,
+            wait_fd(f, f->fd, gnutls_record_get_direction(f->session) ? POLLOUT : POLLIN,
                     IO_TIMEOUT_MS) < 0)
             return gh_fail(err, -ETIMEDOUT, "TLS handshake with %s timed out", f->host);
     } while (rc < 0 && !gnutls_error_is_fatal(rc));
@@ -239,8 +242,9 @@ static int conn_write(struct audit_forwarder *f, const char *data, size_t len)
         if (f->session != NULL) {
             n = gnutls_record_send(f->session, data, len);
             if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-                if (wait_fd(f->fd, POLLOUT, IO_TIMEOUT_MS) < 0)
-                    return -ETIMEDOUT;
+                int w = wait_fd(f, f->fd, POLLOUT, IO_TIMEOUT_MS);
+                if (w < 0)
+                    return w;
                 continue;
             }
             if (n < 0)
@@ -248,8 +252,9 @@ static int conn_write(struct audit_forwarder *f, const char *data, size_t len)
         } else {
             n = send(f->fd, data, len, MSG_NOSIGNAL);
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                if (wait_fd(f->fd, POLLOUT, IO_TIMEOUT_MS) < 0)
-                    return -ETIMEDOUT;
+                int w = wait_fd(f, f->fd, POLLOUT, IO_TIMEOUT_MS);
+                if (w < 0)
+                    return w;
                 continue;
             }
             if (n <= 0)
@@ -332,9 +337,10 @@ static void settle(struct audit_forwarder *f, int64_t now)
 static void checkpoint(struct audit_forwarder *f, int64_t now)
 {
     int tail;
-    if (f->ring_n == CHECKPOINTS) { /* full: the oldest settles early, into the next */
-        f->ring_head = (f->ring_head + 1) % CHECKPOINTS;
-        f->ring_n--;
+    if (f->ring_n == CHECKPOINTS) { /* full: the newest takes this one in (settles later) */
+        f->ring[(f->ring_head + f->ring_n - 1) % CHECKPOINTS] =
+            (struct checkpoint){now, f->sent_event, f->sent_audit};
+        return;
     }
     tail = (f->ring_head + f->ring_n) % CHECKPOINTS;
     f->ring[tail] = (struct checkpoint){now, f->sent_event, f->sent_audit};
@@ -449,15 +455,18 @@ static int pass(struct audit_forwarder *f, const char **why)
             return 0; /* tried again on the next pass */
         }
     }
-    if (!f->cfg.no_audit && store_audit_entry_list(f->st, f->sent_audit, add_entry, &au) < 0) {
-        log_error("SIEM forwarding: the audit log could not be read from index %lld",
-                  (long long)f->sent_audit);
+    if (!f->cfg.no_audit &&
+        (store_audit_entry_list(f->st, f->sent_audit, add_entry, &au) < 0 || au.err < 0)) {
+        log_error("SIEM forwarding: audit entry %lld could not be %s (will try again)",
+                  (long long)au.last, au.err < 0 ? "made into a message" : "read");
         return 0;
     }
     if (ev.n + au.n == 0)
         return 0;
     if ((r = conn_write(f, f->batch.data, f->batch.len)) < 0) {
-        *why = r == -ETIMEDOUT ? "a write timed out" : "a write failed";
+        *why = r == -ETIMEDOUT   ? "a write timed out"
+               : r == -ECANCELED ? "stopping"
+                                 : "a write failed";
         return -EIO;
     }
     f->sent_event = ev.last;
@@ -473,7 +482,7 @@ static void *forward_main(void *arg)
     struct audit_forwarder *f = arg;
     bool stopping = false;
     while (!stopping) {
-        int64_t now = gh_now_us();
+        int64_t now = gh_monotonic_us(); /* durations only: immune to clock steps */
         const char *why = "closed by the receiver";
         int sent = 0;
         if (!f->up)
@@ -482,10 +491,12 @@ static void *forward_main(void *arg)
             connection_lost(f, now, why);
         } else if (f->up) {
             sent = pass(f, &why);
-            if (sent < 0)
+            if (sent < 0 && strcmp(why, "stopping") == 0)
+                conn_close(f); /* the saved cursor stays where it is safe */
+            else if (sent < 0)
                 connection_lost(f, now, why);
-            else if (sent > 0)
-                checkpoint(f, now);
+            else if (sent > 0) /* the time the write ended, however long it took */
+                checkpoint(f, now = gh_monotonic_us());
             else if (f->ring_n == 0) { /* all sent long enough ago, and still up */
                 f->safe_event = f->sent_event;
                 f->safe_audit = f->sent_audit;
@@ -508,7 +519,7 @@ static void *forward_main(void *arg)
         f->safe_event = f->sent_event;
         f->safe_audit = f->sent_audit;
     }
-    save_cursors(f, gh_now_us());
+    save_cursors(f, gh_monotonic_us());
     conn_close(f);
     return NULL;
 }

@@ -90,12 +90,15 @@ static int reserve(struct audit_nodecache *c, uint64_t leaves, struct gh_err *er
 {
     uint64_t want = leaves * 2, cap = c->cap ? c->cap : 4096;
     void *m;
+    int r;
     if (want <= c->cap)
         return 0;
     while (cap < want)
         cap *= 2;
-    if (ftruncate(c->fd, (off_t)(cap * AUDIT_HASH_LEN)) != 0)
-        return gh_fail(err, -errno, "%s: cannot grow: %s", c->path, strerror(errno));
+    /* blocks allocated now: a full disk is an error here, not a SIGBUS on a write later */
+    if ((r = posix_fallocate(c->fd, 0, (off_t)(cap * AUDIT_HASH_LEN))) != 0)
+        return gh_fail(err, -r, "%s: cannot grow to %llu bytes: %s", c->path,
+                       (unsigned long long)(cap * AUDIT_HASH_LEN), strerror(r));
     m = mmap(NULL, cap * AUDIT_HASH_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
     if (m == MAP_FAILED)
         return gh_fail(err, -errno, "%s: cannot map: %s", c->path, strerror(errno));

@@ -11,12 +11,18 @@
 
 #define NOT_RECORDED "(not recorded)"
 
-/* Columns whose values never reach the log (their change does). */
+/* Columns whose values never reach the log (their change does): hashes of secrets, TOTP
+ * keys, a session's CSRF token. */
 static bool secret_column(const char *name)
 {
+    static const char *const names[] = {"totp_secret", "totp_pending", "csrf"};
     size_t n = strlen(name);
-    return (n > 5 && strcmp(name + n - 5, "_hash") == 0) || strcmp(name, "totp_secret") == 0 ||
-           strcmp(name, "totp_pending") == 0;
+    if (n > 5 && strcmp(name + n - 5, "_hash") == 0)
+        return true;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
 }
 
 static json_t *hex_json(const void *p, size_t len)

@@ -191,19 +191,63 @@ static json_t *entry_for_siem(json_t *entry)
     return copy;
 }
 
+/* What is sent when even the entry without its changes does not fit a message (a huge
+ * request body): who did what, and where the whole entry is. */
+static json_t *entry_summary(json_t *e, uint64_t index)
+{
+    char where[96];
+    json_t *s = json_object();
+    static const char *const keep[] = {"time",    "who",    "auth",   "address",
+                                       "request", "action", "outcome"};
+    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+        json_t *v = json_object_get(e, keep[i]);
+        if (json_is_string(v) && json_string_length(v) < 1024)
+            json_object_set(s, keep[i], v);
+    }
+    snprintf(where, sizeof(where), "larger than a message: GET /api/v1/audit/entries/%llu",
+             (unsigned long long)index);
+    json_object_set_new(s, "omitted", json_string(where));
+    return s;
+}
+
+static int entry_message(struct gh_buf *out, enum audit_siem_format fmt, const char *host,
+                         uint64_t index, int64_t time_us, json_t *e, json_t *sent);
+
 int audit_siem_entry(struct gh_buf *out, enum audit_siem_format fmt, const char *host,
                      uint64_t index, int64_t time_us, const char *entry)
 {
-    struct gh_buf msg;
     json_error_t jerr;
-    json_t *e = json_loads(entry, 0, &jerr), *sent = NULL;
+    json_t *e = json_loads(entry, 0, &jerr), *sent;
+    size_t had = out->len;
     int r;
 
     if (e == NULL) /* the log holds canonical JSON: a row that is not is reported as it is */
-        e = json_pack("{s:s}", "unreadable_entry", entry);
+        e = json_pack("{s:s%}", "unreadable_entry", entry,
+                      strlen(entry) < 4096 ? strlen(entry) : (size_t)4096);
+    if (e == NULL) /* not even UTF-8: said so, and the stream goes on */
+        e = json_pack("{s:b}", "unreadable_entry", 1);
     if (e == NULL)
         return -ENOMEM;
     sent = entry_for_siem(e);
+    r = entry_message(out, fmt, host, index, time_us, e, sent);
+    json_decref(sent);
+    if (r == -ENOSPC) { /* too big even so: the summary, so the stream goes on */
+        out->len = had;
+        sent = entry_summary(e, index);
+        r = entry_message(out, fmt, host, index, time_us, sent, sent);
+        json_decref(sent);
+    }
+    json_decref(e);
+    return r;
+}
+
+/* The message of entry e (its fields for CEF) with `sent` as the entry's JSON. */
+static int entry_message(struct gh_buf *out, enum audit_siem_format fmt, const char *host,
+                         uint64_t index, int64_t time_us, json_t *e, json_t *sent)
+{
+    struct gh_buf msg;
+    int r;
+
     gh_buf_init(&msg, AUDIT_SIEM_MSG_MAX);
     r = header(&msg, FACILITY_AUDIT, SEV_NOTICE, time_us, host, "audit");
     if (r == 0 && fmt == AUDIT_SIEM_JSON) {
@@ -240,7 +284,5 @@ int audit_siem_entry(struct gh_buf *out, enum audit_siem_format fmt, const char 
     if (r == 0)
         r = frame(out, &msg);
     gh_buf_free(&msg);
-    json_decref(sent);
-    json_decref(e);
     return r;
 }

@@ -188,8 +188,9 @@ int export_events(struct store *st, const struct store_event_filter *f, enum exp
 /* Writes local day `day` (days since 1970-01-01 in zone tz) of door access decisions as
  * DIR/access-YYYY-MM-DD.csv (the export's CSV, mode 0600), then its manifest
  * DIR/access-YYYY-MM-DD.csv.sha256 ("HEX  NAME", as sha256sum writes it), each through a
- * temporary file, synced and renamed; an existing dump of that day is replaced. out gets
- * the path, the row count and the SHA-256. */
+ * temporary file of its own (DIR/.NAME.XXXXXX), synced and renamed; an existing dump of
+ * that day is replaced (its manifest removed first). out gets the path, the row count and
+ * the SHA-256. */
 #define EXPORT_DUMP_NAME_MAX 32
 struct export_dump_result {
     char path[4096];

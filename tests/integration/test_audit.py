@@ -331,3 +331,17 @@ def test_an_untouched_copy_verifies(signed_log, tmp_path):
     saved.write_text(json.dumps({k: head[k] for k in ("size", "time_us", "root", "signature")}))
     out = g("audit", "verify", "--since-sth", str(saved)).stdout
     assert "the audit log verifies: 13 entries, 1 signed tree heads, and it extends" in out
+
+
+def test_naming_a_person_is_not_opening_their_record(server):
+    s = server
+    p = s.post("/api/v1/people", json={"employee_id": "E7", "first_name": "Ida",
+                                       "last_name": "Lund"}).json()
+    before = len(entries(s))
+    got = s.get("/api/v1/people", params={"id": p["id"], "limit": 1}).json()
+    assert [x["employee_id"] for x in got["items"]] == ["E7"]
+    assert s.get("/api/v1/people", params={"id": 999999}).json()["items"] == []
+    assert len(entries(s)) == before  # the list, by id: how the console names people
+    assert s.get(f"/api/v1/people/{p['id']}").status_code == 200
+    last = entries(s)[-1]
+    assert last["action"] == "GET /api/v1/people/{id}" and last["object"] == f"/api/v1/people/{p['id']}"

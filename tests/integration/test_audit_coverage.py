@@ -8,8 +8,8 @@ ROUTE_RECIPES, and every command a place in the CLI tables, or the test fails na
 recipe makes a successful request on a real server, each command runs on a real data dir, and
 the test then requires a new entry with that action (and, for a change, the rows it changed).
 Reads that are not sensitive, the what-if decision and the read-only commands must leave no
-entry; a refused sign-in must; the secrets sent (passwords, PINs, tokens, TOTP keys and
-recovery codes) must appear in no entry.
+entry; a refused sign-in must; the secrets sent (passwords, PINs, tokens, TOTP keys,
+recovery codes and sessions' CSRF tokens) must appear in no entry.
 """
 
 import json
@@ -131,6 +131,7 @@ class Api:
             session = doc.get("session", doc) if isinstance(doc, dict) else {}
             if "csrf_token" in session:  # a sign-in, or a renewed session
                 client.headers["X-CSRF-Token"] = session["csrf_token"]
+                self.secrets.append(session["csrf_token"])  # stored with the session
         return r
 
 

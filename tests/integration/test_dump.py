@@ -54,7 +54,7 @@ def test_a_day_by_hand_in_berlin(gh, tmp_path):
     # refused with what is wrong, and nothing written
     err = gh("export", "dump", "--dir", str(tmp_path / "nowhere"), "--day", "2026-11-29",
              rc=1).stderr
-    assert "nowhere/access-2026-11-29.csv.tmp: cannot be created" in err
+    assert "nowhere/access-2026-11-29.csv: a temporary file cannot be created" in err
     assert "--day: " in gh("export", "dump", "--dir", str(dumps), "--day", "2026-02-30",
                            rc=2).stderr
     assert "--tz: " in gh("export", "dump", "--dir", str(dumps), "--tz", "Mars/Olympus",

@@ -55,13 +55,22 @@ static int list_person(void *ctx, const struct person *p)
 HTTP_HANDLER(h_person_list)
 {
     struct person_list l;
+    int64_t id = 0;
     memset(&l, 0, sizeof(l));
     l.status = l.kind = -1;
     if (page_begin(&l.p, r) < 0 ||
         http_query_enum(r, "status", &model_enum_person_status, &l.status) < 0 ||
         http_query_enum(r, "kind", &model_enum_person_kind, &l.kind) < 0 ||
-        http_query_int(r, "department_id", 1, INT64_MAX, &l.department_id) < 0)
+        http_query_int(r, "department_id", 1, INT64_MAX, &l.department_id) < 0 ||
+        http_query_int(r, "id", 1, INT64_MAX, &id) < 0)
         return 0;
+    if (id > 0) { /* one person by id, as a list: how the console names people it shows */
+        struct person p;
+        int rc = store_person_get(http_store(r), id, &p);
+        if (rc == 0)
+            list_person(&l, &p);
+        return page_reply(&l.p, rc == -ENOENT ? 0 : rc);
+    }
     l.q = http_query(r, "q");
     if (l.q != NULL && (strlen(l.q) > PERSON_QUERY_MAX || !gh_utf8_valid_text(l.q, strlen(l.q)))) {
         return http_problem(r, 400, "bad-request",

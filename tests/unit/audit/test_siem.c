@@ -162,6 +162,32 @@ static void test_entry_json_cef_and_big(void **state)
     json_decref(j);
     free(text);
     json_decref(big);
+
+    /* too big even without changes (a huge request body): who did what, and where it is */
+    big = json_pack("{s:s, s:s, s:{s:s}}", "action", "POST /api/v1/people", "who", "nora",
+                    "request_body", "note", "");
+    {
+        char *huge = xmalloc(AUDIT_SIEM_MSG_MAX + 1);
+        memset(huge, 'x', AUDIT_SIEM_MSG_MAX);
+        huge[AUDIT_SIEM_MSG_MAX] = '\0';
+        json_object_set_new(json_object_get(big, "request_body"), "note", json_string(huge));
+        free(huge);
+    }
+    text = json_dumps(big, JSON_COMPACT | JSON_SORT_KEYS);
+    for (int fmt = AUDIT_SIEM_JSON; fmt <= AUDIT_SIEM_CEF; fmt++) {
+        gh_buf_reset(&b);
+        assert_int_equal(audit_siem_entry(&b, (enum audit_siem_format)fmt, "gh1", 11, 0, text), 0);
+        assert_true(b.len <= AUDIT_SIEM_MSG_MAX + 8);
+        msg = unframe(&b);
+        assert_non_null(strstr(msg, "larger than a message: GET /api/v1/audit/entries/11"));
+        assert_non_null(strstr(msg, "nora"));
+    }
+    /* an entry that is not even JSON (edited in the file): still a message */
+    gh_buf_reset(&b);
+    assert_int_equal(audit_siem_entry(&b, AUDIT_SIEM_JSON, "gh1", 12, 0, "not json \xff"), 0);
+    assert_non_null(strstr(unframe(&b), "unreadable_entry"));
+    free(text);
+    json_decref(big);
     gh_buf_free(&b);
 }
 

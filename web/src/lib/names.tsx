@@ -63,8 +63,11 @@ function useName(kind: 'person' | 'credential', id: number | null): string {
   useEffect(() => {
     if (id === null || !allowed) return;
     let live = true;
-    const path = kind === 'person' ? `/api/v1/people/${id}` : `/api/v1/credentials/${id}`;
-    fetchName(path, (kind === 'person' ? personWords : cardWords) as (row: never) => string, fallback).then(
+    /* a person by id through the list: naming someone is not opening their record (which
+       the audit log records) */
+    const path = kind === 'person' ? `/api/v1/people?id=${id}&limit=1` : `/api/v1/credentials/${id}`;
+    const words = kind === 'person' ? (pg: { items: Person[] }) => (pg.items.length ? personWords(pg.items[0]) : fallback) : cardWords;
+    fetchName(path, words as (row: never) => string, fallback).then(
       (n) => live && setName(n),
     );
     return () => {
