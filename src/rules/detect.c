@@ -1,0 +1,369 @@
+/*
+ * detect.c: the built-in detectors over the event stream (rules.h).
+ *
+ * The design is simple: each event goes past every enabled detector once. Detectors that
+ * need memory keep it per subject (a credential, a door) in a fixed-size table: a key
+ * hashes to a bucket of PROBE slots; the key's slot is found there, or an empty one, or
+ * the least recently used one is taken over. No slot is ever emptied, so a lookup never
+ * stops early, and memory never grows, whatever the stream.
+ */
+#include "rules/rules.h"
+#include "access/access.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBE       8
+#define DENIALS_MAX 64 /* the largest n a repeated-denials detector takes */
+
+static const char *const type_names[RULE_COUNT] = {
+    [RULE_BADGE_CLONING] = "badge_cloning",
+    [RULE_CREDENTIAL_MISUSE] = "credential_misuse",
+    [RULE_DENIALS_CREDENTIAL] = "repeated_denials_credential",
+    [RULE_DENIALS_DOOR] = "repeated_denials_door",
+    [RULE_DOOR_FORCED] = "door_forced",
+    [RULE_DOOR_HELD] = "door_held",
+    [RULE_TAMPER] = "tamper",
+    [RULE_ANTIPASSBACK] = "anti_passback",
+};
+
+const char *rules_type_name(enum rules_type t)
+{
+    return (unsigned)t < RULE_COUNT ? type_names[t] : "?";
+}
+
+int rules_type_parse(const char *s, enum rules_type *out)
+{
+    for (int i = 0; i < RULE_COUNT; i++)
+        if (strcmp(s, type_names[i]) == 0) {
+            *out = (enum rules_type)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+void rules_config_init(struct rules_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->walk_same_site_s = 20;
+    c->walk_other_site_s = 900;
+    c->denials_credential_n = 5;
+    c->denials_credential_window_s = 60;
+    c->denials_door_n = 10;
+    c->denials_door_window_s = 60;
+}
+
+/* ---- per-subject tables ------------------------------------------------------------------ */
+
+struct table {
+    size_t slots, size; /* size: bytes of a slot's payload */
+    int64_t *keys;      /* 0: empty */
+    int64_t *used;      /* last use, for taking over */
+    uint8_t *data;
+    int64_t clock;
+};
+
+static void table_init(struct table *t, size_t slots, size_t size)
+{
+    t->slots = slots;
+    t->size = size;
+    t->keys = xcalloc(slots, sizeof(int64_t));
+    t->used = xcalloc(slots, sizeof(int64_t));
+    t->data = xcalloc(slots, size);
+    t->clock = 0;
+}
+
+static void table_free(struct table *t)
+{
+    free(t->keys);
+    free(t->used);
+    free(t->data);
+}
+
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* The payload of key (key != 0); *fresh says it was just taken (zeroed). */
+static void *table_get(struct table *t, int64_t key, bool *fresh)
+{
+    size_t b = (size_t)(mix((uint64_t)key) & (t->slots - 1)), pick = b;
+    for (size_t i = 0; i < PROBE; i++) {
+        size_t s = (b + i) & (t->slots - 1);
+        if (t->keys[s] == key) {
+            t->used[s] = ++t->clock;
+            *fresh = false;
+            return t->data + s * t->size;
+        }
+        if (t->keys[s] == 0 || t->used[s] < t->used[pick])
+            pick = s;
+        if (t->keys[s] == 0)
+            break;
+    }
+    t->keys[pick] = key;
+    t->used[pick] = ++t->clock;
+    memset(t->data + pick * t->size, 0, t->size);
+    *fresh = true;
+    return t->data + pick * t->size;
+}
+
+/* ---- the engine ---------------------------------------------------------------------------- */
+
+struct last_read {
+    int64_t door, site, time_us;
+};
+
+struct window {
+    unsigned count, head;
+    int64_t times[]; /* a ring of the last n denials' times */
+};
+
+struct rules_engine {
+    struct rules_config cfg;
+    struct rules_walk *walks; /* sorted by (door_a, door_b), door_a < door_b */
+    struct rules_lookup look;
+    struct table reads, denials_cred, denials_door;
+};
+
+static int cmp_walk(const void *a, const void *b)
+{
+    const struct rules_walk *x = a, *y = b;
+    if (x->door_a != y->door_a)
+        return x->door_a < y->door_a ? -1 : 1;
+    return x->door_b < y->door_b ? -1 : x->door_b > y->door_b;
+}
+
+int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *lookup,
+                     struct rules_engine **out, struct gh_err *err)
+{
+    struct rules_engine *e;
+    if (cfg->denials_credential_n < 2 || cfg->denials_credential_n > DENIALS_MAX ||
+        cfg->denials_door_n < 2 || cfg->denials_door_n > DENIALS_MAX)
+        return gh_fail(err, -EINVAL, "repeated denials: n must be from 2 to %d", DENIALS_MAX);
+    e = xcalloc(1, sizeof(*e));
+    e->cfg = *cfg;
+    e->look = *lookup;
+    if (cfg->n_walks > 0) {
+        e->walks = xcalloc(cfg->n_walks, sizeof(*e->walks));
+        for (size_t i = 0; i < cfg->n_walks; i++) {
+            struct rules_walk w = cfg->walks[i];
+            if (w.door_a > w.door_b) {
+                int64_t t = w.door_a;
+                w.door_a = w.door_b;
+                w.door_b = t;
+            }
+            e->walks[i] = w;
+        }
+        qsort(e->walks, cfg->n_walks, sizeof(*e->walks), cmp_walk);
+    }
+    e->cfg.walks = e->walks;
+    table_init(&e->reads, RULES_TABLE_SLOTS, sizeof(struct last_read));
+    table_init(&e->denials_cred, RULES_TABLE_SLOTS,
+               sizeof(struct window) + cfg->denials_credential_n * sizeof(int64_t));
+    table_init(&e->denials_door, RULES_TABLE_SLOTS,
+               sizeof(struct window) + cfg->denials_door_n * sizeof(int64_t));
+    *out = e;
+    return 0;
+}
+
+void rules_engine_free(struct rules_engine *e)
+{
+    if (e == NULL)
+        return;
+    table_free(&e->reads);
+    table_free(&e->denials_cred);
+    table_free(&e->denials_door);
+    free(e->walks);
+    free(e);
+}
+
+static void emit_alarm(const struct event *ev, enum rules_type type, int severity,
+                       const char *subject, int64_t subject_id, rules_emit_fn emit, void *ctx,
+                       const char *fmt, ...) GH_PRINTF(8, 9);
+
+static void emit_alarm(const struct event *ev, enum rules_type type, int severity,
+                       const char *subject, int64_t subject_id, rules_emit_fn emit, void *ctx,
+                       const char *fmt, ...)
+{
+    struct rules_alarm a;
+    va_list ap;
+    memset(&a, 0, sizeof(a));
+    a.type = type;
+    a.severity = severity;
+    a.time_us = ev->time_us;
+    a.offset = ev->offset;
+    a.door_id = ev->door_id;
+    a.person_id = ev->person_id;
+    a.credential_id = ev->credential_id;
+    snprintf(a.key, sizeof(a.key), "%s:%s:%lld", type_names[type], subject, (long long)subject_id);
+    va_start(ap, fmt);
+    vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
+    va_end(ap);
+    emit(ctx, &a);
+}
+
+/* The least time one needs from door a to door b; 0 when nothing is known. */
+static unsigned walk_time(struct rules_engine *e, int64_t a, int64_t b, int64_t site_a,
+                          int64_t site_b)
+{
+    struct rules_walk key = {a < b ? a : b, a < b ? b : a, 0}, *w = NULL;
+    if (e->cfg.n_walks > 0)
+        w = bsearch(&key, e->walks, e->cfg.n_walks, sizeof(key), cmp_walk);
+    if (w != NULL)
+        return w->seconds;
+    if (site_a == 0 || site_b == 0)
+        return 0;
+    return site_a == site_b ? e->cfg.walk_same_site_s : e->cfg.walk_other_site_s;
+}
+
+static int64_t site_of(struct rules_engine *e, int64_t door)
+{
+    return e->look.door_site != NULL ? e->look.door_site(e->look.ctx, door) : 0;
+}
+
+static void badge_cloning(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
+                          void *ctx)
+{
+    bool fresh;
+    struct last_read *last;
+    int64_t site;
+    if (ev->credential_id == 0 || ev->door_id == 0)
+        return;
+    site = site_of(e, ev->door_id);
+    last = table_get(&e->reads, ev->credential_id, &fresh);
+    if (!fresh && last->door != ev->door_id) {
+        int64_t dt = ev->time_us - last->time_us;
+        unsigned need = walk_time(e, last->door, ev->door_id, last->site, site);
+        if (dt < 0)
+            dt = -dt; /* a journal uploaded late: the order of the two does not matter */
+        if (need > 0 && dt < (int64_t)need * GH_USEC_PER_SEC)
+            emit_alarm(ev, RULE_BADGE_CLONING, 4, "credential", ev->credential_id, emit, ctx,
+                       "credential %lld read at door %lld and %.1f s later at door %lld; walking "
+                       "between them takes at least %u s",
+                       (long long)ev->credential_id, (long long)last->door, (double)dt / 1e6,
+                       (long long)ev->door_id, need);
+    }
+    if (fresh || ev->time_us >= last->time_us)
+        *last = (struct last_read){ev->door_id, site, ev->time_us};
+}
+
+static void credential_misuse(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
+                              void *ctx)
+{
+    int st;
+    if (ev->decision != 0)
+        return;
+    if (ev->reason == REASON_CREDENTIAL_INACTIVE && ev->credential_id != 0) {
+        static const int severity[CRED_STATUS_COUNT] = {
+            [CRED_SUSPENDED] = 3, [CRED_LOST] = 4, [CRED_STOLEN] = 5, [CRED_REVOKED] = 3};
+        st = e->look.credential_status ? e->look.credential_status(e->look.ctx, ev->credential_id)
+                                       : -1;
+        emit_alarm(ev, RULE_CREDENTIAL_MISUSE,
+                   st >= 0 && st < CRED_STATUS_COUNT && severity[st] ? severity[st] : 3,
+                   "credential", ev->credential_id, emit, ctx,
+                   "a %s card (credential %lld) was presented at door %lld",
+                   st >= 0 && st < CRED_STATUS_COUNT ? cred_status_name((enum cred_status)st)
+                                                     : "deactivated",
+                   (long long)ev->credential_id, (long long)ev->door_id);
+    } else if (ev->reason == REASON_PERSON_INACTIVE && ev->person_id != 0) {
+        static const int severity[PERSON_STATUS_COUNT] = {
+            [PERSON_ON_LEAVE] = 2, [PERSON_SUSPENDED] = 3, [PERSON_TERMINATED] = 4};
+        st = e->look.person_status ? e->look.person_status(e->look.ctx, ev->person_id) : -1;
+        emit_alarm(ev, RULE_CREDENTIAL_MISUSE,
+                   st >= 0 && st < PERSON_STATUS_COUNT && severity[st] ? severity[st] : 3, "person",
+                   ev->person_id, emit, ctx,
+                   "the card of a %s person (person %lld) was presented at door %lld",
+                   st >= 0 && st < PERSON_STATUS_COUNT ? person_status_name((enum person_status)st)
+                                                       : "deactivated",
+                   (long long)ev->person_id, (long long)ev->door_id);
+    }
+}
+
+/* Counts a denial in key's window; true when it is the n-th within window_s (the window
+ * then starts again, so the next alarm needs n more). */
+static bool count_denial(struct table *t, int64_t key, unsigned n, unsigned window_s,
+                         int64_t time_us)
+{
+    bool fresh;
+    struct window *w = table_get(t, key, &fresh);
+    int64_t lo = time_us, hi = time_us;
+    w->times[w->head] = time_us;
+    w->head = (w->head + 1) % n;
+    if (w->count < n)
+        w->count++;
+    if (w->count < n)
+        return false;
+    /* the last n denials by arrival; their times may be out of order (a late journal):
+     * they count when all n lie within the window */
+    for (unsigned i = 0; i < n; i++) {
+        lo = w->times[i] < lo ? w->times[i] : lo;
+        hi = w->times[i] > hi ? w->times[i] : hi;
+    }
+    if (hi - lo > (int64_t)window_s * GH_USEC_PER_SEC)
+        return false;
+    w->count = 0;
+    w->head = 0;
+    return true;
+}
+
+static void repeated_denials(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
+                             void *ctx)
+{
+    const struct rules_config *c = &e->cfg;
+    if (ev->decision != 0)
+        return;
+    if (!c->disabled[RULE_DENIALS_CREDENTIAL] && ev->credential_id != 0 &&
+        count_denial(&e->denials_cred, ev->credential_id, c->denials_credential_n,
+                     c->denials_credential_window_s, ev->time_us))
+        emit_alarm(ev, RULE_DENIALS_CREDENTIAL, 3, "credential", ev->credential_id, emit, ctx,
+                   "credential %lld was denied %u times within %u s (the last at door %lld)",
+                   (long long)ev->credential_id, c->denials_credential_n,
+                   c->denials_credential_window_s, (long long)ev->door_id);
+    if (!c->disabled[RULE_DENIALS_DOOR] && ev->door_id != 0 &&
+        count_denial(&e->denials_door, ev->door_id, c->denials_door_n, c->denials_door_window_s,
+                     ev->time_us))
+        emit_alarm(ev, RULE_DENIALS_DOOR, 3, "door", ev->door_id, emit, ctx,
+                   "%u denials within %u s at door %lld", c->denials_door_n,
+                   c->denials_door_window_s, (long long)ev->door_id);
+}
+
+void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx)
+{
+    const bool *off = e->cfg.disabled;
+    switch (ev->type) {
+    case EV_ACCESS_DECISION:
+        if (!off[RULE_BADGE_CLONING])
+            badge_cloning(e, ev, emit, ctx);
+        if (!off[RULE_CREDENTIAL_MISUSE])
+            credential_misuse(e, ev, emit, ctx);
+        repeated_denials(e, ev, emit, ctx);
+        if (!off[RULE_ANTIPASSBACK] && ev->decision == 0 && ev->reason == REASON_ANTIPASSBACK)
+            emit_alarm(
+                ev, RULE_ANTIPASSBACK, 2, "door", ev->door_id, emit, ctx,
+                "anti-passback: credential %lld denied at door %lld (it never left the area)",
+                (long long)ev->credential_id, (long long)ev->door_id);
+        break;
+    case EV_DOOR_FORCED:
+        if (!off[RULE_DOOR_FORCED])
+            emit_alarm(ev, RULE_DOOR_FORCED, 4, "door", ev->door_id, emit, ctx,
+                       "door %lld was forced open", (long long)ev->door_id);
+        break;
+    case EV_DOOR_HELD:
+        if (!off[RULE_DOOR_HELD])
+            emit_alarm(ev, RULE_DOOR_HELD, 2, "door", ev->door_id, emit, ctx,
+                       "door %lld is held open past its time", (long long)ev->door_id);
+        break;
+    case EV_DOOR_TAMPER:
+        if (!off[RULE_TAMPER])
+            emit_alarm(ev, RULE_TAMPER, 4, "door", ev->door_id, emit, ctx,
+                       "tamper at door %lld (reader or door)", (long long)ev->door_id);
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * rules.h: the built-in detectors (issue 8, R-EVT-2): they read committed events in offset
+ * order and raise alarms. Each alarm has a type, a severity, the event that raised it, what
+ * it concerns (door, person, credential) and a de-duplication key: the same condition on
+ * the same subject, which the alarm store folds into one open alarm (src/incident, later).
+ *
+ * So far: badge cloning / impossible travel (one credential at two doors faster than one
+ * can walk between them: a table of walking times between doors, else a default within a
+ * site and another between sites), a credential of a terminated, suspended or on-leave
+ * person or a lost, stolen, suspended or revoked card presented, repeated denials per
+ * credential and per door (N in a window), door forced open, door held open, tamper, and
+ * anti-passback violations.
+ *
+ * What an event alone does not say (a door's site, a credential's or a person's status) the
+ * engine asks through struct rules_lookup, which the server answers from its decision
+ * snapshot and a test from a table.
+ *
+ * Ownership: rules_engine_new copies the configuration (and its walking-time table); the
+ * caller frees the engine with rules_engine_free. Memory is bounded: per-subject state lives
+ * in fixed-size tables (RULES_TABLE_SLOTS each); when one is full the oldest state is
+ * dropped. Thread-safety: an engine is used by one thread (the rules thread).
+ */
+#ifndef GH_RULES_H
+#define GH_RULES_H
+
+#include "model/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rules_type {
+    RULE_BADGE_CLONING = 0,  /* impossible travel */
+    RULE_CREDENTIAL_MISUSE,  /* a terminated / suspended / on-leave person, a lost card ... */
+    RULE_DENIALS_CREDENTIAL, /* repeated denials of one credential */
+    RULE_DENIALS_DOOR,       /* repeated denials at one door */
+    RULE_DOOR_FORCED,        /* opened without a grant or an exit request */
+    RULE_DOOR_HELD,          /* open past its held-open time */
+    RULE_TAMPER,             /* a reader or door tamper */
+    RULE_ANTIPASSBACK,       /* an anti-passback violation (hard: denied; soft: let in) */
+    RULE_COUNT
+};
+const char *rules_type_name(enum rules_type t);
+int rules_type_parse(const char *s, enum rules_type *out);
+
+#define RULES_KEY_MAX    96
+#define RULES_DETAIL_MAX 256
+
+struct rules_alarm {
+    enum rules_type type;
+    int severity;                  /* 1 (low) .. 5 (critical) */
+    int64_t time_us;               /* of the event that raised it */
+    int64_t offset;                /* that event's offset */
+    int64_t door_id;               /* 0: none */
+    int64_t person_id;             /* 0: none */
+    int64_t credential_id;         /* 0: none */
+    char key[RULES_KEY_MAX];       /* "type:subject", for de-duplication */
+    char detail[RULES_DETAIL_MAX]; /* one sentence for a person */
+};
+typedef void (*rules_emit_fn)(void *ctx, const struct rules_alarm *a);
+
+/* Minimum walking time between two doors (either way round). */
+struct rules_walk {
+    int64_t door_a, door_b;
+    unsigned seconds;
+};
+
+struct rules_config {
+    bool disabled[RULE_COUNT];
+    /* impossible travel: the table first, else the defaults (0 turns a default off) */
+    const struct rules_walk *walks;
+    size_t n_walks;
+    unsigned walk_same_site_s;  /* two different doors of one site (default 20) */
+    unsigned walk_other_site_s; /* doors of two sites (default 900) */
+    /* repeated denials: n within window_s (defaults 5 in 60 s for a credential, 10 in 60 s
+     * at a door) */
+    unsigned denials_credential_n, denials_credential_window_s;
+    unsigned denials_door_n, denials_door_window_s;
+};
+void rules_config_init(struct rules_config *c);
+
+/* What the engine asks about the world. Each answers -1 (or 0 for a site) when it does not
+ * know; a detector then stays silent rather than guess. */
+struct rules_lookup {
+    void *ctx;
+    int64_t (*door_site)(void *ctx, int64_t door_id);
+    int (*credential_status)(void *ctx, int64_t credential_id); /* enum cred_status */
+    int (*person_status)(void *ctx, int64_t person_id);         /* enum person_status */
+};
+
+#define RULES_TABLE_SLOTS 65536 /* subjects remembered per detector */
+
+struct rules_engine;
+int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *lookup,
+                     struct rules_engine **out, struct gh_err *err);
+void rules_engine_free(struct rules_engine *e);
+/* Feeds one committed event (in offset order); every alarm it raises goes to emit. */
+void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx);
+
+#endif

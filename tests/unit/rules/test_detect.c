@@ -1,0 +1,305 @@
+/*
+ * test_detect.c: the built-in detectors (src/rules/detect.c) on synthetic streams, each
+ * made to fire on its scenario and to stay silent on the normal traffic next to it:
+ * impossible travel (within a site, between sites, by the walking-time table, a late
+ * journal); a lost, stolen or revoked card and a terminated or on-leave person; repeated
+ * denials per credential and per door (n within the window, not n spread out); door
+ * forced, held and tamper; anti-passback; a detector turned off; memory bounded (more
+ * subjects than the tables hold). A normal day of reads raises nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "access/access.h"
+#include "rules/rules.h"
+
+#define S   GH_USEC_PER_SEC
+#define T0  INT64_C(1796035000000000) /* 2026-11-30 10:36:40 UTC */
+#define MAX 64
+
+struct got {
+    struct rules_alarm a[MAX];
+    int n;
+};
+
+static void collect(void *ctx, const struct rules_alarm *a)
+{
+    struct got *g = ctx;
+    if (g->n < MAX)
+        g->a[g->n] = *a;
+    g->n++;
+}
+
+/* The world: doors 1-9 at site 1, doors 10-19 at site 2; credential c belongs to person c,
+ * credential 66 is lost, 67 stolen; person 70 is terminated, 71 on leave. */
+static int64_t door_site(void *ctx, int64_t door)
+{
+    (void)ctx;
+    return door >= 1 && door <= 9 ? 1 : door >= 10 && door <= 19 ? 2 : 0;
+}
+
+static int cred_status(void *ctx, int64_t id)
+{
+    (void)ctx;
+    return id == 66 ? CRED_LOST : id == 67 ? CRED_STOLEN : CRED_ACTIVE;
+}
+
+static int person_status(void *ctx, int64_t id)
+{
+    (void)ctx;
+    return id == 70 ? PERSON_TERMINATED : id == 71 ? PERSON_ON_LEAVE : PERSON_ACTIVE;
+}
+
+static const struct rules_lookup world = {NULL, door_site, cred_status, person_status};
+
+static struct rules_engine *engine(const struct rules_config *cfg)
+{
+    struct rules_engine *e = NULL;
+    struct rules_config dflt;
+    struct gh_err err = {{0}};
+    if (cfg == NULL) {
+        rules_config_init(&dflt);
+        cfg = &dflt;
+    }
+    assert_int_equal(rules_engine_new(cfg, &world, &e, &err), 0);
+    return e;
+}
+
+static int64_t offset;
+
+static void read_at(struct rules_engine *e, struct got *g, int64_t t, int64_t door, int64_t cred,
+                    int decision, int reason)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.offset = ++offset;
+    ev.time_us = t;
+    ev.type = EV_ACCESS_DECISION;
+    ev.door_id = door;
+    ev.credential_id = cred;
+    ev.person_id = cred;
+    ev.decision = decision;
+    ev.reason = reason;
+    rules_feed(e, &ev, collect, g);
+}
+
+static void door_event(struct rules_engine *e, struct got *g, enum event_type type, int64_t door)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.offset = ++offset;
+    ev.time_us = T0;
+    ev.type = type;
+    ev.door_id = door;
+    ev.decision = -1;
+    ev.reason = -1;
+    rules_feed(e, &ev, collect, g);
+}
+
+#define GRANT(t, door, cred)     read_at(e, &g, (t), (door), (cred), 1, REASON_GRANTED)
+#define DENY(t, door, cred, why) read_at(e, &g, (t), (door), (cred), 0, (why))
+
+static void test_impossible_travel(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    /* normal: the same door again, the next door after a walk, another site after 20 min */
+    GRANT(T0, 1, 5);
+    GRANT(T0 + 2 * S, 1, 5);
+    GRANT(T0 + 40 * S, 2, 5);
+    GRANT(T0 + 1300 * S, 12, 5);
+    assert_int_equal(g.n, 0);
+    /* two doors of one site 5 s apart (20 s needed); two sites 2 min apart (15 min) */
+    GRANT(T0, 1, 8);
+    GRANT(T0 + 5 * S, 3, 8);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_BADGE_CLONING);
+    assert_string_equal(g.a[0].key, "badge_cloning:credential:8");
+    assert_non_null(strstr(g.a[0].detail, "at least 20 s"));
+    GRANT(T0 + 125 * S, 11, 8);
+    assert_int_equal(g.n, 2);
+    assert_non_null(strstr(g.a[1].detail, "at least 900 s"));
+    /* a journal uploaded late: an old read after a new one still counts */
+    GRANT(T0 + 100 * S, 15, 9);
+    GRANT(T0 + 98 * S, 2, 9);
+    assert_int_equal(g.n, 3);
+    rules_engine_free(e);
+}
+
+static void test_walking_table(void **state)
+{
+    static const struct rules_walk walks[] = {{4, 3, 90}, {1, 2, 0}};
+    struct rules_config c;
+    struct rules_engine *e;
+    struct got g = {.n = 0};
+    (void)state;
+    rules_config_init(&c);
+    c.walks = walks;
+    c.n_walks = 2;
+    e = engine(&c);
+    GRANT(T0, 3, 20);
+    GRANT(T0 + 60 * S, 4, 20); /* the table says 90 s between 3 and 4 */
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.a[0].detail, "at least 90 s"));
+    GRANT(T0 + 61 * S, 1, 20); /* 4 -> 1: not in the table: the site's default, 20 s */
+    assert_int_equal(g.n, 2);
+    GRANT(T0 + 62 * S, 2, 20); /* 1 -> 2: 0 in the table, never an alarm */
+    assert_int_equal(g.n, 2);
+    GRANT(T0 + 63 * S, 50, 20); /* a door of no known site: silent */
+    assert_int_equal(g.n, 2);
+    rules_engine_free(e);
+}
+
+static void test_credential_misuse(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    DENY(T0, 1, 66, REASON_CREDENTIAL_INACTIVE);
+    DENY(T0 + 100 * S, 1, 67, REASON_CREDENTIAL_INACTIVE);
+    DENY(T0 + 200 * S, 1, 70, REASON_PERSON_INACTIVE);
+    DENY(T0 + 300 * S, 1, 71, REASON_PERSON_INACTIVE);
+    assert_int_equal(g.n, 4);
+    assert_non_null(strstr(g.a[0].detail, "a lost card"));
+    assert_int_equal(g.a[0].severity, 4);
+    assert_non_null(strstr(g.a[1].detail, "a stolen card"));
+    assert_int_equal(g.a[1].severity, 5);
+    assert_non_null(strstr(g.a[2].detail, "terminated person"));
+    assert_string_equal(g.a[2].key, "credential_misuse:person:70");
+    assert_int_equal(g.a[3].severity, 2);
+    /* silent: an expired card, a missing level, a wrong PIN (other detectors' business) */
+    DENY(T0 + 400 * S, 1, 5, REASON_CREDENTIAL_EXPIRED);
+    DENY(T0 + 500 * S, 1, 5, REASON_NO_ACCESS_LEVEL);
+    DENY(T0 + 600 * S, 1, 5, REASON_PIN_INCORRECT);
+    assert_int_equal(g.n, 4);
+    rules_engine_free(e);
+}
+
+static void test_repeated_denials(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    /* 4 denials of one card within a minute, then the 5th an hour later: silent */
+    for (int i = 0; i < 4; i++)
+        DENY(T0 + i * 10 * S, 1, 30, REASON_NO_ACCESS_LEVEL);
+    DENY(T0 + 3600 * S, 1, 30, REASON_NO_ACCESS_LEVEL);
+    assert_int_equal(g.n, 0);
+    /* 5 within a minute: one alarm, and the count starts again */
+    for (int i = 0; i < 5; i++)
+        DENY(T0 + 7200 * S + i * 5 * S, 2, 31, REASON_OUTSIDE_SCHEDULE);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_DENIALS_CREDENTIAL);
+    assert_string_equal(g.a[0].key, "repeated_denials_credential:credential:31");
+    DENY(T0 + 7230 * S, 2, 31, REASON_OUTSIDE_SCHEDULE);
+    assert_int_equal(g.n, 1);
+    /* 10 different unknown cards at one door within a minute */
+    for (int i = 0; i < 10; i++)
+        DENY(T0 + 10000 * S + i * S, 7, 0, REASON_UNKNOWN_CREDENTIAL);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.a[1].type, RULE_DENIALS_DOOR);
+    assert_string_equal(g.a[1].key, "repeated_denials_door:door:7");
+    rules_engine_free(e);
+}
+
+static void test_doors_and_passback(void **state)
+{
+    struct rules_config c;
+    struct rules_engine *e;
+    struct got g = {.n = 0};
+    (void)state;
+    rules_config_init(&c);
+    c.disabled[RULE_DOOR_HELD] = true;
+    e = engine(&c);
+    door_event(e, &g, EV_DOOR_FORCED, 3);
+    door_event(e, &g, EV_DOOR_HELD, 3); /* turned off */
+    door_event(e, &g, EV_DOOR_TAMPER, 4);
+    door_event(e, &g, EV_DOOR_REX, 3);
+    door_event(e, &g, EV_DOOR_STATE, 3);
+    DENY(T0, 5, 40, REASON_ANTIPASSBACK);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.a[0].type, RULE_DOOR_FORCED);
+    assert_string_equal(g.a[0].key, "door_forced:door:3");
+    assert_int_equal(g.a[0].offset, offset - 5);
+    assert_int_equal(g.a[1].type, RULE_TAMPER);
+    assert_int_equal(g.a[2].type, RULE_ANTIPASSBACK);
+    assert_int_equal(g.a[2].credential_id, 40);
+    rules_engine_free(e);
+}
+
+static void test_a_normal_day_is_silent(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    /* 2,000 people: in at the main door around 8, to their office door minutes later, a
+     * lunch trip, out around 17; a few denials (a forgotten level) spread out */
+    for (int64_t p = 1; p <= 2000; p++) {
+        int64_t t = T0 + (p % 60) * 60 * S;
+        GRANT(t, 1, p + 100);
+        GRANT(t + 180 * S, 2 + p % 7, p + 100);
+        GRANT(t + 4 * 3600 * S, 1, p + 100);
+        GRANT(t + 5 * 3600 * S, 1, p + 100);
+        GRANT(t + 5 * 3600 * S + 240 * S, 2 + p % 7, p + 100);
+        if (p % 50 == 0)
+            DENY(t + 6 * 3600 * S, 9, p + 100, REASON_NO_ACCESS_LEVEL);
+        GRANT(t + 9 * 3600 * S, 1, p + 100);
+    }
+    for (int i = 0; i < g.n && i < MAX; i++)
+        print_message("unexpected: %s: %s\n", g.a[i].key, g.a[i].detail);
+    assert_int_equal(g.n, 0);
+    rules_engine_free(e);
+}
+
+static void test_memory_is_bounded(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    /* four times more cards than the table holds: old ones are forgotten, nothing breaks,
+     * and a card seen just now is still remembered */
+    for (int64_t c = 1; c <= 4 * RULES_TABLE_SLOTS; c++)
+        GRANT(T0 + c, 1, c + 1000);
+    GRANT(T0 + 4 * RULES_TABLE_SLOTS + 5, 3, 4 * RULES_TABLE_SLOTS + 1000);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_BADGE_CLONING);
+    rules_engine_free(e);
+}
+
+static void test_names_and_config(void **state)
+{
+    struct rules_config c;
+    struct rules_engine *e = NULL;
+    struct gh_err err = {{0}};
+    enum rules_type t;
+    (void)state;
+    for (int i = 0; i < RULE_COUNT; i++) {
+        assert_int_equal(rules_type_parse(rules_type_name((enum rules_type)i), &t), 0);
+        assert_int_equal(t, i);
+    }
+    assert_int_equal(rules_type_parse("sorcery", &t), -EINVAL);
+    rules_config_init(&c);
+    c.denials_door_n = 1;
+    assert_int_equal(rules_engine_new(&c, &world, &e, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "n must be from 2 to 64"));
+    assert_null(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_impossible_travel),  cmocka_unit_test(test_walking_table),
+        cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
+        cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
+        cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_names_and_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
