@@ -27,6 +27,7 @@ static const char *const type_names[RULE_COUNT] = {
     [RULE_DOOR_HELD] = "door_held",
     [RULE_TAMPER] = "tamper",
     [RULE_ANTIPASSBACK] = "anti_passback",
+    [RULE_AFTER_HOURS] = "after_hours",
 };
 
 const char *rules_type_name(enum rules_type t)
@@ -53,6 +54,7 @@ void rules_config_init(struct rules_config *c)
     c->denials_credential_window_s = 60;
     c->denials_door_n = 10;
     c->denials_door_window_s = 60;
+    c->after_hours_min_history = 40;
 }
 
 /* ---- per-subject tables ------------------------------------------------------------------ */
@@ -123,11 +125,17 @@ struct window {
     int64_t times[]; /* a ring of the last n denials' times */
 };
 
+/* A person's grants by kind of day (0 weekday, 1 weekend) and hour. */
+struct hours {
+    uint32_t total;
+    uint16_t seen[2][24]; /* saturating */
+};
+
 struct rules_engine {
     struct rules_config cfg;
     struct rules_walk *walks; /* sorted by (door_a, door_b), door_a < door_b */
     struct rules_lookup look;
-    struct table reads, denials_cred, denials_door;
+    struct table reads, denials_cred, denials_door, hours;
 };
 
 static int cmp_walk(const void *a, const void *b)
@@ -167,6 +175,7 @@ int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *
                sizeof(struct window) + cfg->denials_credential_n * sizeof(int64_t));
     table_init(&e->denials_door, RULES_TABLE_SLOTS,
                sizeof(struct window) + cfg->denials_door_n * sizeof(int64_t));
+    table_init(&e->hours, RULES_TABLE_SLOTS, sizeof(struct hours));
     *out = e;
     return 0;
 }
@@ -178,6 +187,7 @@ void rules_engine_free(struct rules_engine *e)
     table_free(&e->reads);
     table_free(&e->denials_cred);
     table_free(&e->denials_door);
+    table_free(&e->hours);
     free(e->walks);
     free(e);
 }
@@ -332,6 +342,38 @@ static void repeated_denials(struct rules_engine *e, const struct event *ev, rul
                    c->denials_door_window_s, (long long)ev->door_id);
 }
 
+/* Checks a grant against the person's usual hours, then learns it. Silent until the
+ * person has after_hours_min_history grants; "within an hour" is the hour and both of its
+ * neighbours, on the same kind of day. */
+static void after_hours(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
+                        void *ctx)
+{
+    static const char *const days[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                        "Friday", "Saturday", "Sunday"};
+    struct hours *h;
+    bool fresh;
+    int wd, hr, kind;
+    unsigned near;
+    if (ev->decision != 1 || ev->person_id == 0 || e->look.local_time == NULL ||
+        e->look.local_time(e->look.ctx, ev->door_id, ev->time_us, &wd, &hr) < 0 || wd < 0 ||
+        wd > 6 || hr < 0 || hr > 23)
+        return;
+    kind = wd >= 5;
+    h = table_get(&e->hours, ev->person_id, &fresh);
+    near =
+        (unsigned)h->seen[kind][hr] + h->seen[kind][(hr + 23) % 24] + h->seen[kind][(hr + 1) % 24];
+    if (h->total >= e->cfg.after_hours_min_history && near == 0)
+        emit_alarm(ev, RULE_AFTER_HOURS, 2, "person", ev->person_id, emit, ctx,
+                   "person %lld let in at door %lld on a %s at %02d:xx, unlike their usual hours "
+                   "(%u grants seen, none within an hour of that on a %s)",
+                   (long long)ev->person_id, (long long)ev->door_id, days[wd], hr, h->total,
+                   kind ? "weekend" : "weekday");
+    if (h->seen[kind][hr] < UINT16_MAX)
+        h->seen[kind][hr]++;
+    if (h->total < UINT32_MAX)
+        h->total++;
+}
+
 void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx)
 {
     const bool *off = e->cfg.disabled;
@@ -342,6 +384,8 @@ void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn em
         if (!off[RULE_CREDENTIAL_MISUSE])
             credential_misuse(e, ev, emit, ctx);
         repeated_denials(e, ev, emit, ctx);
+        if (!off[RULE_AFTER_HOURS])
+            after_hours(e, ev, emit, ctx);
         if (!off[RULE_ANTIPASSBACK] && ev->decision == 0 && ev->reason == REASON_ANTIPASSBACK)
             emit_alarm(
                 ev, RULE_ANTIPASSBACK, 2, "door", ev->door_id, emit, ctx,

@@ -8,8 +8,9 @@
  * can walk between them: a table of walking times between doors, else a default within a
  * site and another between sites), a credential of a terminated, suspended or on-leave
  * person or a lost, stolen, suspended or revoked card presented, repeated denials per
- * credential and per door (N in a window), door forced open, door held open, tamper, and
- * anti-passback violations.
+ * credential and per door (N in a window), door forced open, door held open, tamper,
+ * anti-passback violations, and access at an hour unusual for the person (a baseline of
+ * their usual hours, learnt from the stream, with a minimum history before it speaks).
  *
  * What an event alone does not say (a door's site, a credential's or a person's status) the
  * engine asks through struct rules_lookup, which the server answers from its decision
@@ -38,6 +39,7 @@ enum rules_type {
     RULE_DOOR_HELD,          /* open past its held-open time */
     RULE_TAMPER,             /* a reader or door tamper */
     RULE_ANTIPASSBACK,       /* an anti-passback violation (hard: denied; soft: let in) */
+    RULE_AFTER_HOURS,        /* a grant at an hour unusual for this person */
     RULE_COUNT
 };
 const char *rules_type_name(enum rules_type t);
@@ -76,6 +78,9 @@ struct rules_config {
      * at a door) */
     unsigned denials_credential_n, denials_credential_window_s;
     unsigned denials_door_n, denials_door_window_s;
+    /* after hours: a grant on a kind of day (weekday, weekend) within an hour of which the
+     * person has never been let in, once they have this many grants behind them (40) */
+    unsigned after_hours_min_history;
 };
 void rules_config_init(struct rules_config *c);
 
@@ -86,6 +91,8 @@ struct rules_lookup {
     int64_t (*door_site)(void *ctx, int64_t door_id);
     int (*credential_status)(void *ctx, int64_t credential_id); /* enum cred_status */
     int (*person_status)(void *ctx, int64_t person_id);         /* enum person_status */
+    /* the local day of the week (0 Monday .. 6 Sunday) and hour at a door's site */
+    int (*local_time)(void *ctx, int64_t door_id, int64_t time_us, int *weekday, int *hour);
 };
 
 #define RULES_TABLE_SLOTS 65536 /* subjects remembered per detector */

@@ -4,8 +4,9 @@
  * impossible travel (within a site, between sites, by the walking-time table, a late
  * journal); a lost, stolen or revoked card and a terminated or on-leave person; repeated
  * denials per credential and per door (n within the window, not n spread out); door
- * forced, held and tamper; anti-passback; a detector turned off; memory bounded (more
- * subjects than the tables hold). A normal day of reads raises nothing.
+ * forced, held and tamper; anti-passback; access at an hour unusual for the person (not
+ * before enough history); a detector turned off; memory bounded (more subjects than the
+ * tables hold). A normal day of reads raises nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,7 +58,18 @@ static int person_status(void *ctx, int64_t id)
     return id == 70 ? PERSON_TERMINATED : id == 71 ? PERSON_ON_LEAVE : PERSON_ACTIVE;
 }
 
-static const struct rules_lookup world = {NULL, door_site, cred_status, person_status};
+/* every site keeps UTC here: 1970-01-01 was a Thursday */
+static int local_time(void *ctx, int64_t door, int64_t t, int *weekday, int *hour)
+{
+    int64_t s = t / GH_USEC_PER_SEC;
+    (void)ctx;
+    (void)door;
+    *weekday = (int)((s / 86400 + 3) % 7);
+    *hour = (int)(s % 86400 / 3600);
+    return 0;
+}
+
+static const struct rules_lookup world = {NULL, door_site, cred_status, person_status, local_time};
 
 static struct rules_engine *engine(const struct rules_config *cfg)
 {
@@ -274,6 +286,41 @@ static void test_memory_is_bounded(void **state)
     rules_engine_free(e);
 }
 
+static void test_after_hours(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    const int64_t monday = T0 - INT64_C(38200) * S; /* 2026-11-30 00:00 UTC, a Monday */
+    (void)state;
+    /* four weeks of weekdays, in around 8 and out around 17: 40 grants */
+    for (int d = 0; d < 28; d++) {
+        int64_t day = monday + (int64_t)d * 86400 * S;
+        if (d % 7 >= 5)
+            continue;
+        GRANT(day + 8 * 3600 * S + d * 60 * S, 1, 90);
+        GRANT(day + 17 * 3600 * S + d * 60 * S, 1, 90);
+    }
+    /* someone new at 03:00: too little history to say anything */
+    GRANT(monday + 3 * 3600 * S, 1, 91);
+    assert_int_equal(g.n, 0);
+    /* the usual hours (and the hour next to them) stay silent */
+    GRANT(monday + 29 * 86400 * S + 9 * 3600 * S, 1, 90);
+    GRANT(monday + 29 * 86400 * S + 16 * 3600 * S, 1, 90);
+    assert_int_equal(g.n, 0);
+    /* 03:00 on a weekday, 14:00 on a Saturday */
+    GRANT(monday + 30 * 86400 * S + 3 * 3600 * S, 1, 90);
+    GRANT(monday + 33 * 86400 * S + 14 * 3600 * S, 1, 90);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.a[0].type, RULE_AFTER_HOURS);
+    assert_string_equal(g.a[0].key, "after_hours:person:90");
+    assert_non_null(strstr(g.a[0].detail, "on a Wednesday at 03:xx"));
+    assert_non_null(strstr(g.a[1].detail, "on a Saturday at 14:xx"));
+    /* a denial is not access: silent */
+    DENY(monday + 30 * 86400 * S + 2 * 3600 * S, 1, 90, REASON_OUTSIDE_SCHEDULE);
+    assert_int_equal(g.n, 2);
+    rules_engine_free(e);
+}
+
 static void test_names_and_config(void **state)
 {
     struct rules_config c;
@@ -299,7 +346,8 @@ int main(void)
         cmocka_unit_test(test_impossible_travel),  cmocka_unit_test(test_walking_table),
         cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
         cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
-        cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_names_and_config),
+        cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_after_hours),
+        cmocka_unit_test(test_names_and_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
