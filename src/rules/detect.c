@@ -28,6 +28,7 @@ static const char *const type_names[RULE_COUNT] = {
     [RULE_TAMPER] = "tamper",
     [RULE_ANTIPASSBACK] = "anti_passback",
     [RULE_AFTER_HOURS] = "after_hours",
+    [RULE_TAILGATING] = "tailgating",
 };
 
 const char *rules_type_name(enum rules_type t)
@@ -131,11 +132,17 @@ struct hours {
     uint16_t seen[2][24]; /* saturating */
 };
 
+/* A door between two lockings: the grants and exit requests it had, the openings. */
+struct passage {
+    uint32_t passes, opens;
+    bool said;
+};
+
 struct rules_engine {
     struct rules_config cfg;
     struct rules_walk *walks; /* sorted by (door_a, door_b), door_a < door_b */
     struct rules_lookup look;
-    struct table reads, denials_cred, denials_door, hours;
+    struct table reads, denials_cred, denials_door, hours, passages;
 };
 
 static int cmp_walk(const void *a, const void *b)
@@ -176,6 +183,7 @@ int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *
     table_init(&e->denials_door, RULES_TABLE_SLOTS,
                sizeof(struct window) + cfg->denials_door_n * sizeof(int64_t));
     table_init(&e->hours, RULES_TABLE_SLOTS, sizeof(struct hours));
+    table_init(&e->passages, RULES_TABLE_SLOTS, sizeof(struct passage));
     *out = e;
     return 0;
 }
@@ -188,6 +196,7 @@ void rules_engine_free(struct rules_engine *e)
     table_free(&e->denials_cred);
     table_free(&e->denials_door);
     table_free(&e->hours);
+    table_free(&e->passages);
     free(e->walks);
     free(e);
 }
@@ -374,6 +383,53 @@ static void after_hours(struct rules_engine *e, const struct event *ev, rules_em
         h->total++;
 }
 
+/* The door's state note in a door.state event's payload ({"state":"opened"}), or "". */
+static const char *state_note(const struct event *ev, char *buf, size_t len)
+{
+    const char *p = strstr(ev->payload, "\"state\":\"");
+    size_t n = 0;
+    buf[0] = '\0';
+    if (p == NULL)
+        return buf;
+    for (p += 9; *p && *p != '"' && n + 1 < len; p++)
+        buf[n++] = *p;
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Tailgating signal: between two lockings of a door that was unlocked for passes (grants,
+ * exit requests), more openings than passes. A door unlocked otherwise (a schedule, an
+ * operator) has no passes and is left alone. Said once per unlocking. */
+static void tailgating(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
+                       void *ctx)
+{
+    struct passage *p;
+    char note[16];
+    bool fresh;
+    if (ev->door_id == 0)
+        return;
+    if (ev->type == EV_DOOR_STATE) {
+        state_note(ev, note, sizeof(note));
+        if (strcmp(note, "locked") != 0 && strcmp(note, "opened") != 0)
+            return;
+    } else if (!(ev->type == EV_DOOR_REX ||
+                 (ev->type == EV_ACCESS_DECISION && ev->decision == 1))) {
+        return;
+    }
+    p = table_get(&e->passages, ev->door_id, &fresh);
+    if (ev->type != EV_DOOR_STATE) {
+        p->passes++;
+    } else if (note[0] == 'l') { /* locked: the next unlocking starts afresh */
+        memset(p, 0, sizeof(*p));
+    } else if (++p->opens > p->passes && p->passes > 0 && !p->said) {
+        p->said = true;
+        emit_alarm(ev, RULE_TAILGATING, 3, "door", ev->door_id, emit, ctx,
+                   "door %lld opened %u times for %u grant%s before it locked again: someone "
+                   "may have followed",
+                   (long long)ev->door_id, p->opens, p->passes, p->passes == 1 ? "" : "s");
+    }
+}
+
 void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx)
 {
     const bool *off = e->cfg.disabled;
@@ -386,6 +442,8 @@ void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn em
         repeated_denials(e, ev, emit, ctx);
         if (!off[RULE_AFTER_HOURS])
             after_hours(e, ev, emit, ctx);
+        if (!off[RULE_TAILGATING])
+            tailgating(e, ev, emit, ctx);
         if (!off[RULE_ANTIPASSBACK] && ev->decision == 0 && ev->reason == REASON_ANTIPASSBACK)
             emit_alarm(
                 ev, RULE_ANTIPASSBACK, 2, "door", ev->door_id, emit, ctx,
@@ -401,6 +459,11 @@ void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn em
         if (!off[RULE_DOOR_HELD])
             emit_alarm(ev, RULE_DOOR_HELD, 2, "door", ev->door_id, emit, ctx,
                        "door %lld is held open past its time", (long long)ev->door_id);
+        break;
+    case EV_DOOR_REX:
+    case EV_DOOR_STATE:
+        if (!off[RULE_TAILGATING])
+            tailgating(e, ev, emit, ctx);
         break;
     case EV_DOOR_TAMPER:
         if (!off[RULE_TAMPER])

@@ -9,8 +9,9 @@
  * site and another between sites), a credential of a terminated, suspended or on-leave
  * person or a lost, stolen, suspended or revoked card presented, repeated denials per
  * credential and per door (N in a window), door forced open, door held open, tamper,
- * anti-passback violations, and access at an hour unusual for the person (a baseline of
- * their usual hours, learnt from the stream, with a minimum history before it speaks).
+ * anti-passback violations, access at an hour unusual for the person (a baseline of their
+ * usual hours, learnt from the stream, with a minimum history before it speaks), and a
+ * tailgating signal (a door opened more often than it granted while unlocked for grants).
  *
  * What an event alone does not say (a door's site, a credential's or a person's status) the
  * engine asks through struct rules_lookup, which the server answers from its decision
@@ -40,6 +41,7 @@ enum rules_type {
     RULE_TAMPER,             /* a reader or door tamper */
     RULE_ANTIPASSBACK,       /* an anti-passback violation (hard: denied; soft: let in) */
     RULE_AFTER_HOURS,        /* a grant at an hour unusual for this person */
+    RULE_TAILGATING,         /* more openings than grants while a door was unlocked for them */
     RULE_COUNT
 };
 const char *rules_type_name(enum rules_type t);

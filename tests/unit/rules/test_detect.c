@@ -5,7 +5,8 @@
  * journal); a lost, stolen or revoked card and a terminated or on-leave person; repeated
  * denials per credential and per door (n within the window, not n spread out); door
  * forced, held and tamper; anti-passback; access at an hour unusual for the person (not
- * before enough history); a detector turned off; memory bounded (more subjects than the
+ * before enough history); a door opened more often than granted while unlocked for grants
+ * (not a door its schedule unlocked); a detector turned off; memory bounded (more subjects than the
  * tables hold). A normal day of reads raises nothing.
  */
 #include <setjmp.h>
@@ -321,6 +322,64 @@ static void test_after_hours(void **state)
     rules_engine_free(e);
 }
 
+static void note(struct rules_engine *e, struct got *g, enum event_type type, int64_t door,
+                 const char *state)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.offset = ++offset;
+    ev.time_us = T0;
+    ev.type = type;
+    ev.door_id = door;
+    ev.decision = ev.reason = -1;
+    if (state != NULL)
+        gh_snprintf(ev.payload, sizeof(ev.payload), "{\"state\":\"%s\"}", state);
+    rules_feed(e, &ev, collect, g);
+}
+
+static void test_tailgating(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    /* one grant, one opening: fine */
+    GRANT(T0, 6, 50);
+    note(e, &g, EV_DOOR_STATE, 6, "unlocked");
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    note(e, &g, EV_DOOR_STATE, 6, "closed");
+    note(e, &g, EV_DOOR_STATE, 6, "locked");
+    /* a door unlocked by its schedule: openings without grants are its purpose */
+    note(e, &g, EV_DOOR_STATE, 7, "unlocked");
+    for (int i = 0; i < 5; i++) {
+        note(e, &g, EV_DOOR_STATE, 7, "opened");
+        note(e, &g, EV_DOOR_STATE, 7, "closed");
+    }
+    /* an exit request, then the opening */
+    note(e, &g, EV_DOOR_REX, 6, NULL);
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    note(e, &g, EV_DOOR_STATE, 6, "closed");
+    note(e, &g, EV_DOOR_STATE, 6, "locked");
+    assert_int_equal(g.n, 0);
+    /* one grant, the door opened twice before it locked: said once */
+    GRANT(T0 + 60 * S, 6, 50);
+    note(e, &g, EV_DOOR_STATE, 6, "unlocked");
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    note(e, &g, EV_DOOR_STATE, 6, "closed");
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    note(e, &g, EV_DOOR_STATE, 6, "closed");
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_TAILGATING);
+    assert_string_equal(g.a[0].key, "tailgating:door:6");
+    assert_non_null(strstr(g.a[0].detail, "opened 2 times for 1 grant"));
+    /* locked again: the next grant starts afresh */
+    note(e, &g, EV_DOOR_STATE, 6, "locked");
+    GRANT(T0 + 120 * S, 6, 51);
+    note(e, &g, EV_DOOR_STATE, 6, "opened");
+    assert_int_equal(g.n, 1);
+    rules_engine_free(e);
+}
+
 static void test_names_and_config(void **state)
 {
     struct rules_config c;
@@ -347,7 +406,7 @@ int main(void)
         cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
         cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
         cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_after_hours),
-        cmocka_unit_test(test_names_and_config),
+        cmocka_unit_test(test_tailgating),         cmocka_unit_test(test_names_and_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
