@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh: runs the gatehouse benchmarks (bench_decide, bench_ingest, bench_import,
-# bench_audit, bench_http.sh, bench_sse, bench_edge.py, bench_console.mjs) from the build dir and prints one "bench: NAME VALUE UNIT baseline ... ratio ... target ..." line
+# bench_audit, bench_rules, bench_http.sh, bench_sse, bench_edge.py, bench_console.mjs) from the build dir and prints one "bench: NAME VALUE UNIT baseline ... ratio ... target ..." line
 # per figure on stdout, after a description of the machine ("# " lines). Progress and
 # diagnostics go to stderr. bench_decide is pinned to one core with taskset when available.
 # Exits non-zero if a benchmark fails to run (not if a target is missed).
@@ -49,6 +49,7 @@ run bench_decide "${pin[@]}"
 run bench_ingest
 run bench_import
 run bench_audit
+run bench_rules "${pin[@]}"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ln -sf "$here/bench_http.sh" ./bench_http.sh
 run bench_http.sh bash
