@@ -42,6 +42,7 @@ extern const struct cli_command cli_serve_commands[];
 extern const struct cli_command cli_user_commands[];
 extern const struct cli_command cli_edge_commands[];
 extern const struct cli_command cli_audit_commands[];
+extern const struct cli_command cli_rules_commands[];
 
 /* Messages: "gatehouse: door add: <msg>" on stderr. Return the exit status to use. */
 int cli_error(struct cli *c, const char *fmt, ...) GH_PRINTF(2, 3);

@@ -22,7 +22,8 @@
 
 static const struct cli_command *const command_tables[] = {
     cli_policy_commands, cli_people_commands, cli_ops_commands,  cli_sim_commands,
-    cli_serve_commands,  cli_user_commands,   cli_edge_commands, cli_audit_commands};
+    cli_serve_commands,  cli_user_commands,   cli_edge_commands, cli_audit_commands,
+    cli_rules_commands};
 
 static const struct cli_command *current_cmd;
 

@@ -49,7 +49,7 @@ int rules_type_parse(const char *s, enum rules_type *out)
 void rules_config_init(struct rules_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->walk_same_site_s = 20;
+    c->walk_same_site_s = 0; /* doors of one site may be steps apart: the table says */
     c->walk_other_site_s = 900;
     c->denials_credential_n = 5;
     c->denials_credential_window_s = 60;
@@ -292,14 +292,19 @@ static void credential_misuse(struct rules_engine *e, const struct event *ev, ru
     } else if (ev->reason == REASON_PERSON_INACTIVE && ev->person_id != 0) {
         static const int severity[PERSON_STATUS_COUNT] = {
             [PERSON_ON_LEAVE] = 2, [PERSON_SUSPENDED] = 3, [PERSON_TERMINATED] = 4};
+        static const char *const who[PERSON_STATUS_COUNT] = {
+            [PERSON_ACTIVE] = "an active person",
+            [PERSON_ON_LEAVE] = "a person on leave",
+            [PERSON_SUSPENDED] = "a suspended person",
+            [PERSON_TERMINATED] = "a terminated person"};
+        bool known;
         st = e->look.person_status ? e->look.person_status(e->look.ctx, ev->person_id) : -1;
-        emit_alarm(ev, RULE_CREDENTIAL_MISUSE,
-                   st >= 0 && st < PERSON_STATUS_COUNT && severity[st] ? severity[st] : 3, "person",
+        known = st >= 0 && st < PERSON_STATUS_COUNT;
+        emit_alarm(ev, RULE_CREDENTIAL_MISUSE, known && severity[st] ? severity[st] : 3, "person",
                    ev->person_id, emit, ctx,
-                   "the card of a %s person (person %lld) was presented at door %lld",
-                   st >= 0 && st < PERSON_STATUS_COUNT ? person_status_name((enum person_status)st)
-                                                       : "deactivated",
-                   (long long)ev->person_id, (long long)ev->door_id);
+                   "the card of %s (person %lld) was presented at door %lld",
+                   known ? who[st] : "a deactivated person", (long long)ev->person_id,
+                   (long long)ev->door_id);
     }
 }
 

@@ -74,7 +74,8 @@ struct rules_config {
     /* impossible travel: the table first, else the defaults (0 turns a default off) */
     const struct rules_walk *walks;
     size_t n_walks;
-    unsigned walk_same_site_s;  /* two different doors of one site (default 20) */
+    unsigned walk_same_site_s;  /* two different doors of one site (default 0: off; doors of
+                                   one site may be steps apart, give them in the table) */
     unsigned walk_other_site_s; /* doors of two sites (default 900) */
     /* repeated denials: n within window_s (defaults 5 in 60 s for a credential, 10 in 60 s
      * at a door) */

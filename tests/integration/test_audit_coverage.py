@@ -499,6 +499,7 @@ CLI_READ_ONLY = [Run(f"{group} list") for group in (
     "site", "area", "door", "schedule", "level", "department", "person", "credential", "token",
     "user", "controller")] + [
     Run("routes"), Run("roles"), Run("card bits", ("h10301:12:3456",)), Run("events"),
+    Run("rules replay"),
     Run("decide", ("--door", "Main Entrance", "--card", "h10301:12:3456", "--at",
                    "2026-11-23T10:00"))]
 CLI_NOT_RUN = {

@@ -121,9 +121,19 @@ static void door_event(struct rules_engine *e, struct got *g, enum event_type ty
 
 static void test_impossible_travel(void **state)
 {
-    struct rules_engine *e = engine(NULL);
+    struct rules_config c;
+    struct rules_engine *e;
     struct got g = {.n = 0};
     (void)state;
+    /* by default doors of one site are not judged (they may be steps apart) */
+    e = engine(NULL);
+    GRANT(T0, 1, 7);
+    GRANT(T0 + 2 * S, 3, 7);
+    assert_int_equal(g.n, 0);
+    rules_engine_free(e);
+    rules_config_init(&c);
+    c.walk_same_site_s = 20;
+    e = engine(&c);
     /* normal: the same door again, the next door after a walk, another site after 20 min */
     GRANT(T0, 1, 5);
     GRANT(T0 + 2 * S, 1, 5);
@@ -157,6 +167,7 @@ static void test_walking_table(void **state)
     rules_config_init(&c);
     c.walks = walks;
     c.n_walks = 2;
+    c.walk_same_site_s = 20;
     e = engine(&c);
     GRANT(T0, 3, 20);
     GRANT(T0 + 60 * S, 4, 20); /* the table says 90 s between 3 and 4 */
@@ -274,9 +285,13 @@ static void test_a_normal_day_is_silent(void **state)
 
 static void test_memory_is_bounded(void **state)
 {
-    struct rules_engine *e = engine(NULL);
+    struct rules_config cfg;
+    struct rules_engine *e;
     struct got g = {.n = 0};
     (void)state;
+    rules_config_init(&cfg);
+    cfg.walk_same_site_s = 20;
+    e = engine(&cfg);
     /* four times more cards than the table holds: old ones are forgotten, nothing breaks,
      * and a card seen just now is still remembered */
     for (int64_t c = 1; c <= 4 * RULES_TABLE_SLOTS; c++)
