@@ -184,13 +184,27 @@ int audit_nodecache_sync(struct audit_nodecache *c, struct store *st, uint64_t s
     return r;
 }
 
+/* Takes the read lock when the cache holds a tree of n leaves (then src reads it): the
+ * caller releases it; false, unlocked, when it does not. */
+static bool hold(struct audit_nodecache *c, uint64_t n, struct audit_nodes *src)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    if (n > c->n) {
+        pthread_rwlock_unlock(&c->lock);
+        return false;
+    }
+    *src = (struct audit_nodes){.ctx = c, .node = node_at, .range = range_at};
+    return true;
+}
+
 int audit_nodecache_inclusion(struct audit_nodecache *c, uint64_t index, uint64_t n,
                               audit_hash proof[AUDIT_PROOF_MAX], size_t *len)
 {
-    struct audit_nodes src = {.ctx = c, .node = node_at, .range = range_at};
+    struct audit_nodes src;
     int r;
-    pthread_rwlock_rdlock(&c->lock);
-    r = n <= c->n ? audit_inclusion_proof(&src, index, n, proof, len) : -ENOENT;
+    if (!hold(c, n, &src))
+        return -ENOENT;
+    r = audit_inclusion_proof(&src, index, n, proof, len);
     pthread_rwlock_unlock(&c->lock);
     return r;
 }
@@ -198,20 +212,22 @@ int audit_nodecache_inclusion(struct audit_nodecache *c, uint64_t index, uint64_
 int audit_nodecache_consistency(struct audit_nodecache *c, uint64_t m, uint64_t n,
                                 audit_hash proof[AUDIT_PROOF_MAX], size_t *len)
 {
-    struct audit_nodes src = {.ctx = c, .node = node_at, .range = range_at};
+    struct audit_nodes src;
     int r;
-    pthread_rwlock_rdlock(&c->lock);
-    r = n <= c->n ? audit_consistency_proof(&src, m, n, proof, len) : -ENOENT;
+    if (!hold(c, n, &src))
+        return -ENOENT;
+    r = audit_consistency_proof(&src, m, n, proof, len);
     pthread_rwlock_unlock(&c->lock);
     return r;
 }
 
 int audit_nodecache_root(struct audit_nodecache *c, uint64_t n, audit_hash out)
 {
-    struct audit_nodes src = {.ctx = c, .node = node_at, .range = range_at};
+    struct audit_nodes src;
     int r;
-    pthread_rwlock_rdlock(&c->lock);
-    r = n <= c->n ? audit_root(&src, n, out) : -ENOENT;
+    if (!hold(c, n, &src))
+        return -ENOENT;
+    r = audit_root(&src, n, out);
     pthread_rwlock_unlock(&c->lock);
     return r;
 }

@@ -290,14 +290,21 @@ static int set_siem(struct audit_siem_config *s, const char *key, const char *v,
     if (strcmp(key, "hostname") == 0)
         return set_text(s->hostname, sizeof(s->hostname), v, err);
     if (strcmp(key, "streams") == 0) { /* "events, audit" or one of them */
-        bool ev = strstr(v, "events") != NULL, au = strstr(v, "audit") != NULL;
-        char rest[64];
-        size_t n = 0;
-        for (const char *p = v; *p && n + 1 < sizeof(rest); p++)
-            if (*p != ' ' && *p != ',')
-                rest[n++] = *p;
-        rest[n] = '\0';
-        if ((!ev && !au) || strlen(rest) != (ev ? 6u : 0u) + (au ? 5u : 0u))
+        bool ev = false, au = false;
+        for (const char *p = v; *p;) {
+            size_t n;
+            while (*p == ' ' || *p == ',')
+                p++;
+            n = strcspn(p, " ,");
+            if (n == 6 && strncmp(p, "events", 6) == 0)
+                ev = true;
+            else if (n == 5 && strncmp(p, "audit", 5) == 0)
+                au = true;
+            else if (n > 0)
+                return gh_fail(err, -EINVAL, "'events', 'audit' or 'events, audit'");
+            p += n;
+        }
+        if (!ev && !au)
             return gh_fail(err, -EINVAL, "'events', 'audit' or 'events, audit'");
         s->no_events = !ev;
         s->no_audit = !au;

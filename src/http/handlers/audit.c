@@ -59,23 +59,9 @@ HTTP_HANDLER(h_audit_head)
 
 struct entry_page {
     struct page p;
-    const char *q, *who; /* filters: text anywhere in the entry (any case); exactly who */
+    const char *q, *who; /* filters: text anywhere in the entry (ASCII case ignored); who */
     int64_t scanned;
 };
-
-/* Whether needle (lower case) is in text, ignoring ASCII case. */
-static bool has_text(const char *text, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *t = text; *t; t++) {
-        size_t i = 0;
-        while (i < n && t[i] && (t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]) == needle[i])
-            i++;
-        if (i == n)
-            return true;
-    }
-    return n == 0;
-}
 
 static int on_entry(void *ctx, int64_t idx, int64_t time_us, const char *entry)
 {
@@ -86,7 +72,7 @@ static int on_entry(void *ctx, int64_t idx, int64_t time_us, const char *entry)
         e->p.last = idx;
         return 1;
     }
-    if (e->q != NULL && !has_text(entry, e->q))
+    if (e->q != NULL && !gh_contains_nocase(entry, e->q))
         return 0;
     doc = json_loads(entry, 0, NULL);
     if (e->who != NULL) {
@@ -104,20 +90,13 @@ static int on_entry(void *ctx, int64_t idx, int64_t time_us, const char *entry)
 HTTP_HANDLER(h_audit_entries)
 {
     struct entry_page e = {.q = http_query(r, "q"), .who = http_query(r, "who")};
-    char q[256];
     int rc;
     if (page_begin(&e.p, r) < 0)
         return 0;
-    if (e.q != NULL) { /* matched without regard to ASCII case */
-        if (strlen(e.q) >= sizeof(q))
-            return http_problem(
-                r, 400, "bad-request",
-                json_pack("[{s:s, s:s}]", "field", "q", "detail", "at most 255 bytes"),
-                "query parameter 'q' is longer than 255 bytes");
-        for (size_t i = 0; i <= strlen(e.q); i++)
-            q[i] = e.q[i] >= 'A' && e.q[i] <= 'Z' ? (char)(e.q[i] + 32) : e.q[i];
-        e.q = q;
-    }
+    if (e.q != NULL && strlen(e.q) > 255)
+        return http_problem(r, 400, "bad-request",
+                            json_pack("[{s:s, s:s}]", "field", "q", "detail", "at most 255 bytes"),
+                            "query parameter 'q' is longer than 255 bytes");
     if ((rc = http_audit_read(r)) < 0)
         return http_problem_from(r, rc, NULL);
     /* the cursor is the next index: entries from there */

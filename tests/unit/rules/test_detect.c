@@ -85,6 +85,15 @@ static struct rules_engine *engine(const struct rules_config *cfg)
     return e;
 }
 
+/* An engine that judges travel between doors of one site too (20 s). */
+static struct rules_engine *engine_site_walk(void)
+{
+    struct rules_config c;
+    rules_config_init(&c);
+    c.walk_same_site_s = 20;
+    return engine(&c);
+}
+
 static int64_t offset;
 
 static void read_at(struct rules_engine *e, struct got *g, int64_t t, int64_t door, int64_t cred,
@@ -103,7 +112,9 @@ static void read_at(struct rules_engine *e, struct got *g, int64_t t, int64_t do
     rules_feed(e, &ev, collect, g);
 }
 
-static void door_event(struct rules_engine *e, struct got *g, enum event_type type, int64_t door)
+/* A door event (a state note in the payload, as the controller sends it, or none). */
+static void note(struct rules_engine *e, struct got *g, enum event_type type, int64_t door,
+                 const char *state)
 {
     struct event ev;
     memset(&ev, 0, sizeof(ev));
@@ -111,8 +122,9 @@ static void door_event(struct rules_engine *e, struct got *g, enum event_type ty
     ev.time_us = T0;
     ev.type = type;
     ev.door_id = door;
-    ev.decision = -1;
-    ev.reason = -1;
+    ev.decision = ev.reason = -1;
+    if (state != NULL)
+        gh_snprintf(ev.payload, sizeof(ev.payload), "{\"state\":\"%s\"}", state);
     rules_feed(e, &ev, collect, g);
 }
 
@@ -121,7 +133,6 @@ static void door_event(struct rules_engine *e, struct got *g, enum event_type ty
 
 static void test_impossible_travel(void **state)
 {
-    struct rules_config c;
     struct rules_engine *e;
     struct got g = {.n = 0};
     (void)state;
@@ -131,9 +142,7 @@ static void test_impossible_travel(void **state)
     GRANT(T0 + 2 * S, 3, 7);
     assert_int_equal(g.n, 0);
     rules_engine_free(e);
-    rules_config_init(&c);
-    c.walk_same_site_s = 20;
-    e = engine(&c);
+    e = engine_site_walk();
     /* normal: the same door again, the next door after a walk, another site after 20 min */
     GRANT(T0, 1, 5);
     GRANT(T0 + 2 * S, 1, 5);
@@ -243,11 +252,11 @@ static void test_doors_and_passback(void **state)
     rules_config_init(&c);
     c.disabled[RULE_DOOR_HELD] = true;
     e = engine(&c);
-    door_event(e, &g, EV_DOOR_FORCED, 3);
-    door_event(e, &g, EV_DOOR_HELD, 3); /* turned off */
-    door_event(e, &g, EV_DOOR_TAMPER, 4);
-    door_event(e, &g, EV_DOOR_REX, 3);
-    door_event(e, &g, EV_DOOR_STATE, 3);
+    note(e, &g, EV_DOOR_FORCED, 3, NULL);
+    note(e, &g, EV_DOOR_HELD, 3, NULL); /* turned off */
+    note(e, &g, EV_DOOR_TAMPER, 4, NULL);
+    note(e, &g, EV_DOOR_REX, 3, NULL);
+    note(e, &g, EV_DOOR_STATE, 3, NULL);
     DENY(T0, 5, 40, REASON_ANTIPASSBACK);
     assert_int_equal(g.n, 3);
     assert_int_equal(g.a[0].type, RULE_DOOR_FORCED);
@@ -285,13 +294,9 @@ static void test_a_normal_day_is_silent(void **state)
 
 static void test_memory_is_bounded(void **state)
 {
-    struct rules_config cfg;
-    struct rules_engine *e;
+    struct rules_engine *e = engine_site_walk();
     struct got g = {.n = 0};
     (void)state;
-    rules_config_init(&cfg);
-    cfg.walk_same_site_s = 20;
-    e = engine(&cfg);
     /* four times more cards than the table holds: old ones are forgotten, nothing breaks,
      * and a card seen just now is still remembered */
     for (int64_t c = 1; c <= 4 * RULES_TABLE_SLOTS; c++)
@@ -335,21 +340,6 @@ static void test_after_hours(void **state)
     DENY(monday + 30 * 86400 * S + 2 * 3600 * S, 1, 90, REASON_OUTSIDE_SCHEDULE);
     assert_int_equal(g.n, 2);
     rules_engine_free(e);
-}
-
-static void note(struct rules_engine *e, struct got *g, enum event_type type, int64_t door,
-                 const char *state)
-{
-    struct event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.offset = ++offset;
-    ev.time_us = T0;
-    ev.type = type;
-    ev.door_id = door;
-    ev.decision = ev.reason = -1;
-    if (state != NULL)
-        gh_snprintf(ev.payload, sizeof(ev.payload), "{\"state\":\"%s\"}", state);
-    rules_feed(e, &ev, collect, g);
 }
 
 static void test_tailgating(void **state)
