@@ -116,8 +116,12 @@ struct sim_options {
     bool scenarios; /* inject the incident scenarios */
     bool quiet;
     /* live mode: replay the planned reads at this many per second, stamped now, until a
-     * signal of live_stop arrives (taken with sigtimedwait; block them first) */
+     * signal of live_stop arrives (taken with sigtimedwait; block them first). Each person
+     * keeps to their own day's order and the walking time between doors, so the rate is at
+     * most what the population can walk; live_flood drops that (a load generator: the
+     * detectors then see impossible travel everywhere). */
     double live_rate;
+    bool live_flood;
     const sigset_t *live_stop;
     struct demo_edge *edge; /* live mode: reads at its doors go to this controller (or NULL) */
 };

@@ -275,7 +275,8 @@ static int cmd_area_release(struct cli *c, int argc, char **argv)
 
 struct door_opts {
     const char *name, *site, *from, *to, *mode, *unlock_sched, *fail;
-    const char *unlock_ms, *held_open;
+    const char *unlock_ms, *held_open, *position;
+    bool no_position;
     int escort;      /* -1 unset, 0 no, 1 yes */
     int entry, exit; /* readers: -1 unset */
     bool update;
@@ -325,9 +326,36 @@ static int door_opt(struct cli *c, void *ctx, int opt, const char *arg)
     case 'n':
         o->entry = 0;
         break;
+    case 'p':
+        o->position = arg;
+        break;
+    case 'P':
+        o->no_position = true;
+        break;
     default:
         break;
     }
+    return 0;
+}
+
+/* "X,Y": whole metres on the site's plan. */
+static int parse_position(struct cli *c, const char *arg, struct door *d)
+{
+    char x[24], y[24];
+    const char *comma = strchr(arg, ',');
+    int64_t vx, vy;
+    if (comma == NULL || (size_t)(comma - arg) >= sizeof(x) || strlen(comma + 1) >= sizeof(y))
+        return cli_usage_error(c, "--position: '%s' is not X,Y (metres, e.g. 120,-35)", arg);
+    memcpy(x, arg, (size_t)(comma - arg));
+    x[comma - arg] = '\0';
+    gh_strlcpy(y, comma + 1, sizeof(y));
+    if (gh_parse_i64(x, -DOOR_POSITION_MAX, DOOR_POSITION_MAX, &vx) < 0 ||
+        gh_parse_i64(y, -DOOR_POSITION_MAX, DOOR_POSITION_MAX, &vy) < 0)
+        return cli_usage_error(c, "--position: '%s': X and Y are whole metres within +-%d", arg,
+                               DOOR_POSITION_MAX);
+    d->has_position = true;
+    d->x_m = (int32_t)vx;
+    d->y_m = (int32_t)vy;
     return 0;
 }
 
@@ -359,6 +387,10 @@ static int door_apply(struct cli *c, struct door_opts *o, struct door *d)
             return status;
         d->held_open_s = (int32_t)v;
     }
+    if (o->position && (status = parse_position(c, o->position, d)) != 0)
+        return status;
+    if (o->no_position)
+        d->has_position = false;
     if (o->escort >= 0)
         d->escort_required = o->escort == 1;
     if (o->entry >= 0)
@@ -423,6 +455,8 @@ static const struct option door_options[] = {{"site", required_argument, NULL, '
                                              {"no-exit-reader", no_argument, NULL, 'x'},
                                              {"exit-reader", no_argument, NULL, 'X'},
                                              {"no-entry-reader", no_argument, NULL, 'n'},
+                                             {"position", required_argument, NULL, 'p'},
+                                             {"no-position", no_argument, NULL, 'P'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
 
@@ -453,11 +487,14 @@ static int cmd_door_set(struct cli *c, int argc, char **argv)
 
 static int print_door(void *ctx, const struct door *d)
 {
+    char pos[32] = "";
     (void)ctx;
-    printf("%lld\t%s\t%lld\t%lld\t%lld\t%s\t%d\t%d\t%s\t%s\n", (long long)d->id, d->name,
+    if (d->has_position)
+        snprintf(pos, sizeof(pos), "%d,%d", (int)d->x_m, (int)d->y_m);
+    printf("%lld\t%s\t%lld\t%lld\t%lld\t%s\t%d\t%d\t%s\t%s\t%s\n", (long long)d->id, d->name,
            (long long)d->site_id, (long long)d->from_area_id, (long long)d->to_area_id,
            door_mode_name(d->mode), d->unlock_ms, d->held_open_s, door_fail_name(d->fail),
-           d->escort_required ? "escort" : "");
+           d->escort_required ? "escort" : "", pos);
     return 0;
 }
 
@@ -468,7 +505,7 @@ static int cmd_door_list(struct cli *c, int argc, char **argv)
         return status;
     if ((status = cli_open_store(c)) != 0)
         return status;
-    printf("id\tname\tsite\tfrom\tto\tmode\tunlock_ms\theld_open_s\tfail\tescort\n");
+    printf("id\tname\tsite\tfrom\tto\tmode\tunlock_ms\theld_open_s\tfail\tescort\tposition\n");
     return store_door_list(c->st, print_door, NULL) < 0 ? cli_error(c, "listing failed") : 0;
 }
 
@@ -958,8 +995,10 @@ const struct cli_command cli_policy_commands[] = {
      "NAME --site SITE --from AREA --to AREA\n"
      "  [--mode card|card_pin|unlocked_schedule|locked_down] [--unlock-schedule SCHEDULE]\n"
      "  [--unlock-ms MS (5000)] [--held-open SECONDS (30)] [--fail secure|safe]\n"
-     "  [--escort] [--no-exit-reader] [--no-entry-reader]\n"
-     "The entry reader moves people from --from to --to; the exit reader back."},
+     "  [--escort] [--no-exit-reader] [--no-entry-reader] [--position X,Y | --no-position]\n"
+     "The entry reader moves people from --from to --to; the exit reader back.\n"
+     "--position places the door on the site's plan, in metres: walking times between\n"
+     "placed doors let the badge-cloning detector judge reads within a site."},
     {"door", "set", cmd_door_set, "Change a door (same options as door add).",
      "DOOR [door add options]"},
     {"door", "list", cmd_door_list, "List doors.", ""},

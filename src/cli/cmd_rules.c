@@ -29,6 +29,17 @@ static int64_t w_door_site(void *ctx, int64_t door_id)
     return w->door_site;
 }
 
+static int w_door_position(void *ctx, int64_t door_id, double *x, double *y)
+{
+    struct world *w = ctx;
+    struct door d;
+    if (store_door_get(w->st, door_id, &d) < 0 || !d.has_position)
+        return -1;
+    *x = d.x_m;
+    *y = d.y_m;
+    return 0;
+}
+
 static int w_cred_status(void *ctx, int64_t id)
 {
     struct world *w = ctx;
@@ -128,7 +139,8 @@ static int cmd_rules_replay(struct cli *c, int argc, char **argv)
     struct replay_opts o = {0, false};
     struct rules_config cfg;
     struct world w = {0};
-    struct rules_lookup look = {&w, w_door_site, w_cred_status, w_person_status, w_local_time};
+    struct rules_lookup look = {&w,           w_door_site,   w_cred_status, w_person_status,
+                                w_local_time, w_door_position};
     struct replay r = {NULL, false, 0};
     struct store_event_filter f;
     struct gh_err err = {{0}};

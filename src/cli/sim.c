@@ -13,6 +13,7 @@
  */
 #include "cli/cli.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,19 @@ static int add_area(struct store *st, int64_t site, int64_t parent, const char *
     return r;
 }
 
+/* Where each building's doors are on the campus plan (metres): building b's main entrance
+ * at (SIM_BUILDING_SPACING_M * b, 0), its other doors around it. The badge-cloning detector
+ * reads walking times from these; the day's plan keeps to them. */
+#define SIM_BUILDING_SPACING_M 400
+enum sim_door { SD_MAIN, SD_OFFICE, SD_SERVER, SD_LAB, SD_DOCK, SD_COUNT };
+static const int32_t sim_door_xy[SD_COUNT][2] = {
+    [SD_MAIN] = {0, 0}, [SD_OFFICE] = {15, 10}, [SD_SERVER] = {30, 25}, [SD_LAB] = {-20, 20},
+    [SD_DOCK] = {60, 40}};
+#define SIM_WALK_MPS 1.2 /* how fast simulated people walk (the detector assumes 2 m/s) */
+
 static int add_door(struct store *st, int64_t site, const char *name, int64_t from, int64_t to,
-                    enum door_mode mode, bool escort, int64_t *id, struct gh_err *err)
+                    enum door_mode mode, bool escort, int building, enum sim_door kind,
+                    int64_t *id, struct gh_err *err)
 {
     struct door d = {.site_id = site,
                      .from_area_id = from,
@@ -115,7 +127,10 @@ static int add_door(struct store *st, int64_t site, const char *name, int64_t fr
                      .fail = DOOR_FAIL_SECURE,
                      .escort_required = escort,
                      .has_entry_reader = true,
-                     .has_exit_reader = true};
+                     .has_exit_reader = true,
+                     .has_position = true,
+                     .x_m = building * SIM_BUILDING_SPACING_M + sim_door_xy[kind][0],
+                     .y_m = sim_door_xy[kind][1]};
     int r;
     gh_strlcpy(d.name, name, sizeof(d.name));
     r = store_door_insert(st, &d, err);
@@ -217,15 +232,15 @@ static int build_places(struct store *st, const struct sim_options *o, struct or
             (r = add_area(st, site.id, lobby, NAME("%s Lab"), APB_SOFT, &lab, err)) < 0)
             return r;
         if ((r = add_door(st, site.id, NAME("%s Main Entrance"), ids->outside, lobby, DOOR_CARD,
-                          false, &ids->main_door[b], err)) < 0 ||
+                          false, b, SD_MAIN, &ids->main_door[b], err)) < 0 ||
             (r = add_door(st, site.id, NAME("%s Loading Dock"), ids->outside, lobby, DOOR_CARD,
-                          false, &ids->dock_door[b], err)) < 0 ||
-            (r = add_door(st, site.id, NAME("%s Office Door"), lobby, office, DOOR_CARD, false,
-                          &ids->office_door[b], err)) < 0 ||
+                          false, b, SD_DOCK, &ids->dock_door[b], err)) < 0 ||
+            (r = add_door(st, site.id, NAME("%s Office Door"), lobby, office, DOOR_CARD, false, b,
+                          SD_OFFICE, &ids->office_door[b], err)) < 0 ||
             (r = add_door(st, site.id, NAME("%s Server Room Door"), office, server, DOOR_CARD_PIN,
-                          false, &ids->server_door[b], err)) < 0 ||
-            (r = add_door(st, site.id, NAME("%s Lab Door"), lobby, lab, DOOR_CARD, true,
-                          &ids->lab_door[b], err)) < 0)
+                          false, b, SD_SERVER, &ids->server_door[b], err)) < 0 ||
+            (r = add_door(st, site.id, NAME("%s Lab Door"), lobby, lab, DOOR_CARD, true, b,
+                          SD_LAB, &ids->lab_door[b], err)) < 0)
             return r;
 #undef NAME
         if ((r = level_door(st, ids->lv_staff, ids->main_door[b], ids->sched_business, err)) ||
@@ -407,21 +422,39 @@ static int cmp_swipe(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t;
 }
 
-/* The ids of the generated campus, found again by name (sim may run on an existing org). */
-static int find_ids(struct cli *c, const struct sim_options *o, struct org_ids *ids)
+/* Where a door is, for the walking times of the day's plan. */
+struct door_xy {
+    int64_t id;
+    double x, y;
+};
+
+/* The ids of the generated campus, found again by name (sim may run on an existing org),
+ * and where its doors are (as placed, else where sim would have placed them). */
+static int find_ids(struct cli *c, const struct sim_options *o, struct org_ids *ids,
+                    struct door_xy *xy)
 {
     for (int b = 0; b < o->buildings; b++) {
         char name[MODEL_NAME_MAX];
         struct door d;
-        const char *const suffix[] = {"Main Entrance", "Office Door", "Server Room Door",
-                                      "Lab Door", "Loading Dock"};
-        int64_t *slot[] = {&ids->main_door[b], &ids->office_door[b], &ids->server_door[b],
-                           &ids->lab_door[b], &ids->dock_door[b]};
-        for (int k = 0; k < 5; k++) {
+        const char *const suffix[SD_COUNT] = {[SD_MAIN] = "Main Entrance",
+                                              [SD_OFFICE] = "Office Door",
+                                              [SD_SERVER] = "Server Room Door",
+                                              [SD_LAB] = "Lab Door",
+                                              [SD_DOCK] = "Loading Dock"};
+        int64_t *slot[SD_COUNT] = {[SD_MAIN] = &ids->main_door[b],
+                                   [SD_OFFICE] = &ids->office_door[b],
+                                   [SD_SERVER] = &ids->server_door[b],
+                                   [SD_LAB] = &ids->lab_door[b],
+                                   [SD_DOCK] = &ids->dock_door[b]};
+        for (int k = 0; k < SD_COUNT; k++) {
+            struct door_xy *p = &xy[b * SD_COUNT + k];
             snprintf(name, sizeof(name), "B%d %s", b + 1, suffix[k]);
             if (store_door_find(c->st, name, &d) < 0)
                 return cli_error(c, "door '%s' not found: run sim on a store built by sim", name);
             *slot[k] = d.id;
+            p->id = d.id;
+            p->x = d.has_position ? d.x_m : b * SIM_BUILDING_SPACING_M + sim_door_xy[k][0];
+            p->y = d.has_position ? d.y_m : sim_door_xy[k][1];
         }
     }
     return 0;
@@ -432,8 +465,41 @@ struct day_ctx {
     const struct gh_tz *tz;
     struct rng rng;
     struct org_ids ids;
+    struct door_xy xy[SIM_MAX_BUILDINGS * SD_COUNT];
     struct plan plan;
+    struct store *st;
 };
+
+/* Seconds one needs from door a to door b at the simulated people's pace. */
+static int64_t walk_s(const struct day_ctx *d, int64_t a, int64_t b)
+{
+    const struct door_xy *pa = NULL, *pb = NULL;
+    for (int i = 0; i < d->o->buildings * SD_COUNT; i++) {
+        if (d->xy[i].id == a)
+            pa = &d->xy[i];
+        if (d->xy[i].id == b)
+            pb = &d->xy[i];
+    }
+    if (pa == NULL || pb == NULL)
+        return 0;
+    return (int64_t)ceil(hypot(pa->x - pb->x, pa->y - pb->y) / SIM_WALK_MPS);
+}
+
+/* Makes one person's planned reads (v[first..n)) a day one can live: in time order, and
+ * each read no sooner after the one before than the walk between their doors takes (plus
+ * a few seconds at the door). A normal day then trips no detector. */
+static void settle(struct day_ctx *d, size_t first)
+{
+    struct plan *p = &d->plan;
+    qsort(p->v + first, p->n - first, sizeof(*p->v), cmp_swipe);
+    for (size_t i = first + 1; i < p->n; i++) {
+        int64_t need = p->v[i].door == p->v[i - 1].door
+                           ? 2
+                           : walk_s(d, p->v[i - 1].door, p->v[i].door) + 3;
+        if (p->v[i].t < p->v[i - 1].t + need * GH_USEC_PER_SEC)
+            p->v[i].t = p->v[i - 1].t + (need + (int64_t)rng_below(&d->rng, 10)) * GH_USEC_PER_SEC;
+    }
+}
 
 static int64_t local_us(struct day_ctx *d, int minute_of_day)
 {
@@ -443,6 +509,29 @@ static int64_t local_us(struct day_ctx *d, int minute_of_day)
         minute_of_day = 1439;
     return tz_utc_from_local(d->tz, d->o->day, (unsigned)minute_of_day * 60) * GH_USEC_PER_SEC +
            (int64_t)rng_below(&d->rng, 60) * GH_USEC_PER_SEC;
+}
+
+/* The minutes of a person's day already taken (at most four stretches), so that the
+ * visits planned into it do not overlap: nobody is in the lab and out at lunch at once. */
+struct busy {
+    int from[4], to[4];
+    int n;
+};
+
+static void busy_add(struct busy *b, int from, int to)
+{
+    if (b->n < 4) {
+        b->from[b->n] = from;
+        b->to[b->n++] = to;
+    }
+}
+
+static bool busy_free(const struct busy *b, int from, int minutes)
+{
+    for (int i = 0; i < b->n; i++)
+        if (from - 1 < b->to[i] && from + minutes + 1 > b->from[i])
+            return false;
+    return true;
 }
 
 /* Plans one person's day. */
@@ -455,32 +544,52 @@ static int plan_person(void *ctx, const struct credential *cr)
     uint8_t f = (uint8_t)cr->format;
     uint32_t n = (uint32_t)cr->number;
     struct plan *p = &d->plan;
+    size_t first = p->n;
+    struct person who;
+    struct busy busy;
 
     if (cr->status != CRED_ACTIVE || rng_below(&d->rng, 100) < 8)
         return 0; /* inactive card or a day off */
+    if (store_person_get(d->st, cr->person_id, &who) < 0 || who.status != PERSON_ACTIVE)
+        return 0; /* on leave, suspended or gone: they stay at home */
+    if (who.kind == PERSON_VISITOR)
+        return 0; /* visitors are let in at reception */
+    busy.n = 0;
+    busy_add(&busy, 0, arrive + 2);
+    busy_add(&busy, leave - 1, 1440);
     plan_add(p, local_us(d, arrive), d->ids.main_door[b], f, n, DIR_ENTRY);
     plan_add(p, local_us(d, arrive + 1), d->ids.office_door[b], f, n, DIR_ENTRY);
     if (rng_below(&d->rng, 100) < 60) { /* lunch outside */
         int out = 12 * 60 + rng_gauss(&d->rng, 25);
-        plan_add(p, local_us(d, out), d->ids.office_door[b], f, n, DIR_EXIT);
-        plan_add(p, local_us(d, out + 1), d->ids.main_door[b], f, n, DIR_EXIT);
-        plan_add(p, local_us(d, out + 40), d->ids.main_door[b], f, n, DIR_ENTRY);
-        plan_add(p, local_us(d, out + 41), d->ids.office_door[b], f, n, DIR_ENTRY);
+        if (busy_free(&busy, out, 41)) {
+            busy_add(&busy, out - 1, out + 42);
+            plan_add(p, local_us(d, out), d->ids.office_door[b], f, n, DIR_EXIT);
+            plan_add(p, local_us(d, out + 1), d->ids.main_door[b], f, n, DIR_EXIT);
+            plan_add(p, local_us(d, out + 40), d->ids.main_door[b], f, n, DIR_ENTRY);
+            plan_add(p, local_us(d, out + 41), d->ids.office_door[b], f, n, DIR_ENTRY);
+        }
     }
     if (rng_below(&d->rng, 100) < 15) { /* the lab, allowed or not */
         int t = 10 * 60 + (int)rng_below(&d->rng, 300);
-        plan_add(p, local_us(d, t), d->ids.lab_door[b], f, n, DIR_ENTRY);
-        plan_add(p, local_us(d, t + 20), d->ids.lab_door[b], f, n, DIR_EXIT);
+        if (busy_free(&busy, t, 20)) {
+            busy_add(&busy, t - 1, t + 21);
+            plan_add(p, local_us(d, t), d->ids.lab_door[b], f, n, DIR_ENTRY);
+            plan_add(p, local_us(d, t + 20), d->ids.lab_door[b], f, n, DIR_EXIT);
+        }
     }
     if (rng_below(&d->rng, 100) < 6) { /* the server room, allowed or not */
         int t = 9 * 60 + (int)rng_below(&d->rng, 480);
-        plan_add(p, local_us(d, t), d->ids.server_door[b], f, n, DIR_ENTRY);
-        p->v[p->n - 1].with_pin = true;
-        p->v[p->n - 1].wrong_pin = rng_below(&d->rng, 100) < 10;
-        plan_add(p, local_us(d, t + 15), d->ids.server_door[b], f, n, DIR_EXIT);
+        bool wrong_pin = rng_below(&d->rng, 100) < 10;
+        if (busy_free(&busy, t, 15)) {
+            plan_add(p, local_us(d, t), d->ids.server_door[b], f, n, DIR_ENTRY);
+            p->v[p->n - 1].with_pin = true;
+            p->v[p->n - 1].wrong_pin = wrong_pin;
+            plan_add(p, local_us(d, t + 15), d->ids.server_door[b], f, n, DIR_EXIT);
+        }
     }
     plan_add(p, local_us(d, leave), d->ids.office_door[b], f, n, DIR_EXIT);
     plan_add(p, local_us(d, leave + 1), d->ids.main_door[b], f, n, DIR_EXIT);
+    settle(d, first);
     return 0;
 }
 
@@ -635,34 +744,188 @@ static bool edge_swipe(struct demo_edge *e, const struct swipe *s)
     return false;
 }
 
-/* Live mode: the planned reads again and again, one every 1/rate seconds, stamped now,
- * until a stop signal. The pace follows the clock (read i is due at start + i/rate, and a
- * loop a little late catches up), so the rate holds at 1,000/s whatever a read costs;
- * after a stall of more than a second it goes on from now rather than bursting. The policy
- * is recompiled when it changes (a lockdown made through the API shows in the next reads). */
-static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, const uint8_t *key,
+/* ---- live mode ---------------------------------------------------------------------------- */
+
+/* One person in live mode: their reads of the day (order[start .. start+len), in time
+ * order), where they are in it, and when they can next be at a door. */
+struct walker {
+    size_t start, len, cursor;
+    int64_t ready_us;  /* monotonic */
+    int64_t skip_door; /* their entry here was refused: they do not come out of it */
+};
+
+struct live {
+    struct day_ctx *d;
+    size_t *order;
+    struct walker *w;
+    size_t n_w;
+    size_t *heap; /* walkers, soonest ready first */
+};
+
+static bool live_before(const struct live *l, size_t a, size_t b)
+{
+    return l->w[l->heap[a]].ready_us < l->w[l->heap[b]].ready_us;
+}
+
+static void heap_swap(struct live *l, size_t a, size_t b)
+{
+    size_t t = l->heap[a];
+    l->heap[a] = l->heap[b];
+    l->heap[b] = t;
+}
+
+/* The soonest walker's ready time changed: sift it down to its place. */
+static void heap_down(struct live *l)
+{
+    for (size_t i = 0;;) {
+        size_t k = i, left = 2 * i + 1, right = left + 1;
+        if (left < l->n_w && live_before(l, left, k))
+            k = left;
+        if (right < l->n_w && live_before(l, right, k))
+            k = right;
+        if (k == i)
+            return;
+        heap_swap(l, i, k);
+        i = k;
+    }
+}
+
+/* A read's place in the plan, keyed by person (card) and time. */
+struct by_person {
+    uint64_t card; /* format << 32 | number */
+    int64_t t;
+    size_t idx;
+};
+
+static int cmp_by_person(const void *a, const void *b)
+{
+    const struct by_person *x = a, *y = b;
+    if (x->card != y->card)
+        return x->card < y->card ? -1 : 1;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Groups the plan by person (everyone ready now, in the plan's order of first reads). */
+static void live_init(struct live *l, struct day_ctx *d)
+{
+    int64_t now = gh_monotonic_us();
+    size_t cap = d->plan.n ? d->plan.n : 1;
+    struct by_person *keys = xreallocarray(NULL, cap, sizeof(*keys));
+    memset(l, 0, sizeof(*l));
+    l->d = d;
+    l->order = xreallocarray(NULL, cap, sizeof(size_t));
+    l->w = xreallocarray(NULL, cap, sizeof(struct walker));
+    l->heap = xreallocarray(NULL, cap, sizeof(size_t));
+    for (size_t i = 0; i < d->plan.n; i++)
+        keys[i] = (struct by_person){(uint64_t)d->plan.v[i].format << 32 | d->plan.v[i].cred_number,
+                                     d->plan.v[i].t, i};
+    qsort(keys, d->plan.n, sizeof(*keys), cmp_by_person);
+    for (size_t i = 0; i < d->plan.n; i++) {
+        l->order[i] = keys[i].idx;
+        if (i == 0 || keys[i - 1].card != keys[i].card) {
+            l->w[l->n_w] = (struct walker){i, 0, 0, now + (int64_t)l->n_w, 0};
+            l->heap[l->n_w] = l->n_w;
+            l->n_w++;
+        }
+        l->w[l->n_w - 1].len++;
+    }
+    free(keys);
+}
+
+static void live_free(struct live *l)
+{
+    free(l->order);
+    free(l->w);
+    free(l->heap);
+}
+
+/* The soonest walker's next read (skipping the way out of a room they were refused), or
+ * NULL when nobody is ready yet (*wait_us says how long until someone is). */
+static struct swipe *live_next(struct live *l, int64_t now, int64_t *wait_us)
+{
+    struct walker *w;
+    struct swipe *s;
+    if (l->n_w == 0) {
+        *wait_us = GH_USEC_PER_SEC;
+        return NULL;
+    }
+    w = &l->w[l->heap[0]];
+    if (w->ready_us > now) {
+        *wait_us = w->ready_us - now;
+        return NULL;
+    }
+    s = &l->d->plan.v[l->order[w->start + w->cursor]];
+    if (w->skip_door != 0 && s->door == w->skip_door && s->dir == DIR_EXIT && w->len > 1) {
+        w->cursor = (w->cursor + 1) % w->len;
+        s = &l->d->plan.v[l->order[w->start + w->cursor]];
+    }
+    w->skip_door = 0;
+    return s;
+}
+
+/* The soonest walker read s (refused at an entry: denied): on to their next read, after
+ * the walk to its door (and a while longer at the end of their day). */
+static void live_done(struct live *l, const struct swipe *s, bool denied, int64_t now)
+{
+    struct walker *w = &l->w[l->heap[0]];
+    const struct swipe *next;
+    int64_t gap;
+    if (denied && s->dir == DIR_ENTRY)
+        w->skip_door = s->door;
+    w->cursor = (w->cursor + 1) % w->len;
+    next = &l->d->plan.v[l->order[w->start + w->cursor]];
+    gap = w->cursor == 0 ? 30 : next->door == s->door ? 2 : walk_s(l->d, s->door, next->door) + 3;
+    w->ready_us = now + (gap + (int64_t)rng_below(&l->d->rng, 10)) * GH_USEC_PER_SEC;
+    heap_down(l);
+}
+
+/* Live mode: the planned reads again and again, stamped now, at most one every 1/rate
+ * seconds, until a stop signal. Each person walks through their own day in order, no
+ * faster than the doors are apart (live_done), so a live campus trips no detector; the
+ * rate is then what the population can walk, at most --rate. With --flood the plan's reads
+ * go out in plan order at exactly the rate (a load generator). The pace follows the clock
+ * (read i is due at start + i/rate; a loop a little late catches up; after a stall of more
+ * than a second it goes on from now rather than bursting). The policy is recompiled when
+ * it changes (a lockdown made through the API shows in the next reads). */
+static int run_live(struct cli *c, struct day_ctx *d, struct ingest *ing, const uint8_t *key,
                     struct access_snapshot **snap, struct access_state **state)
 {
     int64_t step_ns = (int64_t)(1e9 / d->o->live_rate);
     int64_t version = access_snapshot_version(*snap), next_check = 0;
     int64_t start_ns = gh_monotonic_us() * 1000, n = 0;
     struct gh_err err = {{0}};
-    for (size_t i = 0; d->plan.n > 0; i = (i + 1) % d->plan.n, n++) {
+    struct live l;
+    size_t i = 0;
+    int status = 0;
+
+    live_init(&l, d);
+    while (d->plan.n > 0) {
         struct access_result res;
         struct event ev;
-        int64_t now_ns = gh_monotonic_us() * 1000;
+        struct swipe *s;
+        int64_t now_ns = gh_monotonic_us() * 1000, walk_wait = 0;
         int64_t wait_ns = start_ns + n * step_ns - now_ns;
         struct timespec pace = {0, 0};
         if (wait_ns < -1000000000) { /* more than 1 s behind (a stall): go on from now */
             start_ns = now_ns - n * step_ns;
             wait_ns = 0;
         }
-        if (wait_ns > 0) {
+        s = wait_ns > 0 ? NULL
+            : d->o->live_flood ? &d->plan.v[i]
+                               : live_next(&l, now_ns / 1000, &walk_wait);
+        if (s == NULL) {
+            if (wait_ns <= 0)
+                wait_ns = walk_wait * 1000 < 100000000 ? walk_wait * 1000 : 100000000;
             pace.tv_sec = (time_t)(wait_ns / 1000000000);
             pace.tv_nsec = (long)(wait_ns % 1000000000);
+            if (sigtimedwait(d->o->live_stop, NULL, &pace) >= 0)
+                break;
+            continue;
         }
         if (sigtimedwait(d->o->live_stop, NULL, &pace) >= 0)
-            return 0;
+            break;
+        n++;
+        i = (i + 1) % d->plan.n;
         if (gh_monotonic_us() >= next_check) {
             int64_t v = store_policy_version(c->st);
             next_check = gh_monotonic_us() + GH_USEC_PER_SEC;
@@ -677,14 +940,25 @@ static int run_live(struct cli *c, const struct day_ctx *d, struct ingest *ing, 
                 }
             }
         }
-        if (demo_edge_has(d->o->edge, d->plan.v[i].door) && edge_swipe(d->o->edge, &d->plan.v[i]))
-            continue; /* its controller decided, and delivers the event itself */
-        if (decide_swipe(*snap, *state, &d->plan.v[i], gh_now_us(), &ev, &res) < 0)
+        if (demo_edge_has(d->o->edge, s->door) && edge_swipe(d->o->edge, s)) {
+            if (!d->o->live_flood) /* its controller decided, and delivers the event itself */
+                live_done(&l, s, false, gh_monotonic_us());
             continue;
-        if (ingest_submit(ing, &ev) < 0)
-            return cli_error(c, "the event pipeline stopped");
+        }
+        if (decide_swipe(*snap, *state, s, gh_now_us(), &ev, &res) < 0) {
+            if (!d->o->live_flood)
+                live_done(&l, s, false, gh_monotonic_us());
+            continue;
+        }
+        if (!d->o->live_flood)
+            live_done(&l, s, !res.granted, gh_monotonic_us());
+        if (ingest_submit(ing, &ev) < 0) {
+            status = cli_error(c, "the event pipeline stopped");
+            break;
+        }
     }
-    return 0;
+    live_free(&l);
+    return status;
 }
 
 int sim_run_day(struct cli *c, const struct sim_options *o)
@@ -698,6 +972,7 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
     struct gh_err err = {{0}};
     uint8_t key[ACCESS_SITE_KEY_LEN];
     char path[4096];
+    int64_t *refused = NULL;
     int status = 0, r;
 
     memset(&d, 0, sizeof(d));
@@ -707,15 +982,17 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
     if (tz_load(o->timezone, &tz, &err) < 0)
         return cli_error(c, "%s", err.msg);
     d.tz = tz;
-    if ((status = find_ids(c, o, &d.ids)) != 0)
+    if ((status = find_ids(c, o, &d.ids, d.xy)) != 0)
         goto out;
     if (store_begin_write(c->st) < 0) {
         status = cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
         goto out;
     }
-    r = store_credential_list(c->st, plan_person, &d);
-    if (r == 0 && o->scenarios)
-        r = stage_scenarios(c, &d, &err);
+    d.st = c->st;
+    /* the scenarios first: who they stop (a termination, a lost card) stays at home */
+    r = o->scenarios ? stage_scenarios(c, &d, &err) : 0;
+    if (r == 0)
+        r = store_credential_list(c->st, plan_person, &d);
     /* the staged scenarios change credentials and people: audited */
     if (r == 0 && (o->scenarios ? cli_commit(c) != 0 : store_commit(c->st) < 0))
         r = gh_fail(&err, -EIO, "commit: %s", store_errmsg(c->st));
@@ -742,12 +1019,21 @@ int sim_run_day(struct cli *c, const struct sim_options *o)
         status = run_live(c, &d, ing, key, &snap, &state);
         goto out;
     }
+    /* who was refused at a room's door does not come out of it */
+    refused = xcalloc(SIM_MAX_PEOPLE, sizeof(*refused));
     for (size_t i = 0; i < d.plan.n; i++) {
         const struct swipe *s = &d.plan.v[i];
+        uint32_t who = s->cred_number - 10000; /* sim's card numbers, see build_people */
         struct access_result res;
         struct event ev;
+        if (who < SIM_MAX_PEOPLE && s->dir == DIR_EXIT && refused[who] == s->door) {
+            refused[who] = 0;
+            continue;
+        }
         if (decide_swipe(snap, state, s, s->t, &ev, &res) < 0)
             continue;
+        if (who < SIM_MAX_PEOPLE && s->dir == DIR_ENTRY)
+            refused[who] = res.granted ? 0 : s->door;
         if (ingest_submit(ing, &ev) < 0)
             break;
         if (res.granted)
@@ -787,6 +1073,7 @@ out:
     access_snapshot_free(snap);
     tz_free(tz);
     free(d.plan.v);
+    free(refused);
     return status;
 }
 
@@ -829,6 +1116,9 @@ static int sim_opt(struct cli *c, void *ctx, int opt, const char *arg)
             return status;
         o->live_rate = (double)v;
         break;
+    case 'F':
+        o->live_flood = true;
+        break;
     default:
         break;
     }
@@ -842,6 +1132,7 @@ static const struct option sim_options_table[] = {{"seed", required_argument, NU
                                                   {"tz", required_argument, NULL, 'z'},
                                                   {"no-scenarios", no_argument, NULL, 'n'},
                                                   {"rate", required_argument, NULL, 'r'},
+                                                  {"flood", no_argument, NULL, 'F'},
                                                   {"help", no_argument, NULL, 'h'},
                                                   {0}};
 
@@ -864,6 +1155,8 @@ static int cmd_sim(struct cli *c, int argc, char **argv)
         return status;
     if (optind != argc)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+    if (o.live_flood && o.live_rate <= 0)
+        return cli_usage_error(c, "--flood goes with --rate N");
     if ((status = cli_open_store(c)) != 0 || (status = ensure_org(c, &o)) != 0)
         return status;
     if (o.live_rate > 0) {
@@ -1078,8 +1371,13 @@ const struct cli_command cli_sim_commands[] = {
      "Simulate a working day of badge traffic (building a campus first if the store is empty).",
      "[--seed N (1)] [--people N (200)] [--buildings N (2)] [--day YYYY-MM-DD]\n"
      "  [--tz ZONE (Europe/Berlin)] [--no-scenarios] [--rate N (live: N reads/s, 1..1000)]\n"
+     "  [--flood]\n"
      "Scenarios: a lost card used, a terminated employee at a door, a cloned badge at two\n"
-     "buildings within minutes, a door forced open at night."},
+     "buildings within minutes, a door forced open at night. Apart from them the day raises\n"
+     "no alarm. Live (--rate), everyone walks through their day again, stamped now, no\n"
+     "faster than the doors are apart: the rate is at most what the people can walk.\n"
+     "--flood sends the day's reads in plan order at exactly --rate (a load generator; the\n"
+     "detectors then see impossible travel)."},
     {"demo", NULL, cmd_demo,
      "Initialize the data dir if needed, build a campus, simulate a day, then serve the API\n"
      "with the simulator feeding it live reads (prints the URL and a token).",

@@ -109,6 +109,36 @@ bool http_form_int(struct http_form *f, const char *key, bool required, int64_t 
     return true;
 }
 
+bool http_form_point(struct http_form *f, const char *key, bool required, int64_t limit,
+                     bool *has, int32_t *x, int32_t *y)
+{
+    json_t *v = field(f, key, required), *jx, *jy;
+    if (v == NULL)
+        return false;
+    if (json_is_null(v)) {
+        *has = false;
+        *x = *y = 0;
+        return true;
+    }
+    jx = json_object_get(v, "x_m");
+    jy = json_object_get(v, "y_m");
+    if (!json_is_object(v) || json_object_size(v) != 2 || !json_is_integer(jx) ||
+        !json_is_integer(jy)) {
+        http_form_error(f, key, "must be null or {\"x_m\": integer, \"y_m\": integer}");
+        return false;
+    }
+    if (json_integer_value(jx) < -limit || json_integer_value(jx) > limit ||
+        json_integer_value(jy) < -limit || json_integer_value(jy) > limit) {
+        http_form_error(f, key, "x_m and y_m must be between %lld and %lld metres",
+                        (long long)-limit, (long long)limit);
+        return false;
+    }
+    *has = true;
+    *x = (int32_t)json_integer_value(jx);
+    *y = (int32_t)json_integer_value(jy);
+    return true;
+}
+
 bool http_form_bool(struct http_form *f, const char *key, bool required, bool *out)
 {
     json_t *v = field(f, key, required);

@@ -326,6 +326,9 @@ bool http_form_name(struct http_form *f, const char *key, bool required, char *d
 bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min, int64_t max,
                    int64_t *out);
 bool http_form_bool(struct http_form *f, const char *key, bool required, bool *out);
+/* A point {"x_m": int, "y_m": int} with each within +-limit, or null (*has = false). */
+bool http_form_point(struct http_form *f, const char *key, bool required, int64_t limit,
+                     bool *has, int32_t *x, int32_t *y);
 /* An ISO-8601 time, or null for "no bound" (*out = null_value). */
 bool http_form_time(struct http_form *f, const char *key, bool required, int64_t null_value,
                     int64_t *out);

@@ -130,7 +130,10 @@ struct door {
     bool escort_required; /* visitors need an escort's badge here */
     bool has_entry_reader;
     bool has_exit_reader;
+    bool has_position; /* placed on the site's plan: x_m, y_m in metres */
+    int32_t x_m, y_m;
 };
+#define DOOR_POSITION_MAX 1000000 /* metres either way from the site's origin */
 
 /* Days bits: bit 0 = Monday ... bit 6 = Sunday; bit 7 = holiday. */
 #define SCHED_DAY_HOLIDAY (1u << 7)

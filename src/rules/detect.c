@@ -10,6 +10,7 @@
 #include "rules/rules.h"
 #include "access/access.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ void rules_config_init(struct rules_config *c)
     memset(c, 0, sizeof(*c));
     c->walk_same_site_s = 0; /* doors of one site may be steps apart: the table says */
     c->walk_other_site_s = 900;
+    c->walk_speed_mps = 2.0;
     c->denials_credential_n = 5;
     c->denials_credential_window_s = 60;
     c->denials_door_n = 10;
@@ -160,6 +162,8 @@ int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *
     if (cfg->denials_credential_n < 2 || cfg->denials_credential_n > DENIALS_MAX ||
         cfg->denials_door_n < 2 || cfg->denials_door_n > DENIALS_MAX)
         return gh_fail(err, -EINVAL, "repeated denials: n must be from 2 to %d", DENIALS_MAX);
+    if (!(cfg->walk_speed_mps >= 0 && cfg->walk_speed_mps <= 100))
+        return gh_fail(err, -EINVAL, "walk_speed must be from 0 (off) to 100 m/s");
     e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
     e->look = *lookup;
@@ -233,10 +237,15 @@ static unsigned walk_time(struct rules_engine *e, int64_t a, int64_t b, int64_t 
     struct rules_walk key = {a < b ? a : b, a < b ? b : a, 0}, *w = NULL;
     if (e->cfg.n_walks > 0)
         w = bsearch(&key, e->walks, e->cfg.n_walks, sizeof(key), cmp_walk);
+    double ax, ay, bx, by;
     if (w != NULL)
         return w->seconds;
     if (site_a == 0 || site_b == 0)
         return 0;
+    if (site_a == site_b && e->look.door_position != NULL && e->cfg.walk_speed_mps > 0 &&
+        e->look.door_position(e->look.ctx, a, &ax, &ay) == 0 &&
+        e->look.door_position(e->look.ctx, b, &bx, &by) == 0)
+        return (unsigned)(hypot(ax - bx, ay - by) / e->cfg.walk_speed_mps);
     return site_a == site_b ? e->cfg.walk_same_site_s : e->cfg.walk_other_site_s;
 }
 

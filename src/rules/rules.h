@@ -5,8 +5,9 @@
  * the same subject, which the alarm store folds into one open alarm (src/incident, later).
  *
  * So far: badge cloning / impossible travel (one credential at two doors faster than one
- * can walk between them: a table of walking times between doors, else a default within a
- * site and another between sites), a credential of a terminated, suspended or on-leave
+ * can walk between them: a table of walking times between doors, else the distance between
+ * two placed doors of one site at a walking speed, else a default within a site and another
+ * between sites), a credential of a terminated, suspended or on-leave
  * person or a lost, stolen, suspended or revoked card presented, repeated denials per
  * credential and per door (N in a window), door forced open, door held open, tamper,
  * anti-passback violations, access at an hour unusual for the person (a baseline of their
@@ -77,6 +78,8 @@ struct rules_config {
     unsigned walk_same_site_s;  /* two different doors of one site (default 0: off; doors of
                                    one site may be steps apart, give them in the table) */
     unsigned walk_other_site_s; /* doors of two sites (default 900) */
+    double walk_speed_mps;      /* two placed doors of one site: the straight line between
+                                   them at this speed (default 2.0 m/s, a brisk walk) */
     /* repeated denials: n within window_s (defaults 5 in 60 s for a credential, 10 in 60 s
      * at a door) */
     unsigned denials_credential_n, denials_credential_window_s;
@@ -96,6 +99,8 @@ struct rules_lookup {
     int (*person_status)(void *ctx, int64_t person_id);         /* enum person_status */
     /* the local day of the week (0 Monday .. 6 Sunday) and hour at a door's site */
     int (*local_time)(void *ctx, int64_t door_id, int64_t time_us, int *weekday, int *hour);
+    /* where a door is on its site's plan, in metres: 0, or -1 when it was not placed */
+    int (*door_position)(void *ctx, int64_t door_id, double *x_m, double *y_m);
 };
 
 #define RULES_TABLE_SLOTS 65536 /* subjects remembered per detector */

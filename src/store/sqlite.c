@@ -152,7 +152,7 @@ enum sql_id {
 #define AREA_COLS "id, site_id, parent_id, name, apb, locked_down"
 #define DOOR_COLS                                                                                  \
     "id, site_id, name, from_area_id, to_area_id, mode, unlock_schedule_id, unlock_ms, "           \
-    "held_open_s, fail, escort_required, entry_reader, exit_reader"
+    "held_open_s, fail, escort_required, entry_reader, exit_reader, x_m, y_m"
 #define PERSON_COLS                                                                                \
     "id, employee_id, first_name, last_name, email, department_id, title, manager_id, "            \
     "kind, status, valid_from, valid_until"
@@ -191,12 +191,13 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_AREA_LIST] = "SELECT " AREA_COLS " FROM areas ORDER BY id",
     [Q_DOOR_INSERT] = "INSERT INTO doors (site_id, name, from_area_id, to_area_id, mode, "
                       "unlock_schedule_id, unlock_ms, held_open_s, fail, escort_required, "
-                      "entry_reader, exit_reader) "
-                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                      "entry_reader, exit_reader, x_m, y_m) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [Q_DOOR_UPDATE] = "UPDATE doors SET site_id = ?2, name = ?3, from_area_id = ?4, "
                       "to_area_id = ?5, mode = ?6, unlock_schedule_id = ?7, unlock_ms = ?8, "
                       "held_open_s = ?9, fail = ?10, escort_required = ?11, "
-                      "entry_reader = ?12, exit_reader = ?13 WHERE id = ?1",
+                      "entry_reader = ?12, exit_reader = ?13, x_m = ?14, y_m = ?15 "
+                      "WHERE id = ?1",
     [Q_DOOR_GET] = "SELECT " DOOR_COLS " FROM doors WHERE id = ?1",
     [Q_DOOR_FIND] = "SELECT " DOOR_COLS " FROM doors WHERE name = ?1",
     [Q_DOOR_LIST] = "SELECT " DOOR_COLS " FROM doors ORDER BY id",
@@ -955,6 +956,10 @@ static void read_door(struct store *st, sqlite3_stmt *s, void *row)
     x->escort_required = sqlite3_column_int(s, 10) != 0;
     x->has_entry_reader = sqlite3_column_int(s, 11) != 0;
     x->has_exit_reader = sqlite3_column_int(s, 12) != 0;
+    x->has_position = sqlite3_column_type(s, 13) != SQLITE_NULL &&
+                      sqlite3_column_type(s, 14) != SQLITE_NULL;
+    x->x_m = x->has_position ? sqlite3_column_int(s, 13) : 0;
+    x->y_m = x->has_position ? sqlite3_column_int(s, 14) : 0;
 }
 LIST_ADAPTER(door, store_door_cb)
 
@@ -972,6 +977,13 @@ static void bind_door(sqlite3_stmt *s, const struct door *row)
     sqlite3_bind_int(s, 11, row->escort_required);
     sqlite3_bind_int(s, 12, row->has_entry_reader);
     sqlite3_bind_int(s, 13, row->has_exit_reader);
+    if (row->has_position) {
+        sqlite3_bind_int(s, 14, row->x_m);
+        sqlite3_bind_int(s, 15, row->y_m);
+    } else {
+        sqlite3_bind_null(s, 14);
+        sqlite3_bind_null(s, 15);
+    }
 }
 
 int store_door_insert(struct store *st, struct door *row, struct gh_err *err)

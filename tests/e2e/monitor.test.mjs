@@ -72,7 +72,7 @@ test('live events arrive; a lockdown denies the next swipe', async () => {
   assert.equal(decision.decision, 'denied');
 
   // and the simulator's next reads there, recorded: denied for the lockdown, in the feed
-  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '100'], { stdio: 'ignore' });
+  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '100', '--flood'], { stdio: 'ignore' });
   try {
     await rows.filter({ hasText: `denied: door locked down` }).first().waitFor();
   } finally {
@@ -119,7 +119,7 @@ test('at 1,000 events/s the feed keeps up, stays virtualized, and pause still ho
   const page = await env.chrome.page();
   await signIn(page, 'olga');
   await page.getByRole('status').filter({ hasText: /^live$/ }).waitFor();
-  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '1000'], { stdio: 'ignore' });
+  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '1000', '--flood'], { stdio: 'ignore' });
   try {
     const rows = page.getByTestId('event-row');
     await rows.first().waitFor();

@@ -36,7 +36,7 @@ test('HR revokes a card and its next swipe is denied with its reason', async () 
   const since = Number(env.server.gh('events', '--limit', '1').split(/\s/)[0]);
 
   // the simulator's live reads: a card just granted at a door is the one HR revokes
-  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '200'], { stdio: 'ignore' });
+  const feeder = spawn(BIN, ['--data', env.server.data, 'sim', '--rate', '200', '--flood'], { stdio: 'ignore' });
   try {
     const granted = await op.waitForFunction(async (after) => {
       const r = await fetch(`/api/v1/events?type=access.decision&decision=granted&cursor=${after}&limit=50`);

@@ -207,6 +207,25 @@ def test_patch_validation_changes_nothing(base):
     assert ok(s.get(f"/api/v1/doors/{door['id']}")) == door
 
 
+def test_a_door_is_placed_on_its_site_plan(base):
+    """position {x_m, y_m} (whole metres) or null; bad ones refused, the door unchanged."""
+    s = base["s"]
+    door = base["door"]
+    assert door["position"] is None
+    placed = ok(s.patch(f"/api/v1/doors/{door['id']}", json={"position": {"x_m": 120,
+                                                                          "y_m": -35}}))
+    assert placed["position"] == {"x_m": 120, "y_m": -35}
+    assert ok(s.get(f"/api/v1/doors/{door['id']}")) == placed
+    for bad in ({"x_m": 1}, {"x_m": 1, "y_m": 2, "z_m": 3}, {"x_m": 1.5, "y_m": 2},
+                {"x_m": 1000001, "y_m": 0}, [1, 2], "1,2"):
+        body = problem(s.patch(f"/api/v1/doors/{door['id']}", json={"position": bad}), 422,
+                       "validation")
+        assert fields(body) == {"position"}, bad
+        assert ok(s.get(f"/api/v1/doors/{door['id']}")) == placed
+    cleared = ok(s.patch(f"/api/v1/doors/{door['id']}", json={"position": None}))
+    assert cleared["position"] is None and cleared == door
+
+
 def test_conflicts(base):
     s = base["s"]
     problem(s.post("/api/v1/sites", json={"name": "hq", "timezone": "UTC"}), 409, "conflict")

@@ -358,6 +358,21 @@ def test_duplicate_names_are_rejected(site, args, what):
     assert {l: gh(l, "list").stdout for l in lists} == before
 
 
+def test_a_door_is_placed_with_position(site):
+    gh = site.gh
+    door = lambda: {r["name"]: r for r in parse_tsv(gh("door", "list").stdout)}[site.main]
+    assert door()["position"] == ""
+    gh("door", "set", site.main, "--position", "120,-35")
+    placed = door()
+    assert placed["position"] == "120,-35"
+    for bad in ("120", "1,x", "1000001,0", ",5", "1,2,3"):
+        p = gh("door", "set", site.main, "--position", bad, rc=2)
+        assert "--position" in p.stderr and bad in p.stderr
+        assert door() == placed
+    gh("door", "set", site.main, "--no-position")
+    assert door()["position"] == ""
+
+
 def test_the_site_script(site):
     """The site fixture: what the scripted commands built, as the list commands show it."""
     gh = site.gh

@@ -62,7 +62,7 @@ def metric(server, name):
 def start_sim(server, rate=400):
     """`gatehouse sim --rate`: card reads into the server's store, live, until stopped."""
     return subprocess.Popen([str(gatehouse_bin()), "--data", str(server.data), "sim",
-                             "--people", "40", "--buildings", "1", "--rate", str(rate)],
+                             "--people", "40", "--buildings", "1", "--rate", str(rate), "--flood"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -98,7 +98,7 @@ def test_sim_live_feeds_reads_until_stopped(gh):
     gh("sim", "--people", "20", "--no-scenarios")
     last = lambda: int(gh("events", "--limit", "1").stdout.split()[0])
     first = last()
-    proc = subprocess.Popen([str(gatehouse_bin()), "--data", str(gh.data), "sim", "--rate", "200"],
+    proc = subprocess.Popen([str(gatehouse_bin()), "--data", str(gh.data), "sim", "--rate", "200", "--flood"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
     try:
         deadline = time.monotonic() + 30

@@ -1,7 +1,8 @@
 /*
  * door.c: doors. Defaults and rules as `gatehouse door add`: card mode, 5 s unlock, 30 s
  * held-open, fail-secure, both readers; the two areas differ and belong to the door's
- * site; an unlocked_schedule door names its unlock schedule.
+ * site; an unlocked_schedule door names its unlock schedule. A door's position on the site's
+ * plan ({"x_m", "y_m"}, or null) gives the badge-cloning detector its walking distances.
  */
 #include "http/handlers/shared.h"
 
@@ -9,14 +10,16 @@
 
 static json_t *door_json(const struct door *d)
 {
-    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:o, s:i, s:i, s:s, s:b, s:b, s:b}", "id",
+    json_t *pos = d->has_position ? json_pack("{s:i, s:i}", "x_m", (int)d->x_m, "y_m", (int)d->y_m)
+                                  : json_null();
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:o, s:i, s:i, s:s, s:b, s:b, s:b, s:o}", "id",
                      (json_int_t)d->id, "site_id", (json_int_t)d->site_id, "name", d->name,
                      "from_area_id", json_ref(d->from_area_id), "to_area_id",
                      json_ref(d->to_area_id), "mode", door_mode_name(d->mode), "unlock_schedule_id",
                      json_ref(d->unlock_schedule_id), "unlock_ms", (int)d->unlock_ms, "held_open_s",
                      (int)d->held_open_s, "fail", door_fail_name(d->fail), "escort_required",
                      d->escort_required, "entry_reader", d->has_entry_reader, "exit_reader",
-                     d->has_exit_reader);
+                     d->has_exit_reader, "position", pos);
 }
 
 struct door_list {
@@ -66,6 +69,8 @@ static int door_form(struct http_req *r, struct door *d, bool create)
     http_form_bool(&f, "escort_required", false, &d->escort_required);
     http_form_bool(&f, "entry_reader", false, &d->has_entry_reader);
     http_form_bool(&f, "exit_reader", false, &d->has_exit_reader);
+    http_form_point(&f, "position", false, DOOR_POSITION_MAX, &d->has_position, &d->x_m,
+                    &d->y_m);
 
     if (json_array_size(f.errors) == 0) {
         struct area a, b;

@@ -70,7 +70,19 @@ static int local_time(void *ctx, int64_t door, int64_t t, int *weekday, int *hou
     return 0;
 }
 
-static const struct rules_lookup world = {NULL, door_site, cred_status, person_status, local_time};
+/* doors 5 and 7 are 10 m apart, door 6 is 300 m from door 5; the rest are not placed */
+static int door_position(void *ctx, int64_t door, double *x, double *y)
+{
+    (void)ctx;
+    if (door < 5 || door > 7)
+        return -1;
+    *x = door == 6 ? 300 : 0;
+    *y = door == 7 ? 10 : 0;
+    return 0;
+}
+
+static const struct rules_lookup world = {NULL,       door_site, cred_status, person_status,
+                                          local_time, door_position};
 
 static struct rules_engine *engine(const struct rules_config *cfg)
 {
@@ -187,6 +199,39 @@ static void test_walking_table(void **state)
     GRANT(T0 + 62 * S, 2, 20); /* 1 -> 2: 0 in the table, never an alarm */
     assert_int_equal(g.n, 2);
     GRANT(T0 + 63 * S, 50, 20); /* a door of no known site: silent */
+    assert_int_equal(g.n, 2);
+    rules_engine_free(e);
+}
+
+/* Placed doors of one site: the straight line at the walking speed (2 m/s by default). */
+static void test_door_positions(void **state)
+{
+    struct rules_config c;
+    struct rules_engine *e;
+    struct got g = {.n = 0};
+    (void)state;
+    e = engine(NULL);
+    GRANT(T0, 5, 30);
+    GRANT(T0 + 6 * S, 7, 30); /* 10 m in 6 s: fine (5 s needed) */
+    GRANT(T0 + 100 * S, 6, 30); /* 300 m in 94 s: 150 s needed */
+    assert_int_equal(g.n, 1);
+    assert_non_null(strstr(g.a[0].detail, "at least 150 s"));
+    GRANT(T0 + 101 * S, 1, 30); /* door 1 is not placed: the site's default (off) */
+    assert_int_equal(g.n, 1);
+    rules_engine_free(e);
+    /* the speed is a setting; 0 turns positions off */
+    rules_config_init(&c);
+    c.walk_speed_mps = 5;
+    e = engine(&c);
+    GRANT(T0, 5, 31);
+    GRANT(T0 + 50 * S, 6, 31); /* 60 s needed at 5 m/s */
+    assert_int_equal(g.n, 2);
+    assert_non_null(strstr(g.a[1].detail, "at least 60 s"));
+    rules_engine_free(e);
+    c.walk_speed_mps = 0;
+    e = engine(&c);
+    GRANT(T0, 5, 32);
+    GRANT(T0 + 1 * S, 6, 32);
     assert_int_equal(g.n, 2);
     rules_engine_free(e);
 }
@@ -408,6 +453,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impossible_travel),  cmocka_unit_test(test_walking_table),
+        cmocka_unit_test(test_door_positions),
         cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
         cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
         cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_after_hours),
