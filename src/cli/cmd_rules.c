@@ -11,72 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the detectors ask, answered from the store (a door's site and its zone kept). */
-struct world {
-    struct store *st;
-    int64_t door, door_site, tz_site;
-    struct gh_tz *tz;
-};
-
-static int64_t w_door_site(void *ctx, int64_t door_id)
-{
-    struct world *w = ctx;
-    struct door d;
-    if (w->door != door_id) {
-        w->door = door_id;
-        w->door_site = store_door_get(w->st, door_id, &d) == 0 ? d.site_id : 0;
-    }
-    return w->door_site;
-}
-
-static int w_door_position(void *ctx, int64_t door_id, double *x, double *y)
-{
-    struct world *w = ctx;
-    struct door d;
-    if (store_door_get(w->st, door_id, &d) < 0 || !d.has_position)
-        return -1;
-    *x = d.x_m;
-    *y = d.y_m;
-    return 0;
-}
-
-static int w_cred_status(void *ctx, int64_t id)
-{
-    struct world *w = ctx;
-    struct credential c;
-    return store_credential_get(w->st, id, &c) == 0 ? (int)c.status : -1;
-}
-
-static int w_person_status(void *ctx, int64_t id)
-{
-    struct world *w = ctx;
-    struct person p;
-    return store_person_get(w->st, id, &p) == 0 ? (int)p.status : -1;
-}
-
-static int w_local_time(void *ctx, int64_t door_id, int64_t t, int *weekday, int *hour)
-{
-    struct world *w = ctx;
-    struct gh_local l;
-    int64_t site = w_door_site(w, door_id);
-    if (site == 0)
-        return -1;
-    if (w->tz_site != site) {
-        struct site s;
-        struct gh_err err = {{0}};
-        tz_free(w->tz);
-        w->tz = NULL;
-        w->tz_site = 0;
-        if (store_site_get(w->st, site, &s) < 0 || tz_load(s.timezone, &w->tz, &err) < 0)
-            return -1;
-        w->tz_site = site;
-    }
-    tz_local(w->tz, t, &l);
-    *weekday = (int)l.weekday;
-    *hour = (int)(l.minute / 60);
-    return 0;
-}
-
 struct replay {
     struct rules_engine *e;
     bool json;
@@ -138,9 +72,8 @@ static int cmd_rules_replay(struct cli *c, int argc, char **argv)
                                          {0}};
     struct replay_opts o = {0, false};
     struct rules_config cfg;
-    struct world w = {0};
-    struct rules_lookup look = {&w,           w_door_site,   w_cred_status, w_person_status,
-                                w_local_time, w_door_position};
+    struct rules_world *w;
+    struct rules_lookup look;
     struct replay r = {NULL, false, 0};
     struct store_event_filter f;
     struct gh_err err = {{0}};
@@ -152,16 +85,18 @@ static int cmd_rules_replay(struct cli *c, int argc, char **argv)
         return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
     if ((status = cli_open_store(c)) != 0)
         return status;
-    w.st = c->st;
+    w = rules_world_new(c->st, &look);
     rules_config_init(&cfg);
-    if (rules_engine_new(&cfg, &look, &r.e, &err) < 0)
+    if (rules_engine_new(&cfg, &look, &r.e, &err) < 0) {
+        rules_world_free(w);
         return cli_error(c, "%s", err.msg);
+    }
     r.json = o.json;
     store_event_filter_init(&f);
     f.after_offset = o.from;
     rc = store_event_query(c->st, &f, on_event, &r);
     rules_engine_free(r.e);
-    tz_free(w.tz);
+    rules_world_free(w);
     if (rc < 0)
         return cli_error(c, "reading the events: %s", store_errmsg(c->st));
     fflush(stdout);

@@ -1,9 +1,8 @@
 /*
  * config.c: the server's configuration: defaults, an ini file read with inih (sections
- * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem], [dump]), command-line
- * overrides
- * through the same setter, and one check of the whole before anything starts. Every error names
- * where it was found (file:line and the key) and what was expected.
+ * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem], [dump], [rules]),
+ * command-line overrides through the same setter, and one check of the whole before anything
+ * starts. Every error names where it was found (file:line and the key) and what was expected.
  */
 #include "http/http_int.h"
 
@@ -12,6 +11,7 @@
 #include <ini.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +41,7 @@ void http_config_init(struct http_config *c)
     c->dump.at_minute = 2 * 60;
     gh_strlcpy(c->dump.timezone, "UTC", sizeof(c->dump.timezone));
     c->dump.backfill_days = 3;
+    incident_runner_config_init(&c->rules);
 }
 
 void http_config_wipe(struct http_config *c)
@@ -346,6 +347,82 @@ static int set_dump(struct http_dump_config *d, const char *key, const char *v, 
     return -ENOENT;
 }
 
+/* "after_hours, tailgating": detectors turned off (the others on). */
+static int parse_detectors(const char *v, bool *off, struct gh_err *err)
+{
+    bool set[RULE_COUNT] = {false};
+    for (const char *p = v; *p;) {
+        char name[48];
+        size_t n;
+        enum rules_type t;
+        while (*p == ' ' || *p == ',')
+            p++;
+        n = strcspn(p, " ,");
+        if (n == 0)
+            break;
+        if (n >= sizeof(name))
+            return gh_fail(err, -EINVAL, "'%.*s' is not a detector", (int)n, p);
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (rules_type_parse(name, &t) < 0)
+            return gh_fail(err, -EINVAL, "'%s' is not a detector (docs/rules.md lists them)", name);
+        set[t] = true;
+        p += n;
+    }
+    memcpy(off, set, sizeof(set));
+    return 0;
+}
+
+static int set_rules(struct incident_runner_config *r, const char *key, const char *v,
+                     struct gh_err *err)
+{
+    struct rules_config *d = &r->rules;
+    bool on;
+    int rc;
+    if (strcmp(key, "enabled") == 0) {
+        if ((rc = parse_bool(v, &on, err)) == 0)
+            r->disabled = !on;
+        return rc;
+    }
+    if (strcmp(key, "disable") == 0)
+        return parse_detectors(v, d->disabled, err);
+    if (strcmp(key, "dedup_window") == 0)
+        return parse_uint(v, 1, 7 * 86400, &r->inc.dedup_window_s, err);
+    if (strcmp(key, "warmup") == 0)
+        return parse_uint(v, 0, 90 * 86400, &r->warmup_s, err);
+    if (strcmp(key, "walk_speed") == 0) {
+        char *end = NULL;
+        double x = strtod(v, &end);
+        if (end == v || *end != '\0' || !(x >= 0 && x <= 100))
+            return gh_fail(err, -EINVAL, "'%s' is not a speed from 0 (off) to 100 m/s", v);
+        d->walk_speed_mps = x;
+        return 0;
+    }
+    if (strcmp(key, "walk_same_site") == 0)
+        return parse_uint(v, 0, 86400, &d->walk_same_site_s, err);
+    if (strcmp(key, "walk_other_site") == 0)
+        return parse_uint(v, 0, 7 * 86400, &d->walk_other_site_s, err);
+    if (strcmp(key, "denials_credential") == 0)
+        return parse_uint(v, 2, 64, &d->denials_credential_n, err);
+    if (strcmp(key, "denials_credential_window") == 0)
+        return parse_uint(v, 1, 86400, &d->denials_credential_window_s, err);
+    if (strcmp(key, "denials_door") == 0)
+        return parse_uint(v, 2, 64, &d->denials_door_n, err);
+    if (strcmp(key, "denials_door_window") == 0)
+        return parse_uint(v, 1, 86400, &d->denials_door_window_s, err);
+    if (strcmp(key, "after_hours_min_history") == 0)
+        return parse_uint(v, 1, 100000, &d->after_hours_min_history, err);
+    if (strcmp(key, "heartbeat_grace") == 0)
+        return parse_uint(v, 0, 3600, &d->heartbeat_grace_s, err);
+    if (strcmp(key, "offline_after") == 0)
+        return parse_uint(v, 1, 86400, &d->offline_after_s, err);
+    if (strcmp(key, "stale_access_days") == 0)
+        return parse_uint(v, 0, 3650, &d->stale_access_days, err);
+    if (strcmp(key, "tick_ms") == 0)
+        return parse_uint(v, 50, 60000, &r->tick_ms, err);
+    return -ENOENT;
+}
+
 int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -400,6 +477,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         r = set_siem(&c->siem, key, v, err);
     } else if (strcmp(section, "dump") == 0) {
         r = set_dump(&c->dump, key, v, err);
+    } else if (strcmp(section, "rules") == 0) {
+        r = set_rules(&c->rules, key, v, err);
     } else if (strcmp(section, "mfa") == 0) {
         if (strcmp(key, "required_roles") == 0)
             r = role_set_parse(v, &c->mfa_roles, err);
@@ -411,7 +490,7 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
     } else {
         return gh_fail(err, -EINVAL,
                        "unknown section [%s] (expected server, tls, limits, sessions, mfa, "
-                       "ldap, oidc, siem or dump)",
+                       "ldap, oidc, siem, dump or rules)",
                        section);
     }
     if (r == -ENOENT)

@@ -50,6 +50,11 @@ static json_t *field(struct http_form *f, const char *key, bool required)
     return v;
 }
 
+json_t *http_form_json(struct http_form *f, const char *key, bool required)
+{
+    return field(f, key, required);
+}
+
 bool http_form_string(struct http_form *f, const char *key, bool required, char *dst, size_t len)
 {
     json_t *v = field(f, key, required);

@@ -181,6 +181,7 @@ struct http_server {
     /* The timer thread: stream heartbeats and a periodic policy check. */
     pthread_t timer_thread;
     struct audit_forwarder *forwarder; /* [siem] target set: sends events and audit entries */
+    struct incident_runner *runner;    /* the rules thread (NULL with [rules] enabled = false) */
     struct audit_nodecache *nodes;     /* the audit tree's nodes for proofs (DATA/audit-nodes.cache) */
     /* [dump] dir set: the daily dump thread (dumper.c) */
     pthread_t dump_thread;
@@ -321,6 +322,8 @@ struct http_form {
 };
 void http_form_init(struct http_form *f, struct http_req *r);
 bool http_form_string(struct http_form *f, const char *key, bool required, char *dst, size_t len);
+/* The raw value of a field the caller checks itself (marked seen); NULL when absent. */
+json_t *http_form_json(struct http_form *f, const char *key, bool required);
 bool http_form_name(struct http_form *f, const char *key, bool required, char *dst,
                     size_t len); /* model_check_name rules */
 bool http_form_int(struct http_form *f, const char *key, bool required, int64_t min, int64_t max,

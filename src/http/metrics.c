@@ -186,5 +186,33 @@ int http_metrics_render(struct http_server *srv, struct gh_buf *out)
             fs.connected ? 1 : 0, (unsigned long long)fs.sent, (unsigned long long)fs.reconnects,
             (long long)fs.event_cursor, (long long)fs.audit_cursor);
     }
+    if (srv->runner != NULL) {
+        struct incident_runner_stats rs;
+        incident_runner_stats(srv->runner, &rs);
+        r |= gh_buf_printf(
+            out,
+            "# HELP gatehouse_rules_events_total Events the detectors judged.\n"
+            "# TYPE gatehouse_rules_events_total counter\n"
+            "gatehouse_rules_events_total %llu\n"
+            "# HELP gatehouse_rules_alarms_total New alarms raised.\n"
+            "# TYPE gatehouse_rules_alarms_total counter\n"
+            "gatehouse_rules_alarms_total %llu\n"
+            "# HELP gatehouse_rules_repeats_total Alarms raised again within the window (folded "
+            "into an open alarm).\n"
+            "# TYPE gatehouse_rules_repeats_total counter\n"
+            "gatehouse_rules_repeats_total %llu\n"
+            "# HELP gatehouse_rules_incidents_total Incidents opened by alarms.\n"
+            "# TYPE gatehouse_rules_incidents_total counter\n"
+            "gatehouse_rules_incidents_total %llu\n"
+            "# HELP gatehouse_rules_errors_total Alarms that could not be recorded (logged).\n"
+            "# TYPE gatehouse_rules_errors_total counter\n"
+            "gatehouse_rules_errors_total %llu\n"
+            "# HELP gatehouse_rules_cursor The last event offset the detectors judged.\n"
+            "# TYPE gatehouse_rules_cursor gauge\n"
+            "gatehouse_rules_cursor %lld\n",
+            (unsigned long long)rs.events, (unsigned long long)rs.alarms,
+            (unsigned long long)rs.repeats, (unsigned long long)rs.incidents,
+            (unsigned long long)rs.errors, (long long)rs.offset);
+    }
     return r < 0 ? -ENOSPC : 0;
 }

@@ -426,6 +426,7 @@ int http_write_commit(struct http_req *r)
         atomic_fetch_add(&r->srv->write_gen, 1);
     http_policy_poke(r->srv);
     http_stream_notify(r->srv->hub, store_event_last_offset(st));
+    incident_runner_wake(r->srv->runner);
     return 0;
 }
 

@@ -227,8 +227,10 @@ static void *timer_main(void *arg)
             if (v != seen_version) {
                 int64_t last = store_event_last_offset(st);
                 seen_version = v;
-                if (last > 0)
+                if (last > 0) {
                     http_stream_notify(srv->hub, last);
+                    incident_runner_wake(srv->runner);
+                }
             }
         }
         if (gh_monotonic_us() >= next_sign) {
@@ -254,8 +256,17 @@ static void *timer_main(void *arg)
 static void on_ingest_commit(void *ctx, const struct event *evs, size_t n)
 {
     struct http_server *srv = ctx;
-    if (n > 0)
+    if (n > 0) {
         http_stream_notify(srv->hub, evs[n - 1].offset);
+        incident_runner_wake(srv->runner);
+    }
+}
+
+/* The rules thread committed alarms (as events): the live streams are told at once. */
+static void on_alarms(void *ctx, int64_t last_offset)
+{
+    struct http_server *srv = ctx;
+    http_stream_notify(srv->hub, last_offset);
 }
 
 static bool safe_method(const char *m)
@@ -729,6 +740,10 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
         gh_fail(err, r, "starting the live stream hub");
         goto fail;
     }
+    /* the rules thread before the threads that wake it */
+    if (!c->rules.disabled &&
+        (r = incident_runner_start(srv->db_path, &c->rules, on_alarms, srv, &srv->runner, err)) < 0)
+        goto fail;
     ingest_options_init(&io);
     if ((r = ingest_start(srv->db_path, &io, &srv->ing, err)) < 0)
         goto fail;
@@ -804,6 +819,7 @@ fail:
     http_pool_stop(srv->pool);
     if (srv->ing)
         ingest_stop(srv->ing);
+    incident_runner_stop(srv->runner); /* after what wakes it, before the hub it tells */
     if (srv->hub)
         http_stream_hub_free(srv->hub);
     if (srv->engine)
@@ -855,6 +871,7 @@ void http_server_stop(struct http_server *srv)
     pthread_join(srv->timer_thread, NULL);
 
     ingest_stop(srv->ing);                /* drains and commits what was submitted */
+    incident_runner_stop(srv->runner);    /* its cursor is saved; before the hub goes */
     audit_forwarder_stop(srv->forwarder); /* after the last commit: its cursor is saved */
     http_dumper_stop(srv);
     audit_nodecache_close(srv->nodes);

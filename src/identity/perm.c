@@ -40,6 +40,18 @@ static const struct {
                           "create, change and disable users, grant roles, end sessions"},
     [PERM_TOKENS_ADMIN] = {"tokens.admin", "list and revoke every API token"},
     [PERM_AUDIT_READ] = {"audit.read", "read and verify the audit log"},
+    [PERM_ALARMS_READ] = {"alarms.read", "see alarms"},
+    [PERM_ALARMS_HANDLE] = {"alarms.handle", "acknowledge and clear alarms"},
+    [PERM_INCIDENTS_READ] = {"incidents.read", "see incidents, their timelines and reports"},
+    [PERM_INCIDENTS_WRITE] = {"incidents.write",
+                              "open and work incidents: status, notes, steps, assignees, links"},
+    [PERM_INCIDENTS_ADMIN] = {"incidents.admin",
+                              "define incident types, their procedures and alarm mapping"},
+    [PERM_DIRECTORY_READ] = {"directory.read", "read the who-to-call directory and templates"},
+    [PERM_DIRECTORY_WRITE] = {"directory.write",
+                              "change contacts, escalation delays and message templates"},
+    [PERM_NOTIFY_SEND] = {"notify.send", "send messages from templates to a group"},
+    [PERM_DRILLS_RUN] = {"drills.run", "run drills and read their reports"},
 };
 
 const char *perm_name(enum perm p)

@@ -12,7 +12,10 @@
 /* What the control room sees: every read an operator needs, and what-if decisions. */
 #define MONITOR                                                                                    \
     (P(SITES_READ) | P(DOORS_READ) | P(SCHEDULES_READ) | P(LEVELS_READ) | P(PEOPLE_READ) |         \
-     P(CREDENTIALS_READ) | P(EVENTS_READ) | P(DECISIONS_RUN))
+     P(CREDENTIALS_READ) | P(EVENTS_READ) | P(DECISIONS_RUN) | P(ALARMS_READ) |                    \
+     P(INCIDENTS_READ) | P(DIRECTORY_READ))
+/* A department that takes its share of incidents: sees them and works them. */
+#define RESPONDER (P(INCIDENTS_READ) | P(INCIDENTS_WRITE) | P(DIRECTORY_READ))
 
 static const struct {
     const char *name;
@@ -21,29 +24,38 @@ static const struct {
 } role_table[ROLE_COUNT] = {
     [ROLE_ADMIN] = {"admin", "everything, including users and roles", PERM_ALL},
     [ROLE_SECURITY_OPERATOR] = {"security_operator",
-                                "monitor and investigate, lock down areas, revoke credentials",
+                                "monitor and investigate, lock down areas, revoke credentials, "
+                                "handle alarms and incidents, keep the procedures and the "
+                                "directory, run drills",
                                 MONITOR | P(DOORS_CONTROL) | P(CREDENTIALS_REVOKE) |
-                                    P(EVENTS_EXPORT)},
+                                    P(EVENTS_EXPORT) | P(ALARMS_HANDLE) | RESPONDER |
+                                    P(INCIDENTS_ADMIN) | P(DIRECTORY_WRITE) | P(NOTIFY_SEND) |
+                                    P(DRILLS_RUN)},
     [ROLE_SECURITY_VIEWER] = {"security_viewer", "what a security operator sees, read-only",
                               MONITOR | P(EVENTS_EXPORT)},
-    [ROLE_IT_ADMIN] = {"it_admin", "users, roles, API tokens and server health",
+    [ROLE_IT_ADMIN] = {"it_admin", "users, roles, API tokens and server health; IT's incidents",
                        P(USERS_READ) | P(USERS_ADMIN) | P(TOKENS_ADMIN) | P(METRICS_READ) |
-                           P(SITES_READ) | P(DOORS_READ)},
-    [ROLE_HR] = {"hr", "people, their credentials and access levels, roster imports",
+                           P(SITES_READ) | P(DOORS_READ) | RESPONDER | P(ALARMS_READ)},
+    [ROLE_HR] = {"hr",
+                 "people, their credentials and access levels, roster imports; HR's incidents",
                  P(PEOPLE_READ) | P(PEOPLE_WRITE) | P(CREDENTIALS_READ) | P(CREDENTIALS_WRITE) |
                      P(CREDENTIALS_REVOKE) | P(ASSIGNMENTS_WRITE) | P(LEVELS_READ) |
-                     P(IMPORTS_RUN) | P(SITES_READ)},
-    [ROLE_FACILITIES] = {"facilities", "sites, areas, doors, schedules and access levels",
+                     P(IMPORTS_RUN) | P(SITES_READ) | RESPONDER},
+    [ROLE_FACILITIES] = {"facilities",
+                         "sites, areas, doors, schedules and access levels; Facilities' incidents",
                          P(SITES_READ) | P(SITES_WRITE) | P(DOORS_READ) | P(DOORS_WRITE) |
                              P(SCHEDULES_READ) | P(SCHEDULES_WRITE) | P(LEVELS_READ) |
-                             P(LEVELS_WRITE) | P(EVENTS_READ)},
-    [ROLE_LEGAL] = {"legal", "investigations and exports for legal holds",
+                             P(LEVELS_WRITE) | P(EVENTS_READ) | RESPONDER | P(ALARMS_READ)},
+    [ROLE_LEGAL] = {"legal", "investigations and exports for legal holds; incident reports",
                     P(SITES_READ) | P(DOORS_READ) | P(PEOPLE_READ) | P(CREDENTIALS_READ) |
-                        P(EVENTS_READ) | P(EVENTS_EXPORT)},
+                        P(EVENTS_READ) | P(EVENTS_EXPORT) | P(INCIDENTS_READ)},
     [ROLE_FINANCE] = {"finance", "people and access records for cost and time questions",
                       P(SITES_READ) | P(PEOPLE_READ) | P(EVENTS_READ) | P(EVENTS_EXPORT)},
-    [ROLE_COMMUNICATIONS] = {"communications", "sites, doors and what happens at them",
-                             P(SITES_READ) | P(DOORS_READ) | P(EVENTS_READ)},
+    [ROLE_COMMUNICATIONS] = {"communications",
+                             "sites, doors and what happens at them; incidents, the directory "
+                             "and mass notification",
+                             P(SITES_READ) | P(DOORS_READ) | P(EVENTS_READ) | P(INCIDENTS_READ) |
+                                 P(DIRECTORY_READ) | P(NOTIFY_SEND)},
     [ROLE_AUDITOR] = {"auditor", "reads everything, including the audit log; changes nothing",
                       0 /* every .read permission and exports: filled in by role_perms */},
 };

@@ -22,12 +22,28 @@ static const char *const door_mode_names[] = {"card", "card_pin", "unlocked_sche
 static const char *const door_fail_names[] = {"secure", "safe"};
 static const char *const apb_mode_names[] = {"none", "soft", "hard"};
 static const char *const direction_names[] = {"entry", "exit"};
-static const char *const event_type_names[] = {
-    "access.decision",      "door.forced",        "door.held",     "door.rex",
-    "door.tamper",          "door.state",         "alarm",         "operator.action",
-    "roster.import",        "credential.revoked", "access.review", "user.sign_in",
-    "user.sign_in_failed",  "user.sign_out",      "edge.enrolled", "edge.refused",
-    "edge.journal_overflow"};
+static const char *const event_type_names[] = {"access.decision",
+                                               "door.forced",
+                                               "door.held",
+                                               "door.rex",
+                                               "door.tamper",
+                                               "door.state",
+                                               "alarm",
+                                               "operator.action",
+                                               "roster.import",
+                                               "credential.revoked",
+                                               "access.review",
+                                               "user.sign_in",
+                                               "user.sign_in_failed",
+                                               "user.sign_out",
+                                               "edge.enrolled",
+                                               "edge.refused",
+                                               "edge.journal_overflow",
+                                               "incident"};
+static const char *const alarm_status_names[] = {"open", "acknowledged", "cleared"};
+static const char *const incident_status_names[] = {"new", "acknowledged", "investigating",
+                                                    "resolved", "closed"};
+static const char *const step_state_names[] = {"open", "done", "skipped"};
 
 _Static_assert(GH_ARRAY_LEN(person_kind_names) == PERSON_KIND_COUNT, "person_kind names");
 _Static_assert(GH_ARRAY_LEN(person_status_names) == PERSON_STATUS_COUNT, "status names");
@@ -38,6 +54,9 @@ _Static_assert(GH_ARRAY_LEN(door_fail_names) == DOOR_FAIL_COUNT, "door fail name
 _Static_assert(GH_ARRAY_LEN(apb_mode_names) == APB_MODE_COUNT, "apb names");
 _Static_assert(GH_ARRAY_LEN(direction_names) == DIR_COUNT, "direction names");
 _Static_assert(GH_ARRAY_LEN(event_type_names) == EV_TYPE_COUNT, "event type names");
+_Static_assert(GH_ARRAY_LEN(alarm_status_names) == ALARM_STATUS_COUNT, "alarm status names");
+_Static_assert(GH_ARRAY_LEN(incident_status_names) == INC_STATUS_COUNT, "incident status names");
+_Static_assert(GH_ARRAY_LEN(step_state_names) == STEP_STATE_COUNT, "step state names");
 
 static const char *name_of(const char *const *names, int count, int v)
 {
@@ -100,6 +119,10 @@ ENUM_FUNCS(door_fail, door_fail, door_fail_names, DOOR_FAIL_COUNT, "fail mode")
 ENUM_FUNCS(apb_mode, apb_mode, apb_mode_names, APB_MODE_COUNT, "anti-passback mode")
 ENUM_FUNCS(direction, direction, direction_names, DIR_COUNT, "direction")
 ENUM_FUNCS(event_type, event_type, event_type_names, EV_TYPE_COUNT, "event type")
+ENUM_FUNCS(alarm_status, alarm_status, alarm_status_names, ALARM_STATUS_COUNT, "alarm status")
+ENUM_FUNCS(incident_status, incident_status, incident_status_names, INC_STATUS_COUNT,
+           "incident status")
+ENUM_FUNCS(step_state, step_state, step_state_names, STEP_STATE_COUNT, "step state")
 
 int model_enum_parse(const struct model_enum *e, const char *s, int *out, struct gh_err *err)
 {

@@ -59,6 +59,17 @@ enum door_mode {
 enum door_fail { DOOR_FAIL_SECURE = 0, DOOR_FAIL_SAFE, DOOR_FAIL_COUNT };
 enum apb_mode { APB_NONE = 0, APB_SOFT, APB_HARD, APB_MODE_COUNT };
 enum direction { DIR_ENTRY = 0, DIR_EXIT, DIR_COUNT };
+/* Alarms and incidents (issue 8). The numbers are stored; never renumber. */
+enum alarm_status { ALARM_OPEN = 0, ALARM_ACKNOWLEDGED, ALARM_CLEARED, ALARM_STATUS_COUNT };
+enum incident_status {
+    INC_NEW = 0,
+    INC_ACKNOWLEDGED,
+    INC_INVESTIGATING,
+    INC_RESOLVED,
+    INC_CLOSED,
+    INC_STATUS_COUNT
+};
+enum step_state { STEP_OPEN = 0, STEP_DONE, STEP_SKIPPED, STEP_STATE_COUNT };
 
 const char *person_kind_name(enum person_kind v);
 const char *person_status_name(enum person_status v);
@@ -68,6 +79,9 @@ const char *door_mode_name(enum door_mode v);
 const char *door_fail_name(enum door_fail v);
 const char *apb_mode_name(enum apb_mode v);
 const char *direction_name(enum direction v);
+const char *alarm_status_name(enum alarm_status v);
+const char *incident_status_name(enum incident_status v);
+const char *step_state_name(enum step_state v);
 
 /* Parse an external name (case-insensitive); -EINVAL with the accepted names in err. */
 int person_kind_parse(const char *s, enum person_kind *out, struct gh_err *err);
@@ -78,6 +92,9 @@ int door_mode_parse(const char *s, enum door_mode *out, struct gh_err *err);
 int door_fail_parse(const char *s, enum door_fail *out, struct gh_err *err);
 int apb_mode_parse(const char *s, enum apb_mode *out, struct gh_err *err);
 int direction_parse(const char *s, enum direction *out, struct gh_err *err);
+int alarm_status_parse(const char *s, enum alarm_status *out, struct gh_err *err);
+int incident_status_parse(const char *s, enum incident_status *out, struct gh_err *err);
+int step_state_parse(const char *s, enum step_state *out, struct gh_err *err);
 
 /* The same tables, generically (for code that handles any enum by its table, such as the
  * HTTP form reader): what the values are called in messages, their names, their count. */
@@ -88,7 +105,8 @@ struct model_enum {
 };
 extern const struct model_enum model_enum_person_kind, model_enum_person_status,
     model_enum_cred_status, model_enum_cred_format, model_enum_door_mode, model_enum_door_fail,
-    model_enum_apb_mode, model_enum_direction, model_enum_event_type;
+    model_enum_apb_mode, model_enum_direction, model_enum_event_type, model_enum_alarm_status,
+    model_enum_incident_status, model_enum_step_state;
 int model_enum_parse(const struct model_enum *e, const char *s, int *out, struct gh_err *err);
 const char *model_enum_name(const struct model_enum *e, int v);
 
@@ -230,7 +248,7 @@ enum event_type {
     EV_DOOR_REX,            /* request to exit */
     EV_DOOR_TAMPER,         /* reader or door tamper */
     EV_DOOR_STATE,          /* door opened / closed / locked / unlocked */
-    EV_ALARM,               /* raised by a detector */
+    EV_ALARM,               /* an alarm raised, repeated, acknowledged or cleared */
     EV_OPERATOR_ACTION,     /* lockdown, release, momentary unlock ... */
     EV_ROSTER_IMPORT,       /* summary of an HR roster import */
     EV_CREDENTIAL_REVOKED,  /* a credential revoked (termination, import) */
@@ -241,6 +259,7 @@ enum event_type {
     EV_EDGE_ENROLLED,       /* a door controller enrolled its key */
     EV_EDGE_REFUSED,        /* a controller's request, or a snapshot at a controller, refused */
     EV_EDGE_OVERFLOW,       /* a controller's journal was full: events counted, not kept */
+    EV_INCIDENT,            /* an incident opened or changed (payload: incident, what, text) */
     EV_TYPE_COUNT
 };
 const char *event_type_name(enum event_type v);
@@ -262,6 +281,75 @@ struct event {
     int decision;                    /* 1 granted, 0 denied, -1 not a decision */
     int reason;                      /* enum access_reason when a decision, else -1 */
     char payload[EVENT_PAYLOAD_MAX]; /* JSON object text, "" for none */
+};
+
+/* ---- alarms and incidents ----------------------------------------------------------- */
+
+#define ALARM_TYPE_MAX     48
+#define ALARM_KEY_MAX      96
+#define ALARM_DETAIL_MAX   256
+#define INCIDENT_TITLE_MAX 160
+#define INCIDENT_TEXT_MAX  2000 /* a note, a step, a skip reason */
+
+struct alarm {
+    int64_t id;
+    char type[ALARM_TYPE_MAX];
+    char key[ALARM_KEY_MAX];
+    int severity; /* 1 (low) .. 5 (critical) */
+    enum alarm_status status;
+    char detail[ALARM_DETAIL_MAX];
+    int64_t door_id, person_id, credential_id, controller_id; /* 0: none */
+    int64_t first_us, last_us, count;
+    int64_t first_offset, last_offset; /* 0: raised by a clock, not an event */
+    int64_t acked_us, cleared_us;      /* 0: not yet */
+    char acked_by[MODEL_NAME_MAX], cleared_by[MODEL_NAME_MAX];
+    int64_t incident_id, drill_id; /* 0: none */
+};
+
+struct incident_type {
+    int64_t id;
+    char name[ALARM_TYPE_MAX]; /* a slug: badge_cloning */
+    char title[INCIDENT_TITLE_MAX];
+    int64_t department_id; /* 0: none */
+    int severity;
+    char alarm_types[512]; /* space-separated */
+    char *steps;           /* JSON array of {"text", "required"}; owned, free() it */
+};
+
+struct incident {
+    int64_t id;
+    int64_t type_id; /* 0: none (opened by hand, or its type was removed) */
+    char type[ALARM_TYPE_MAX];
+    char title[INCIDENT_TITLE_MAX];
+    int severity;
+    enum incident_status status;
+    int64_t department_id;
+    int64_t opened_us, updated_us, acked_us, resolved_us, closed_us; /* 0: not yet */
+    int escalation_level;
+    int64_t escalate_at_us; /* 0: no escalation pending */
+    int64_t drill_id;
+};
+
+struct incident_step {
+    int64_t incident_id;
+    int idx;
+    char text[INCIDENT_TEXT_MAX];
+    bool required;
+    enum step_state state;
+    char reason[INCIDENT_TEXT_MAX];
+    char by[MODEL_NAME_MAX];
+    int64_t time_us;
+};
+
+struct contact {
+    int64_t id;
+    int64_t department_id;
+    int level; /* 0: the liaison; 1, 2 ...: on call, in escalation order */
+    char name[MODEL_NAME_MAX];
+    char role[MODEL_NAME_MAX];
+    char email[MODEL_EMAIL_MAX + 1];
+    char webhook[512]; /* https:// or http:// URL, "" for none */
+    char phone[40];    /* as text: shown, never dialled */
 };
 
 /* ---- validation: each returns 0 or -EINVAL with the field named in err ---------------- */

@@ -30,6 +30,9 @@ static const char *const type_names[RULE_COUNT] = {
     [RULE_ANTIPASSBACK] = "anti_passback",
     [RULE_AFTER_HOURS] = "after_hours",
     [RULE_TAILGATING] = "tailgating",
+    [RULE_HEARTBEAT_MISSED] = "missed_heartbeat",
+    [RULE_DEVICE_OFFLINE] = "device_offline",
+    [RULE_STALE_ACCESS] = "stale_access",
 };
 
 const char *rules_type_name(enum rules_type t)
@@ -58,6 +61,9 @@ void rules_config_init(struct rules_config *c)
     c->denials_door_n = 10;
     c->denials_door_window_s = 60;
     c->after_hours_min_history = 40;
+    c->heartbeat_grace_s = 5;
+    c->offline_after_s = 90;
+    c->stale_access_days = 30;
 }
 
 /* ---- per-subject tables ------------------------------------------------------------------ */
@@ -134,6 +140,20 @@ struct hours {
     uint16_t seen[2][24]; /* saturating */
 };
 
+/* A controller: its last heartbeat, its period, and what was said of its silence. */
+struct device {
+    int64_t heartbeat_us;
+    unsigned period_s;
+    bool said_missed, said_offline;
+};
+
+/* An open access review. */
+struct review {
+    int64_t person_id, opened_us;
+    uint32_t gen; /* the roll call it was last open at */
+    bool said;
+};
+
 /* A door between two lockings: the grants and exit requests it had, the openings. */
 struct passage {
     uint32_t passes, opens;
@@ -145,6 +165,8 @@ struct rules_engine {
     struct rules_walk *walks; /* sorted by (door_a, door_b), door_a < door_b */
     struct rules_lookup look;
     struct table reads, denials_cred, denials_door, hours, passages;
+    struct table devices, reviews; /* the clock-driven detectors' facts */
+    uint32_t review_gen;
 };
 
 static int cmp_walk(const void *a, const void *b)
@@ -188,6 +210,8 @@ int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *
                sizeof(struct window) + cfg->denials_door_n * sizeof(int64_t));
     table_init(&e->hours, RULES_TABLE_SLOTS, sizeof(struct hours));
     table_init(&e->passages, RULES_TABLE_SLOTS, sizeof(struct passage));
+    table_init(&e->devices, RULES_DEVICE_SLOTS, sizeof(struct device));
+    table_init(&e->reviews, RULES_DEVICE_SLOTS, sizeof(struct review));
     *out = e;
     return 0;
 }
@@ -201,6 +225,8 @@ void rules_engine_free(struct rules_engine *e)
     table_free(&e->denials_door);
     table_free(&e->hours);
     table_free(&e->passages);
+    table_free(&e->devices);
+    table_free(&e->reviews);
     free(e->walks);
     free(e);
 }
@@ -235,9 +261,9 @@ static unsigned walk_time(struct rules_engine *e, int64_t a, int64_t b, int64_t 
                           int64_t site_b)
 {
     struct rules_walk key = {a < b ? a : b, a < b ? b : a, 0}, *w = NULL;
+    double ax, ay, bx, by;
     if (e->cfg.n_walks > 0)
         w = bsearch(&key, e->walks, e->cfg.n_walks, sizeof(key), cmp_walk);
-    double ax, ay, bx, by;
     if (w != NULL)
         return w->seconds;
     if (site_a == 0 || site_b == 0)
@@ -486,5 +512,100 @@ void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn em
         break;
     default:
         break;
+    }
+}
+
+/* ---- clock-driven detectors: devices that fall silent, reviews left open ------------------- */
+
+void rules_device_seen(struct rules_engine *e, int64_t controller_id, int64_t heartbeat_us,
+                       unsigned period_s)
+{
+    bool fresh;
+    struct device *d;
+    if (controller_id <= 0)
+        return;
+    d = table_get(&e->devices, controller_id, &fresh);
+    if (fresh || heartbeat_us > d->heartbeat_us) { /* a newer heartbeat: heard again */
+        d->heartbeat_us = heartbeat_us;
+        d->said_missed = d->said_offline = false;
+    }
+    d->period_s = period_s ? period_s : 30;
+}
+
+void rules_review_open(struct rules_engine *e, int64_t review_id, int64_t person_id,
+                       int64_t opened_us)
+{
+    bool fresh;
+    struct review *r;
+    if (review_id <= 0)
+        return;
+    r = table_get(&e->reviews, review_id, &fresh);
+    r->person_id = person_id;
+    r->opened_us = opened_us;
+    r->gen = e->review_gen;
+}
+
+void rules_reviews_begin(struct rules_engine *e)
+{
+    e->review_gen++;
+}
+
+static void clock_alarm(enum rules_type type, int severity, int64_t now_us, const char *subject,
+                        int64_t id, struct rules_alarm *a, rules_emit_fn emit, void *ctx)
+{
+    a->type = type;
+    a->severity = severity;
+    a->time_us = now_us;
+    snprintf(a->key, sizeof(a->key), "%s:%s:%lld", type_names[type], subject, (long long)id);
+    emit(ctx, a);
+}
+
+void rules_tick(struct rules_engine *e, int64_t now_us, rules_emit_fn emit, void *ctx)
+{
+    const bool *off = e->cfg.disabled;
+    for (size_t s = 0; s < e->devices.slots; s++) {
+        struct device *d = (struct device *)(e->devices.data + s * e->devices.size);
+        int64_t id = e->devices.keys[s], silent_s;
+        struct rules_alarm a;
+        if (id == 0 || d->heartbeat_us == 0)
+            continue;
+        silent_s = (now_us - d->heartbeat_us) / GH_USEC_PER_SEC;
+        memset(&a, 0, sizeof(a));
+        a.device_id = id;
+        if (!d->said_offline && !off[RULE_DEVICE_OFFLINE] &&
+            silent_s > (int64_t)e->cfg.offline_after_s && silent_s > 3 * (int64_t)d->period_s) {
+            d->said_offline = d->said_missed = true;
+            snprintf(a.detail, sizeof(a.detail),
+                     "controller %lld is offline: no heartbeat for %lld s (it beats every %u s); "
+                     "its doors decide on their own",
+                     (long long)id, (long long)silent_s, d->period_s);
+            clock_alarm(RULE_DEVICE_OFFLINE, 4, now_us, "controller", id, &a, emit, ctx);
+        } else if (!d->said_missed && !off[RULE_HEARTBEAT_MISSED] &&
+                   silent_s > (int64_t)d->period_s + (int64_t)e->cfg.heartbeat_grace_s) {
+            d->said_missed = true;
+            snprintf(a.detail, sizeof(a.detail),
+                     "controller %lld missed its heartbeat: none for %lld s (every %u s)",
+                     (long long)id, (long long)silent_s, d->period_s);
+            clock_alarm(RULE_HEARTBEAT_MISSED, 2, now_us, "controller", id, &a, emit, ctx);
+        }
+    }
+    if (off[RULE_STALE_ACCESS] || e->cfg.stale_access_days == 0)
+        return;
+    for (size_t s = 0; s < e->reviews.slots; s++) {
+        struct review *r = (struct review *)(e->reviews.data + s * e->reviews.size);
+        int64_t id = e->reviews.keys[s];
+        int64_t days = (now_us - (id ? r->opened_us : now_us)) / (86400 * GH_USEC_PER_SEC);
+        struct rules_alarm a;
+        if (id == 0 || r->said || r->gen != e->review_gen ||
+            days < (int64_t)e->cfg.stale_access_days)
+            continue;
+        r->said = true;
+        memset(&a, 0, sizeof(a));
+        a.person_id = r->person_id;
+        snprintf(a.detail, sizeof(a.detail),
+                 "person %lld's access review %lld has been open for %lld days (after a "
+                 "department change): their access may be stale",
+                 (long long)r->person_id, (long long)id, (long long)days);
+        clock_alarm(RULE_STALE_ACCESS, 2, now_us, "person", r->person_id, &a, emit, ctx);
     }
 }

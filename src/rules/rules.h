@@ -43,6 +43,9 @@ enum rules_type {
     RULE_ANTIPASSBACK,       /* an anti-passback violation (hard: denied; soft: let in) */
     RULE_AFTER_HOURS,        /* a grant at an hour unusual for this person */
     RULE_TAILGATING,         /* more openings than grants while a door was unlocked for them */
+    RULE_HEARTBEAT_MISSED,   /* a controller's heartbeat is late */
+    RULE_DEVICE_OFFLINE,     /* a controller silent for long */
+    RULE_STALE_ACCESS,       /* an access review (department change) left open for N days */
     RULE_COUNT
 };
 const char *rules_type_name(enum rules_type t);
@@ -59,6 +62,7 @@ struct rules_alarm {
     int64_t door_id;               /* 0: none */
     int64_t person_id;             /* 0: none */
     int64_t credential_id;         /* 0: none */
+    int64_t device_id;             /* a controller's id, 0: none */
     char key[RULES_KEY_MAX];       /* "type:subject", for de-duplication */
     char detail[RULES_DETAIL_MAX]; /* one sentence for a person */
 };
@@ -87,6 +91,11 @@ struct rules_config {
     /* after hours: a grant on a kind of day (weekday, weekend) within an hour of which the
      * person has never been let in, once they have this many grants behind them (40) */
     unsigned after_hours_min_history;
+    /* devices: a heartbeat later than its period and this grace is missed (5 s); a device
+     * silent longer than this and three periods is offline (90 s) */
+    unsigned heartbeat_grace_s, offline_after_s;
+    /* an access review still open this many days after a department change (30; 0 off) */
+    unsigned stale_access_days;
 };
 void rules_config_init(struct rules_config *c);
 
@@ -103,7 +112,15 @@ struct rules_lookup {
     int (*door_position)(void *ctx, int64_t door_id, double *x_m, double *y_m);
 };
 
-#define RULES_TABLE_SLOTS 65536 /* subjects remembered per detector */
+/* The lookup answered from a store (lookup.c): the returned world is the lookup's ctx;
+ * free it after the engine. st stays the caller's and is used by the engine's thread. */
+struct store;
+struct rules_world;
+struct rules_world *rules_world_new(struct store *st, struct rules_lookup *out);
+void rules_world_free(struct rules_world *w);
+
+#define RULES_TABLE_SLOTS  65536 /* subjects remembered per detector */
+#define RULES_DEVICE_SLOTS 4096  /* controllers, and open access reviews, remembered */
 
 struct rules_engine;
 int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *lookup,
@@ -111,5 +128,17 @@ int rules_engine_new(const struct rules_config *cfg, const struct rules_lookup *
 void rules_engine_free(struct rules_engine *e);
 /* Feeds one committed event (in offset order); every alarm it raises goes to emit. */
 void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx);
+
+/* The clock-driven detectors. Their facts come from the store, not the event stream: the
+ * server tells the engine each controller's last heartbeat (and its period) and, after
+ * rules_reviews_begin, every access review still open (a roll call: one not named since
+ * is closed), then calls rules_tick with the time. Each condition is said once until the
+ * facts change (a newer heartbeat). */
+void rules_device_seen(struct rules_engine *e, int64_t controller_id, int64_t heartbeat_us,
+                       unsigned period_s);
+void rules_reviews_begin(struct rules_engine *e);
+void rules_review_open(struct rules_engine *e, int64_t review_id, int64_t person_id,
+                       int64_t opened_us);
+void rules_tick(struct rules_engine *e, int64_t now_us, rules_emit_fn emit, void *ctx);
 
 #endif

@@ -392,6 +392,7 @@ static const char *const sql_text[Q_COUNT] = {
 struct store {
     struct store_conn c; /* first: changes.c sees only this part */
     sqlite3_stmt *stmts[Q_COUNT];
+    sqlite3_stmt *ext[STORE_EXT_STMTS]; /* the other files' statements (store_int.h) */
 };
 
 const char *store_errmsg(struct store *st)
@@ -421,6 +422,32 @@ static sqlite3_stmt *stmt(struct store *st, enum sql_id q)
     return s;
 }
 
+sqlite3_stmt *store_ext_stmt(struct store *st, int slot, const char *sql)
+{
+    sqlite3_stmt *s;
+    if (slot < 0 || slot >= STORE_EXT_STMTS) {
+        log_error("statement slot %d is out of range", slot);
+        return NULL;
+    }
+    s = st->ext[slot];
+    if (s == NULL) {
+        int rc = sqlite3_prepare_v3(st->c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        if (rc != SQLITE_OK) {
+            log_error("preparing statement %d: %s", slot, sqlite3_errmsg(st->c.db));
+            return NULL;
+        }
+        st->ext[slot] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+sqlite3 *store_db(struct store *st)
+{
+    return st->c.db;
+}
+
 /* Maps a failed step to a code and a sentence naming `what` (e.g. "site 'HQ'"). */
 static int step_error(struct store *st, int rc, struct gh_err *err, const char *what)
 {
@@ -438,8 +465,13 @@ static int step_error(struct store *st, int rc, struct gh_err *err, const char *
     return gh_fail(err, -EIO, "%s: %s", what, sqlite3_errmsg(st->c.db));
 }
 
+int store_step_error(struct store *st, int rc, struct gh_err *err, const char *what)
+{
+    return step_error(st, rc, err, what);
+}
+
 /* Runs a statement that returns no rows. */
-static int exec_stmt(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
 {
     int rc;
     if (s == NULL)
@@ -466,20 +498,6 @@ static int exec_sql(struct store *st, const char *sql, struct gh_err *err)
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
-/* Binds an optional reference: 0 is NULL. */
-static void bind_ref(sqlite3_stmt *s, int i, int64_t v)
-{
-    if (v == 0)
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_int64(s, i, v);
-}
-
 /* Binds an optional time bound: GH_TIME_MIN / GH_TIME_MAX are NULL. */
 static void bind_time(sqlite3_stmt *s, int i, int64_t v)
 {
@@ -492,12 +510,6 @@ static void bind_time(sqlite3_stmt *s, int i, int64_t v)
 static int64_t col_time(sqlite3_stmt *s, int i, int64_t if_null)
 {
     return sqlite3_column_type(s, i) == SQLITE_NULL ? if_null : sqlite3_column_int64(s, i);
-}
-
-static void col_text(sqlite3_stmt *s, int i, char *dst, size_t len)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    gh_strlcpy(dst, t ? (const char *)t : "", len);
 }
 
 /* ---- open, migrate, close ------------------------------------------------------------ */
@@ -630,6 +642,8 @@ void store_close(struct store *st)
         return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
+    for (int i = 0; i < STORE_EXT_STMTS; i++)
+        sqlite3_finalize(st->ext[i]);
     store_changes_stop(&st->c);
     sqlite3_close(st->c.db);
     free(st->c.path);
@@ -718,7 +732,7 @@ int store_meta_set(struct store *st, const char *key, const char *val)
         bind_text(s, 1, key);
         bind_text(s, 2, val);
     }
-    return exec_stmt(st, s, NULL, "meta");
+    return store_exec_stmt(st, s, NULL, "meta");
 }
 
 /* ---- generic get / list ---------------------------------------------------------------- */
@@ -779,7 +793,7 @@ static int list_rows(struct store *st, sqlite3_stmt *s, row_reader rd, size_t ro
 static int insert_row(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_err *err,
                       const char *what)
 {
-    int r = exec_stmt(st, s, err, what);
+    int r = store_exec_stmt(st, s, err, what);
     if (r == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(st->c.db);
     return r;
@@ -788,7 +802,7 @@ static int insert_row(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_
 /* Runs an update by id; -ENOENT when no row changed. */
 static int update_row(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what)
 {
-    int r = exec_stmt(st, s, err, what);
+    int r = store_exec_stmt(st, s, err, what);
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return gh_fail(err, -ENOENT, "%s does not exist", what);
     return r;
@@ -1118,7 +1132,7 @@ int store_holiday_remove(struct store *st, int64_t calendar_id, int64_t day)
         sqlite3_bind_int64(s, 1, calendar_id);
         sqlite3_bind_int64(s, 2, day);
     }
-    r = exec_stmt(st, s, NULL, "holiday");
+    r = store_exec_stmt(st, s, NULL, "holiday");
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
@@ -1155,7 +1169,7 @@ static int write_intervals(struct store *st, const struct schedule *row, struct 
     int r;
     if (s)
         sqlite3_bind_int64(s, 1, row->id);
-    r = exec_stmt(st, s, err, "schedule intervals");
+    r = store_exec_stmt(st, s, err, "schedule intervals");
     for (int i = 0; r == 0 && i < row->n_intervals; i++) {
         s = stmt(st, Q_SCHED_IV_INSERT);
         if (s) {
@@ -1165,7 +1179,7 @@ static int write_intervals(struct store *st, const struct schedule *row, struct 
             sqlite3_bind_int(s, 4, row->intervals[i].start_min);
             sqlite3_bind_int(s, 5, row->intervals[i].end_min);
         }
-        r = exec_stmt(st, s, err, "schedule interval");
+        r = store_exec_stmt(st, s, err, "schedule interval");
     }
     return r;
 }
@@ -1299,7 +1313,7 @@ int store_level_door_set(struct store *st, const struct level_door *row, struct 
         sqlite3_bind_int64(s, 2, row->door_id);
         sqlite3_bind_int64(s, 3, row->schedule_id);
     }
-    return exec_stmt(st, s, err, "access level door");
+    return store_exec_stmt(st, s, err, "access level door");
 }
 
 int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id)
@@ -1310,7 +1324,7 @@ int store_level_door_remove(struct store *st, int64_t level_id, int64_t door_id)
         sqlite3_bind_int64(s, 1, level_id);
         sqlite3_bind_int64(s, 2, door_id);
     }
-    r = exec_stmt(st, s, NULL, "access level door");
+    r = store_exec_stmt(st, s, NULL, "access level door");
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
@@ -1583,7 +1597,7 @@ int store_credential_revoke_person(struct store *st, int64_t person_id, enum cre
         sqlite3_bind_int64(s, 1, person_id);
         sqlite3_bind_int(s, 2, (int)status);
     }
-    r = exec_stmt(st, s, NULL, "revoking credentials");
+    r = store_exec_stmt(st, s, NULL, "revoking credentials");
     if (r == 0 && changed != NULL)
         *changed = sqlite3_changes(st->c.db);
     return r;
@@ -1630,7 +1644,7 @@ int store_assignment_remove(struct store *st, int64_t person_id, int64_t level_i
         sqlite3_bind_int64(s, 1, person_id);
         sqlite3_bind_int64(s, 2, level_id);
     }
-    r = exec_stmt(st, s, NULL, "assignment");
+    r = store_exec_stmt(st, s, NULL, "assignment");
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
@@ -1744,7 +1758,7 @@ int store_controller_set_enroll(struct store *st, int64_t id, const char *hash_h
         bind_text(s, 2, hash_hex);
         sqlite3_bind_int64(s, 3, expires_us);
     }
-    return exec_stmt(st, s, NULL, "controller");
+    return store_exec_stmt(st, s, NULL, "controller");
 }
 
 int store_controller_by_enroll(struct store *st, const char *hash_hex, struct controller *out)
@@ -1771,7 +1785,7 @@ int store_controller_enroll(struct store *st, int64_t id, const uint8_t public_k
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, *key_id);
-    return exec_stmt(st, s, err, "controller");
+    return store_exec_stmt(st, s, err, "controller");
 }
 
 int store_controller_seen(struct store *st, int64_t id, int64_t now_us)
@@ -1781,7 +1795,7 @@ int store_controller_seen(struct store *st, int64_t id, int64_t now_us)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, now_us);
-    return exec_stmt(st, s, NULL, "controller");
+    return store_exec_stmt(st, s, NULL, "controller");
 }
 
 int store_controller_health(struct store *st, int64_t id, int64_t now_us, const char *health,
@@ -1796,7 +1810,7 @@ int store_controller_health(struct store *st, int64_t id, int64_t now_us, const 
     sqlite3_bind_int64(s, 4, applied_version);
     if (lag_ms >= 0)
         sqlite3_bind_int64(s, 5, lag_ms);
-    return exec_stmt(st, s, NULL, "controller");
+    return store_exec_stmt(st, s, NULL, "controller");
 }
 
 int store_controller_door_set(struct store *st, const struct controller_door *row,
@@ -1831,7 +1845,7 @@ int store_controller_door_remove(struct store *st, int64_t controller_id, int64_
         return -EIO;
     sqlite3_bind_int64(s, 1, controller_id);
     sqlite3_bind_int64(s, 2, door_id);
-    r = exec_stmt(st, s, NULL, "controller door");
+    r = store_exec_stmt(st, s, NULL, "controller door");
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
@@ -1904,7 +1918,7 @@ int store_audit_entry_put(struct store *st, int64_t idx, int64_t time_us, const 
     sqlite3_bind_int64(s, 1, idx);
     sqlite3_bind_int64(s, 2, time_us);
     bind_text(s, 3, entry);
-    return exec_stmt(st, s, NULL, "audit entry");
+    return store_exec_stmt(st, s, NULL, "audit entry");
 }
 
 int store_audit_entry_get(struct store *st, int64_t idx, int64_t *time_us, char **out)
@@ -1957,7 +1971,7 @@ int store_audit_node_put(struct store *st, unsigned level, int64_t idx, const ui
     sqlite3_bind_int(s, 1, (int)level);
     sqlite3_bind_int64(s, 2, idx);
     sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
-    return exec_stmt(st, s, NULL, "audit node");
+    return store_exec_stmt(st, s, NULL, "audit node");
 }
 
 int store_audit_node_get(struct store *st, unsigned level, int64_t idx, uint8_t hash[32])
@@ -2007,7 +2021,7 @@ int store_audit_head_put(struct store *st, const struct store_audit_head *h)
     sqlite3_bind_int64(s, 2, h->time_us);
     sqlite3_bind_blob(s, 3, h->root, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 4, h->signature, 64, SQLITE_STATIC);
-    return exec_stmt(st, s, NULL, "audit tree head");
+    return store_exec_stmt(st, s, NULL, "audit tree head");
 }
 
 static int read_head(sqlite3_stmt *s, struct store_audit_head *h)
@@ -2063,7 +2077,7 @@ int store_review_open(struct store *st, int64_t person_id, const char *reason, i
         bind_text(s, 2, reason);
         sqlite3_bind_int64(s, 3, time_us);
     }
-    return exec_stmt(st, s, NULL, "access review");
+    return store_exec_stmt(st, s, NULL, "access review");
 }
 
 int store_review_count_open(struct store *st, int64_t *count)
@@ -2094,7 +2108,7 @@ int store_event_append(struct store *st, struct event *ev)
         sqlite3_bind_int64(s, 9, ev->source);
         sqlite3_bind_int64(s, 10, ev->source_seq);
     }
-    r = exec_stmt(st, s, NULL, "event");
+    r = store_exec_stmt(st, s, NULL, "event");
     if (r == 0 && sqlite3_changes(st->c.db) == 0) {
         ev->offset = 0; /* a controller's event stored before */
         return 1;
@@ -2281,7 +2295,7 @@ int store_token_revoke(struct store *st, int64_t id, int64_t time_us)
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, time_us);
     }
-    r = exec_stmt(st, s, NULL, "token");
+    r = store_exec_stmt(st, s, NULL, "token");
     if (r == 0 && sqlite3_changes(st->c.db) == 0)
         return -ENOENT;
     return r;
@@ -2421,7 +2435,7 @@ int store_user_update(struct store *st, const struct user *row, struct gh_err *e
                               SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 4, row->totp_last_step);
     }
-    return exec_stmt(st, s, err, what);
+    return store_exec_stmt(st, s, err, what);
 }
 
 int store_recovery_replace(struct store *st, int64_t user_id, const char *const *hashes, int n)
@@ -2430,7 +2444,7 @@ int store_recovery_replace(struct store *st, int64_t user_id, const char *const 
     int r;
     if (s)
         sqlite3_bind_int64(s, 1, user_id);
-    if ((r = exec_stmt(st, s, NULL, "recovery codes")) < 0)
+    if ((r = store_exec_stmt(st, s, NULL, "recovery codes")) < 0)
         return r;
     for (int i = 0; i < n; i++) {
         s = stmt(st, Q_RECOVERY_ADD);
@@ -2438,7 +2452,7 @@ int store_recovery_replace(struct store *st, int64_t user_id, const char *const 
             sqlite3_bind_int64(s, 1, user_id);
             bind_text(s, 2, hashes[i]);
         }
-        if ((r = exec_stmt(st, s, NULL, "recovery codes")) < 0)
+        if ((r = store_exec_stmt(st, s, NULL, "recovery codes")) < 0)
             return r;
     }
     return 0;
@@ -2578,7 +2592,7 @@ int store_throttle_set(struct store *st, const char *key, const struct login_thr
         sqlite3_bind_int64(s, 3, t->last_failure_us);
         sqlite3_bind_int64(s, 4, t->blocked_until_us);
     }
-    return exec_stmt(st, s, NULL, "sign-in throttle");
+    return store_exec_stmt(st, s, NULL, "sign-in throttle");
 }
 
 int store_throttle_clear(struct store *st, const char *key)
@@ -2586,7 +2600,7 @@ int store_throttle_clear(struct store *st, const char *key)
     sqlite3_stmt *s = stmt(st, Q_THROTTLE_CLEAR);
     if (s)
         bind_text(s, 1, key);
-    return exec_stmt(st, s, NULL, "sign-in throttle");
+    return store_exec_stmt(st, s, NULL, "sign-in throttle");
 }
 
 /* ---- setup tokens ----------------------------------------------------------------------- */
@@ -2621,7 +2635,7 @@ int store_oidc_state_use(struct store *st, const char *hash_hex, int64_t now_us,
     int r;
     if (s)
         sqlite3_bind_int64(s, 1, now_us);
-    if ((r = exec_stmt(st, s, NULL, "used sign-in states")) < 0)
+    if ((r = store_exec_stmt(st, s, NULL, "used sign-in states")) < 0)
         return r;
     s = stmt(st, Q_OIDC_USED_INSERT);
     if (s) {

@@ -285,6 +285,15 @@ int store_audit_head_list(struct store *st, store_audit_head_cb cb, void *ctx);
 /* ---- access reviews: a finding that someone's access needs review ------------------- */
 int store_review_open(struct store *st, int64_t person_id, const char *reason, int64_t time_us);
 int store_review_count_open(struct store *st, int64_t *count);
+struct access_review {
+    int64_t id, person_id, opened_us, closed_us; /* closed_us 0: open */
+    char reason[2 * MODEL_NAME_MAX + 64];
+};
+typedef int (*store_review_cb)(void *ctx, const struct access_review *row);
+/* Oldest first; only the open ones when open_only. */
+int store_review_list(struct store *st, bool open_only, store_review_cb cb, void *ctx);
+/* Closes an open review; -ENOENT when there is no such open review. */
+int store_review_close(struct store *st, int64_t id, int64_t time_us, struct gh_err *err);
 
 /* ---- events -------------------------------------------------------------------------- */
 
@@ -435,6 +444,89 @@ int store_throttle_clear(struct store *st, const char *key);
  * past their time first. -EEXIST when it was used already. */
 int store_oidc_state_use(struct store *st, const char *hash_hex, int64_t now_us,
                          int64_t expires_us);
+
+/* ---- alarms and incidents (incidents.c) ---------------------------------------------- */
+
+/* The alarm with this key that is not cleared and was last raised at or after since_us
+ * (the de-duplication window), the newest; -ENOENT when there is none. */
+int store_alarm_find_open(struct store *st, const char *key, int64_t since_us, struct alarm *out);
+int store_alarm_insert(struct store *st, struct alarm *row, struct gh_err *err);
+int store_alarm_update(struct store *st, const struct alarm *row, struct gh_err *err);
+int store_alarm_get(struct store *st, int64_t id, struct alarm *out);
+struct store_alarm_filter {
+    unsigned statuses;   /* bit per enum alarm_status; 0: any */
+    int64_t before_id;   /* only ids < this (paging, newest first); 0: none */
+    int64_t incident_id; /* 0: any */
+    int64_t limit;       /* 0: no limit */
+};
+typedef int (*store_alarm_cb)(void *ctx, const struct alarm *row);
+/* Newest first. */
+int store_alarm_list(struct store *st, const struct store_alarm_filter *f, store_alarm_cb cb,
+                     void *ctx);
+
+/* Incident types own their steps text (free it with store_incident_type_free). */
+int store_incident_type_insert(struct store *st, struct incident_type *row, struct gh_err *err);
+int store_incident_type_update(struct store *st, const struct incident_type *row,
+                               struct gh_err *err);
+int store_incident_type_get(struct store *st, int64_t id, struct incident_type *out);
+int store_incident_type_find(struct store *st, const char *name, struct incident_type *out);
+int store_incident_type_delete(struct store *st, int64_t id, struct gh_err *err);
+typedef int (*store_incident_type_cb)(void *ctx, const struct incident_type *row);
+int store_incident_type_list(struct store *st, store_incident_type_cb cb, void *ctx);
+void store_incident_type_free(struct incident_type *t);
+
+int store_incident_insert(struct store *st, struct incident *row, struct gh_err *err);
+int store_incident_update(struct store *st, const struct incident *row, struct gh_err *err);
+int store_incident_get(struct store *st, int64_t id, struct incident *out);
+struct store_incident_filter {
+    unsigned statuses;     /* bit per enum incident_status; 0: any */
+    int64_t department_id; /* 0: any */
+    int64_t before_id;     /* paging, newest first; 0: none */
+    int64_t drill_id;      /* 0: any; -1: none */
+    int64_t limit;         /* 0: no limit */
+};
+typedef int (*store_incident_cb)(void *ctx, const struct incident *row);
+int store_incident_list(struct store *st, const struct store_incident_filter *f,
+                        store_incident_cb cb, void *ctx);
+/* Incidents whose escalation is due at now_us (escalate_at_us <= now_us), oldest first. */
+int store_incident_list_due(struct store *st, int64_t now_us, store_incident_cb cb, void *ctx);
+
+int store_incident_step_put(struct store *st, const struct incident_step *row, struct gh_err *err);
+int store_incident_step_get(struct store *st, int64_t incident_id, int idx,
+                            struct incident_step *out);
+typedef int (*store_incident_step_cb)(void *ctx, const struct incident_step *row);
+int store_incident_step_list(struct store *st, int64_t incident_id, store_incident_step_cb cb,
+                             void *ctx);
+
+/* A department's escalation delay: an incident not acknowledged this long after its last
+ * notification goes to the next level of the directory. */
+int store_department_escalation(struct store *st, int64_t department_id, int64_t *after_s);
+int store_department_set_escalation(struct store *st, int64_t department_id, int64_t after_s,
+                                    struct gh_err *err);
+
+int store_incident_note(struct store *st, int64_t incident_id, int64_t time_us, const char *who,
+                        const char *kind, const char *text, int64_t *id);
+struct incident_entry {
+    int64_t id, incident_id, time_us;
+    char who[MODEL_NAME_MAX];
+    char kind[16];
+    char text[INCIDENT_TEXT_MAX + 256];
+};
+typedef int (*store_incident_entry_cb)(void *ctx, const struct incident_entry *row);
+int store_incident_timeline(struct store *st, int64_t incident_id, store_incident_entry_cb cb,
+                            void *ctx);
+
+/* Links: kind is event, person, door, controller, alarm or clip. 1 when it was there. */
+int store_incident_link(struct store *st, int64_t incident_id, const char *kind, const char *ref,
+                        bool add, struct gh_err *err);
+typedef int (*store_incident_link_cb)(void *ctx, const char *kind, const char *ref);
+int store_incident_links(struct store *st, int64_t incident_id, store_incident_link_cb cb,
+                         void *ctx);
+/* Assignees (user ids). 1 when nothing changed. */
+int store_incident_assign(struct store *st, int64_t incident_id, int64_t user_id, bool add,
+                          struct gh_err *err);
+typedef int (*store_id_cb)(void *ctx, int64_t id);
+int store_incident_assignees(struct store *st, int64_t incident_id, store_id_cb cb, void *ctx);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 struct store_conn {
     sqlite3 *db;
@@ -23,6 +25,48 @@ struct store_conn {
 /* changes.c: called by store_begin_write (after BEGIN), store_commit and store_rollback */
 int store_changes_start(struct store_conn *c);
 void store_changes_stop(struct store_conn *c);
+
+/* Statements of the store's other files (incidents.c ...): each file owns a range of slots
+ * (STORE_SLOTS_* below) and passes its SQL text; the statement is prepared once per
+ * connection, then reset and unbound on every call. NULL (logged) if it does not prepare. */
+#define STORE_EXT_STMTS      96
+#define STORE_SLOTS_INCIDENT 0 /* incidents.c: 0 .. 95 */
+struct store;
+struct gh_err;
+sqlite3_stmt *store_ext_stmt(struct store *st, int slot, const char *sql);
+sqlite3 *store_db(struct store *st);
+/* Runs a statement that returns no rows; a failure is mapped to a code and a sentence
+ * naming `what` (-EEXIST for a unique key, -EINVAL for a reference, -EBUSY, -EIO). */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, struct gh_err *err, const char *what);
+int store_step_error(struct store *st, int rc, struct gh_err *err, const char *what);
+
+/* Binding and reading helpers shared by the store's files. */
+static inline void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Binds an optional reference (or time): 0 is NULL. */
+static inline void bind_ref(sqlite3_stmt *s, int i, int64_t v)
+{
+    if (v == 0)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int64(s, i, v);
+}
+
+/* A text column into dst (cut to len; NULL is ""). */
+static inline void col_text(sqlite3_stmt *s, int i, char *dst, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    size_t n = t ? strlen((const char *)t) : 0;
+    if (len == 0)
+        return;
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, t ? (const char *)t : "", n);
+    dst[n] = '\0';
+}
 
 struct store_migration {
     int version;

@@ -22,6 +22,7 @@ from contextlib import closing
 
 from conftest import GH, USER_PASSWORD, add_user, browser, run_gatehouse
 from edge_client import EdgeClient
+from edge_proc import wait_for
 from test_ldap import config as ldap_config
 from test_ldap import slapd  # noqa: F401 (a fixture: a real LDAP directory for user sync-ldap)
 
@@ -218,6 +219,29 @@ def set_up_first_admin(api):
                                               "password": USER_PASSWORD}, who="anonymous")
 
 
+def raise_alarm(api):
+    """The lost card (card2) tried at Main, recorded by the CLI: the rules thread raises a
+    credential_misuse alarm and opens its incident (with a procedure)."""
+    api.s.gh("decide", "--door", "Main", "--card", "h10301:12:3457", "--record")
+    got = wait_for(lambda: api.call("GET", "/api/v1/alarms").json()["items"], what="an alarm")
+    api.ids["alarm"] = got[0]["id"]
+    api.ids["alarm_incident"] = got[0]["incident_id"]
+    return api.call("GET", "/api/v1/alarms")
+
+
+def open_review(api):
+    """A department change in a roster import opens an access review."""
+    for dept in ("Engineering", "Facilities"):
+        r = api.call("POST", "/api/v1/imports/roster",
+                     data=f"employee_id,first_name,last_name,department\nE60,Ines,Vale,{dept}\n"
+                     .encode(), headers={"Content-Type": "text/csv"})
+        if not r.ok:
+            return r
+    r = api.call("GET", "/api/v1/access-reviews?open=true")
+    api.ids["review"] = r.json()["items"][0]["id"]
+    return r
+
+
 PIN = "5839204716"
 NEW_PASSWORD = "quartz meadow lantern violin"
 UMA_PASSWORD = "amber falcon pebble orchard"
@@ -307,6 +331,32 @@ ROUTE_RECIPES = [
     ("POST /api/v1/imports/roster", CHANGE, send(
         "POST", "/api/v1/imports/roster", data=ROSTER_CSV, headers={"Content-Type": "text/csv"})),
     ("GET /api/v1/exports/events", READ, send("GET", "/api/v1/exports/events")),
+    ("POST /api/v1/access-reviews/{id}/close", CHANGE, steps(
+        open_review, send("POST", "/api/v1/access-reviews/{review}/close", {"note": "done"}))),
+    # alarms and incidents
+    ("POST /api/v1/alarms/{id}/acknowledge", CHANGE,
+     steps(raise_alarm, send("POST", "/api/v1/alarms/{alarm}/acknowledge"))),
+    ("PUT /api/v1/incidents/{id}/steps/{number}", CHANGE,
+     send("PUT", "/api/v1/incidents/{alarm_incident}/steps/1", {"state": "done"})),
+    ("POST /api/v1/alarms/{id}/clear", CHANGE, send("POST", "/api/v1/alarms/{alarm}/clear")),
+    ("POST /api/v1/incidents", CHANGE,
+     make("/api/v1/incidents", inc={"title": "Water leak", "department_id": "Engineering"})),
+    ("PATCH /api/v1/incidents/{id}", CHANGE,
+     send("PATCH", "/api/v1/incidents/{inc}", {"severity": 4})),
+    ("POST /api/v1/incidents/{id}/notes", CHANGE,
+     send("POST", "/api/v1/incidents/{inc}/notes", {"text": "mopped"})),
+    ("POST /api/v1/incidents/{id}/links", CHANGE, send(
+        "POST", "/api/v1/incidents/{inc}/links", {"kind": "clip", "ref": "https://vms.example/1"})),
+    ("POST /api/v1/incidents/{id}/status", CHANGE,
+     send("POST", "/api/v1/incidents/{inc}/status", {"status": "acknowledged"})),
+    ("POST /api/v1/incident-types", CHANGE, make(
+        "/api/v1/incident-types", itype={"name": "leak", "title": "Water leak"},
+        itype2={"name": "spare", "title": "Spare"})),
+    ("PATCH /api/v1/incident-types/{id}", CHANGE, send(
+        "PATCH", "/api/v1/incident-types/{itype}",
+        {"steps": [{"text": "Shut the valve", "required": True}]})),
+    ("DELETE /api/v1/incident-types/{id}", CHANGE,
+     send("DELETE", "/api/v1/incident-types/{itype2}")),
     # signing in: hana (hr, twice) and omar (security_operator: must enroll MFA)
     ("POST /api/v1/auth/login", SIGN_IN, steps(
         sign_in("hana", "hr"), sign_in("hana", client="hana2"),
@@ -316,6 +366,10 @@ ROUTE_RECIPES = [
         keep=("otpauth_uri", "otpauth_uri"))),
     ("POST /api/v1/auth/mfa/confirm", CHANGE, confirm_mfa),
     ("POST /api/v1/users/{id}/reset-mfa", CHANGE, send("POST", "/api/v1/users/{omar}/reset-mfa")),
+    ("PUT /api/v1/incidents/{id}/assignees/{user_id}", CHANGE,
+     send("PUT", "/api/v1/incidents/{inc}/assignees/{omar}")),
+    ("DELETE /api/v1/incidents/{id}/assignees/{user_id}", CHANGE,
+     send("DELETE", "/api/v1/incidents/{inc}/assignees/{omar}")),
     ("POST /api/v1/tokens", CHANGE, make_own_token),
     ("DELETE /api/v1/tokens/{id}", CHANGE,
      send("DELETE", "/api/v1/tokens/{hana_token}", who="hana")),
@@ -418,6 +472,10 @@ def test_other_reads_and_the_what_if_leave_no_entry(site_server):
     s = site_server
     s.gh("decide", "--door", "Main Entrance", "--card", "h10301:12:3456", "--record")
     s.gh("controller", "add", "ctl-1", "--door", "Main Entrance")
+    # an alarm and its incident to read: a card reported lost, then tried
+    s.gh("credential", "set", "h10301:12:5000", "--status", "lost")  # Cleo's
+    s.gh("decide", "--door", "Main Entrance", "--card", "h10301:12:5000", "--record")
+    wait_for(lambda: s.get("/api/v1/alarms").json()["items"], what="an alarm")
     api = Api(s)
     assert sign_in("rita", "hr")(api).ok  # reads of one's own session need a session
     reads = sorted(key(r) for r in routes() if r["method"] == "GET")

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO, run_gatehouse
+from edge_proc import wait_for
 
 SPEC_PATH = REPO / "docs" / "api" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -162,6 +163,19 @@ def test_replies_match_the_schemas(spec, site_server):
                   ).json()
     s.put(f"/api/v1/people/{person['id']}/levels/{level['id']}", json={})
     s.post("/api/v1/areas/1/lockdown", json={"reason": "drill"})
+    # an alarm and its incident (Cleo's card reported lost, then tried), a review, a type
+    s.gh("credential", "set", "h10301:12:5000", "--status", "lost")
+    s.gh("decide", "--door", "Main Entrance", "--card", "h10301:12:5000", "--record")
+    alarm = wait_for(lambda: s.get("/api/v1/alarms").json()["items"], what="an alarm")[0]
+    for d in ("Legal", "Sales"):
+        s.post("/api/v1/imports/roster", headers={"Content-Type": "text/csv"},
+               data=f"employee_id,first_name,last_name,department\nL9,Kai,Moss,{d}\n".encode())
+    review = s.get("/api/v1/access-reviews").json()["items"][0]
+    inc = s.put(f"/api/v1/incidents/{alarm['incident_id']}/steps/1", json={"state": "done"})
+    check(spec, "Incident", inc.json())
+    check(spec, "AccessReview", s.post(f"/api/v1/access-reviews/{review['id']}/close",
+                                       json={}).json())
+    check(spec, "Alarm", s.post(f"/api/v1/alarms/{alarm['id']}/acknowledge").json())
     gets = {
         "/healthz": "Health", "/readyz": "Readiness", "/api/v1/whoami": "Caller",
         "/api/v1/sites": "SiteList", f"/api/v1/sites/{site['id']}": "Site",
@@ -179,6 +193,11 @@ def test_replies_match_the_schemas(spec, site_server):
         "/api/v1/credentials": "CredentialList", f"/api/v1/credentials/{cred['id']}":
             "Credential",
         "/api/v1/assignments": "AssignmentList", "/api/v1/events": "EventPage",
+        "/api/v1/alarms": "AlarmList", f"/api/v1/alarms/{alarm['id']}": "Alarm",
+        "/api/v1/incidents": "IncidentList",
+        f"/api/v1/incidents/{alarm['incident_id']}": "Incident",
+        "/api/v1/incident-types": "IncidentTypeList", "/api/v1/incident-types/1": "IncidentType",
+        "/api/v1/access-reviews": "AccessReviewList",
     }
     for path, name in gets.items():
         r = s.get(path)

@@ -8,6 +8,27 @@
 #include "http/http_int.h"
 
 HTTP_HANDLER(h_healthz);
+HTTP_HANDLER(h_alarm_list);
+HTTP_HANDLER(h_alarm_get);
+HTTP_HANDLER(h_alarm_ack);
+HTTP_HANDLER(h_alarm_clear);
+HTTP_HANDLER(h_incident_list);
+HTTP_HANDLER(h_incident_create);
+HTTP_HANDLER(h_incident_get);
+HTTP_HANDLER(h_incident_update);
+HTTP_HANDLER(h_incident_status);
+HTTP_HANDLER(h_incident_note);
+HTTP_HANDLER(h_incident_step);
+HTTP_HANDLER(h_incident_assign);
+HTTP_HANDLER(h_incident_unassign);
+HTTP_HANDLER(h_incident_link);
+HTTP_HANDLER(h_incident_type_list);
+HTTP_HANDLER(h_incident_type_create);
+HTTP_HANDLER(h_incident_type_get);
+HTTP_HANDLER(h_incident_type_update);
+HTTP_HANDLER(h_incident_type_delete);
+HTTP_HANDLER(h_review_list);
+HTTP_HANDLER(h_review_close);
 HTTP_HANDLER(h_edge_enroll);
 HTTP_HANDLER(h_audit_head);
 HTTP_HANDLER(h_audit_entries);

@@ -332,7 +332,7 @@ static void test_unknown_section_and_key(void **state)
                      -EINVAL);
     assert_err_at(f, &err, 5,
                   "unknown section [database] (expected server, tls, limits, sessions, mfa, ldap, "
-                  "oidc, siem or dump)");
+                  "oidc, siem, dump or rules)");
 
     http_config_init(&c);
     assert_int_equal(load_text(f, "[server]\nport = 8443\n", &c, &err), -EINVAL);
@@ -348,7 +348,7 @@ static void test_unknown_section_and_key(void **state)
     assert_int_equal(load_text(f, "[Server]\nthreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2,
                   "unknown section [Server] (expected server, tls, limits, sessions, mfa, ldap, "
-                  "oidc, siem or dump)");
+                  "oidc, siem, dump or rules)");
     assert_int_equal(load_text(f, "[server]\nThreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2, "unknown key 'Threads' in [server]");
 
@@ -356,7 +356,7 @@ static void test_unknown_section_and_key(void **state)
     assert_int_equal(load_text(f, "threads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 1,
                   "unknown section [] (expected server, tls, limits, sessions, mfa, ldap, oidc, "
-                  "siem or dump)");
+                  "siem, dump or rules)");
     assert_memory_equal(&c, &d, sizeof(c));
 }
 
@@ -597,7 +597,7 @@ static void test_set_errors(void **state)
     d = c;
     assert_int_equal(http_config_set(&c, "srv", "threads", "2", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown section [srv] (expected server, tls, limits, sessions, "
-                                 "mfa, ldap, oidc, siem or dump)");
+                                 "mfa, ldap, oidc, siem, dump or rules)");
     assert_int_equal(http_config_set(&c, "limits", "max_bodies", "2m", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown key 'max_bodies' in [limits]");
     assert_int_equal(http_config_set(&c, "tls", "key", "", &err), -EINVAL);
@@ -812,6 +812,52 @@ static void test_oidc_and_mfa(void **state)
     assert_int_equal(http_config_set(&c, "oidc", "client_secret_file", secret, &err), -EPERM);
 }
 
+/* [rules]: the detectors' settings; bad values name the key and change nothing. */
+static void test_rules(void **state)
+{
+    struct fx *f = *state;
+    struct http_config c, d;
+    struct gh_err err = {{0}};
+    static const char *const bad[][3] = {
+        {"walk_speed", "fast", "rules.walk_speed: 'fast' is not a speed from 0 (off) to 100 m/s"},
+        {"walk_speed", "-1", "rules.walk_speed: '-1' is not a speed from 0 (off) to 100 m/s"},
+        {"disable", "door_forced, nonsense",
+         "rules.disable: 'nonsense' is not a detector (docs/rules.md lists them)"},
+        {"denials_door", "1", "rules.denials_door: '1' is not a whole number from 2 to 64"},
+        {"enabled", "maybe", "rules.enabled: 'maybe' is not true or false"},
+        {"speed", "2", "unknown key 'speed' in [rules]"},
+    };
+    http_config_init(&c);
+    assert_false(c.rules.disabled); /* the defaults */
+    assert_int_equal(c.rules.inc.dedup_window_s, 3600);
+    assert_int_equal(c.rules.warmup_s, 7 * 86400);
+    assert_int_equal(load_text(f,
+                               "[rules]\nenabled = yes\ndedup_window = 600\nwarmup = 0\n"
+                               "walk_speed = 1.5\nwalk_other_site = 1200\n"
+                               "disable = after_hours, tailgating\ndenials_credential = 3\n"
+                               "offline_after = 300\nstale_access_days = 14\n",
+                               &c, &err),
+                     0);
+    assert_int_equal(c.rules.inc.dedup_window_s, 600);
+    assert_int_equal(c.rules.warmup_s, 0);
+    assert_true(c.rules.rules.walk_speed_mps == 1.5);
+    assert_int_equal(c.rules.rules.walk_other_site_s, 1200);
+    assert_true(c.rules.rules.disabled[RULE_AFTER_HOURS] &&
+                c.rules.rules.disabled[RULE_TAILGATING]);
+    assert_false(c.rules.rules.disabled[RULE_BADGE_CLONING]);
+    assert_int_equal(c.rules.rules.denials_credential_n, 3);
+    assert_int_equal(c.rules.rules.offline_after_s, 300);
+    assert_int_equal(c.rules.rules.stale_access_days, 14);
+    assert_int_equal(http_config_set(&c, "rules", "enabled", "off", &err), 0);
+    assert_true(c.rules.disabled);
+    d = c;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(http_config_set(&c, "rules", bad[i][0], bad[i][1], &err), -EINVAL);
+        assert_string_equal(err.msg, bad[i][2]);
+        assert_memory_equal(&c, &d, sizeof(c));
+    }
+}
+
 static void test_siem(void **state)
 {
     struct fx *f = *state;
@@ -885,6 +931,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_plain_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oidc_and_mfa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_siem, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,6 +55,15 @@ static const struct {
     {PERM_USERS_ADMIN, 24, "users.admin"},
     {PERM_TOKENS_ADMIN, 25, "tokens.admin"},
     {PERM_AUDIT_READ, 26, "audit.read"},
+    {PERM_ALARMS_READ, 27, "alarms.read"},
+    {PERM_ALARMS_HANDLE, 28, "alarms.handle"},
+    {PERM_INCIDENTS_READ, 29, "incidents.read"},
+    {PERM_INCIDENTS_WRITE, 30, "incidents.write"},
+    {PERM_INCIDENTS_ADMIN, 31, "incidents.admin"},
+    {PERM_DIRECTORY_READ, 32, "directory.read"},
+    {PERM_DIRECTORY_WRITE, 33, "directory.write"},
+    {PERM_NOTIFY_SEND, 34, "notify.send"},
+    {PERM_DRILLS_RUN, 35, "drills.run"},
 };
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
 
@@ -295,7 +304,9 @@ static void test_scope_wildcards(void **state)
                                 PERM_BIT(PERM_SCHEDULES_READ) | PERM_BIT(PERM_LEVELS_READ) |
                                 PERM_BIT(PERM_PEOPLE_READ) | PERM_BIT(PERM_CREDENTIALS_READ) |
                                 PERM_BIT(PERM_EVENTS_READ) | PERM_BIT(PERM_METRICS_READ) |
-                                PERM_BIT(PERM_USERS_READ) | PERM_BIT(PERM_AUDIT_READ));
+                                PERM_BIT(PERM_USERS_READ) | PERM_BIT(PERM_AUDIT_READ) |
+                                PERM_BIT(PERM_ALARMS_READ) | PERM_BIT(PERM_INCIDENTS_READ) |
+                                PERM_BIT(PERM_DIRECTORY_READ));
     assert_int_equal(reads, perms_matching(NULL, ".read"));
     assert_false(perm_has(reads, PERM_DOORS_WRITE));
     assert_false(perm_has(reads, PERM_EVENTS_EXPORT));

@@ -67,7 +67,8 @@ static void test_read_only_roles(void **state)
     /* the auditor: every read (metrics, users, audit included), exports, no change */
     assert_int_equal(role_perms(ROLE_AUDITOR), ro & ~PERM_BIT(PERM_DECISIONS_RUN));
     assert_true(role_perms(ROLE_AUDITOR) & PERM_BIT(PERM_AUDIT_READ));
-    assert_int_equal(role_perms(ROLE_COMMUNICATIONS) & ~ro, 0);
+    /* communications reads, and sends mass notifications */
+    assert_int_equal(role_perms(ROLE_COMMUNICATIONS) & ~ro, PERM_BIT(PERM_NOTIFY_SEND));
 }
 
 static void test_departments(void **state)

@@ -430,6 +430,61 @@ static void test_tailgating(void **state)
     rules_engine_free(e);
 }
 
+/* Devices: a late heartbeat is missed once, a long silence is offline once, and a new
+ * heartbeat starts afresh; access reviews left open too long are stale, once each. */
+static void test_clock_detectors(void **state)
+{
+    struct rules_engine *e = engine(NULL);
+    struct got g = {.n = 0};
+    (void)state;
+    rules_device_seen(e, 3, T0, 30);
+    rules_device_seen(e, 4, T0, 30);
+    rules_tick(e, T0 + 34 * S, collect, &g); /* within period + grace */
+    assert_int_equal(g.n, 0);
+    rules_device_seen(e, 4, T0 + 30 * S, 30); /* 4 beats on time */
+    rules_tick(e, T0 + 36 * S, collect, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_HEARTBEAT_MISSED);
+    assert_int_equal(g.a[0].device_id, 3);
+    assert_string_equal(g.a[0].key, "missed_heartbeat:controller:3");
+    rules_tick(e, T0 + 60 * S, collect, &g); /* said once */
+    assert_int_equal(g.n, 1);
+    rules_device_seen(e, 4, T0 + 60 * S, 30);
+    rules_tick(e, T0 + 90 * S, collect, &g); /* offline: more than 90 s and 3 periods */
+    assert_int_equal(g.n, 1);
+    rules_tick(e, T0 + 91 * S, collect, &g);
+    rules_tick(e, T0 + 95 * S, collect, &g);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.a[1].type, RULE_DEVICE_OFFLINE);
+    assert_string_equal(g.a[1].key, "device_offline:controller:3");
+    assert_non_null(strstr(g.a[1].detail, "offline"));
+    rules_device_seen(e, 3, T0 + 96 * S, 30); /* back */
+    rules_device_seen(e, 4, T0 + 90 * S, 30);
+    rules_tick(e, T0 + 100 * S, collect, &g);
+    assert_int_equal(g.n, 2);
+    rules_tick(e, T0 + 200 * S, collect, &g); /* both silent again: missed, then offline */
+    assert_int_equal(g.n, 4);
+    rules_engine_free(e);
+
+    e = engine(NULL);
+    g.n = 0;
+    rules_reviews_begin(e);
+    rules_review_open(e, 1, 40, T0);
+    rules_review_open(e, 2, 41, T0 + 5 * 86400 * S);
+    rules_tick(e, T0 + 29 * 86400 * S, collect, &g);
+    assert_int_equal(g.n, 0);
+    rules_tick(e, T0 + 30 * 86400 * S, collect, &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.a[0].type, RULE_STALE_ACCESS);
+    assert_int_equal(g.a[0].person_id, 40);
+    assert_string_equal(g.a[0].key, "stale_access:person:40");
+    rules_reviews_begin(e); /* review 2 was closed: not named again */
+    rules_review_open(e, 1, 40, T0);
+    rules_tick(e, T0 + 40 * 86400 * S, collect, &g);
+    assert_int_equal(g.n, 1);
+    rules_engine_free(e);
+}
+
 static void test_names_and_config(void **state)
 {
     struct rules_config c;
@@ -453,7 +508,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impossible_travel),  cmocka_unit_test(test_walking_table),
-        cmocka_unit_test(test_door_positions),
+        cmocka_unit_test(test_door_positions),     cmocka_unit_test(test_clock_detectors),
         cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
         cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
         cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_after_hours),

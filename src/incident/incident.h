@@ -1,0 +1,127 @@
+/*
+ * incident.h: alarms and incidents (issue 8, R-EVT-3, R-INC-1..6).
+ *
+ * An alarm is what a detector raised (src/rules). The alarm store folds the same condition
+ * (the alarm's key) within a de-duplication window into one alarm that counts its repeats.
+ * A new alarm whose type an incident type lists opens an incident of that type: owned by
+ * its department, with a copy of its standard operating procedure (an ordered checklist)
+ * and an escalation deadline. Incidents move new -> acknowledged -> investigating ->
+ * resolved -> closed (incident_transition says which moves are allowed), and cannot be
+ * resolved while a required step is open. Every change is written to the incident's
+ * timeline and appended as an event (EV_ALARM, EV_INCIDENT) in the same transaction, so
+ * the live stream, the SIEM feed and the console see it once it is durable.
+ *
+ * Every function here works inside the caller's write transaction on st (it neither
+ * begins nor commits); on an error the caller rolls back, so nothing is half applied.
+ * Thread-safety: none of its own; a struct store is used by one thread at a time.
+ */
+#ifndef GH_INCIDENT_H
+#define GH_INCIDENT_H
+
+#include "interop/interop.h"
+#include "rules/rules.h"
+
+/* Error codes beyond the store's, for the API's problem types. */
+#define INCIDENT_E_TRANSITION (-1001) /* that status change is not allowed */
+#define INCIDENT_E_STEPS      (-1002) /* resolve refused: required steps are open */
+
+struct incident_config {
+    unsigned dedup_window_s; /* the same key within this long updates one alarm (3600) */
+};
+void incident_config_init(struct incident_config *c);
+
+/* What raised an alarm, beyond what the detector says. */
+struct incident_raise {
+    int64_t controller_id; /* the device it concerns (0: none) */
+    int64_t drill_id;      /* raised by a drill's injected scenario (0: none) */
+};
+
+struct incident_raised {
+    int64_t alarm_id;
+    bool repeated;       /* an open alarm with its key was updated */
+    int64_t incident_id; /* opened for it (0: none) */
+};
+
+/* Records an alarm at now_us: a new one, or a repeat of the open alarm with its key within
+ * the window (its count, last time and event move on; its severity is the higher). A new
+ * alarm whose type an incident type lists opens an incident (incident_open_for_alarm). */
+int incident_alarm_raise(struct store *st, const struct incident_config *cfg,
+                         const struct rules_alarm *a, const struct incident_raise *how,
+                         int64_t now_us, struct incident_raised *out, struct gh_err *err);
+/* Acknowledges (ack true) or clears an alarm in the name of who. Acknowledging the alarm of
+ * a new incident acknowledges the incident too. -EINVAL when the alarm is cleared already
+ * (or acknowledged, for ack). */
+int incident_alarm_handle(struct store *st, int64_t alarm_id, bool ack, const char *who,
+                          int64_t now_us, struct gh_err *err);
+
+/* Opens an incident (status new) of type_name (an incident type's name: its title,
+ * severity, department and procedure), or of no type when type_name is NULL (title,
+ * severity and department from x). x->id is filled in. */
+int incident_open(struct store *st, const char *type_name, struct incident *x, const char *who,
+                  int64_t now_us, struct gh_err *err);
+
+/* Whether an incident may go from one status to another. */
+bool incident_transition_allowed(enum incident_status from, enum incident_status to);
+/* The statuses allowed from `from`, as "a, b" (for messages). */
+void incident_transitions_from(enum incident_status from, char *buf, size_t len);
+/* Moves an incident to a new status. INCIDENT_E_TRANSITION when not allowed, with err
+ * saying which are; INCIDENT_E_STEPS when resolving with required steps open (err names
+ * them). Acknowledging stops the escalation. note (may be NULL) goes on the timeline. */
+int incident_transition(struct store *st, int64_t id, enum incident_status to, const char *note,
+                        const char *who, int64_t now_us, struct gh_err *err);
+/* A note on the timeline (1..INCIDENT_TEXT_MAX-1 bytes). */
+int incident_note(struct store *st, int64_t id, const char *text, const char *who, int64_t now_us,
+                  struct gh_err *err);
+/* Marks step idx done, skipped (with a reason) or open again. */
+int incident_step_set(struct store *st, int64_t id, int idx, enum step_state state,
+                      const char *reason, const char *who, int64_t now_us, struct gh_err *err);
+/* Adds or removes an assignee (a user id); who names the change on the timeline. */
+int incident_assign(struct store *st, int64_t id, int64_t user_id, const char *user_name, bool add,
+                    const char *who, int64_t now_us, struct gh_err *err);
+/* Links (or unlinks) an event, person, door, controller, alarm or clip. */
+int incident_link(struct store *st, int64_t id, const char *kind, const char *ref, bool add,
+                  const char *who, int64_t now_us, struct gh_err *err);
+/* Changes title, severity or department (fields of x that differ from the stored row). */
+int incident_update(struct store *st, const struct incident *x, const char *who, int64_t now_us,
+                    struct gh_err *err);
+
+/* ---- the rules thread (runner.c) ----------------------------------------------------------- */
+
+struct incident_runner_config {
+    bool disabled;
+    struct rules_config rules; /* the detectors' settings (walks: none from the config yet) */
+    struct incident_config inc;
+    unsigned warmup_s; /* detectors relearn from this much history at start (7 days) */
+    unsigned tick_ms;  /* the clock-driven detectors run this often (1000) */
+};
+void incident_runner_config_init(struct incident_runner_config *c);
+
+/* Called on the rules thread after alarms were committed (last: the newest event offset). */
+typedef void (*incident_notify_fn)(void *ctx, int64_t last_offset);
+
+struct incident_runner_stats {
+    uint64_t events;    /* judged */
+    uint64_t alarms;    /* new alarms */
+    uint64_t repeats;   /* raised again within the window (folded into an open alarm) */
+    uint64_t incidents; /* opened by alarms */
+    uint64_t errors;    /* alarms not recorded (logged) */
+    int64_t offset;     /* the cursor: events up to here are judged */
+};
+
+/* Starts the rules thread on its own connection to db_path (see runner.c). Ownership: the
+ * caller stops and frees it with incident_runner_stop. Thread-safety: wake and stats may
+ * be called from any thread. */
+struct incident_runner;
+int incident_runner_start(const char *db_path, const struct incident_runner_config *cfg,
+                          incident_notify_fn notify, void *ctx, struct incident_runner **out,
+                          struct gh_err *err);
+/* New events were committed: look now rather than at the next tick. NULL is a no-op. */
+void incident_runner_wake(struct incident_runner *r);
+void incident_runner_stats(struct incident_runner *r, struct incident_runner_stats *out);
+void incident_runner_stop(struct incident_runner *r);
+
+/* Checks an incident type's procedure text: a JSON array of 0..64 {"text": non-empty
+ * string, "required": bool} objects. err names the step. */
+int incident_steps_check(const char *steps, struct gh_err *err);
+
+#endif
