@@ -10,9 +10,9 @@ packages=(
   # libraries (see docs/dependencies.md)
   libsqlite3-dev libsodium-dev libjansson-dev libcsv-dev tzdata
   libmicrohttpd-dev libgnutls28-dev libinih-dev libzxcvbn-dev liboath-dev libqrencode-dev
-  libldap2-dev libcurl4-gnutls-dev libcjose-dev
+  libldap2-dev libcurl4-gnutls-dev libcjose-dev liblua5.4-dev
   # tests
-  libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema python3-cryptography sqlite3
+  libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jsonschema python3-cryptography python3-aiosmtpd sqlite3
   oathtool slapd ldap-utils openssl chromium rsyslog rsyslog-gnutls
 )
 # Node.js and npm (the test OpenID provider, the console later): the machine's own when it

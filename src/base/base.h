@@ -225,6 +225,10 @@ int gh_sig_verify(const uint8_t pk[32], const char *base, size_t len, const char
  * caller wipes sk (sodium_memzero) when done. */
 int gh_sign_key_load_or_create(const char *dir, const char *name, uint8_t pk[32],
                                uint8_t sk[64], bool *created, struct gh_err *err);
+/* A random secret of size bytes in DIR/NAME, made and kept as the key pair above (the
+ * webhooks' HMAC key). The caller wipes buf when done. */
+int gh_secret_load_or_create(const char *dir, const char *name, uint8_t *buf, size_t size,
+                             bool *created, struct gh_err *err);
 /* The SHA-256 of a string, in hex. */
 void gh_sha256_hex(const char *s, char hex[65]);
 /* A one-time token (24 random bytes, base64url) and its SHA-256 in hex, which is what is

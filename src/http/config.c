@@ -1,6 +1,7 @@
 /*
  * config.c: the server's configuration: defaults, an ini file read with inih (sections
- * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem], [dump], [rules]),
+ * [server], [tls], [limits], [sessions], [mfa], [ldap], [oidc], [siem], [dump], [rules],
+ * [notify]),
  * command-line overrides through the same setter, and one check of the whole before anything
  * starts. Every error names where it was found (file:line and the key) and what was expected.
  */
@@ -42,6 +43,7 @@ void http_config_init(struct http_config *c)
     gh_strlcpy(c->dump.timezone, "UTC", sizeof(c->dump.timezone));
     c->dump.backfill_days = 3;
     incident_runner_config_init(&c->rules);
+    incident_notifier_config_init(&c->notify);
 }
 
 void http_config_wipe(struct http_config *c)
@@ -423,6 +425,41 @@ static int set_rules(struct incident_runner_config *r, const char *key, const ch
     return -ENOENT;
 }
 
+static int set_notify(struct http_config *c, const char *key, const char *v, struct gh_err *err)
+{
+    struct incident_notifier_config *n = &c->notify;
+    if (strcmp(key, "smtp_url") == 0) {
+        if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+            return gh_fail(err, -EINVAL, "'%s' is not smtp://HOST:PORT or smtps://HOST:PORT", v);
+        return set_text(n->smtp_url, sizeof(n->smtp_url), v, err);
+    }
+    if (strcmp(key, "from") == 0) {
+        if (v[0] == '\0' || model_check_email("from", v, err) < 0)
+            return gh_fail(err, -EINVAL, "'%s' is not an e-mail address", v);
+        return set_text(n->smtp_from, sizeof(n->smtp_from), v, err);
+    }
+    if (strcmp(key, "smtp_user") == 0)
+        return set_text(n->smtp_user, sizeof(n->smtp_user), v, err);
+    if (strcmp(key, "smtp_password_file") == 0)
+        return set_text(n->smtp_password_file, sizeof(n->smtp_password_file), v, err);
+    if (strcmp(key, "starttls") == 0)
+        return parse_bool(v, &n->smtp_starttls, err);
+    if (strcmp(key, "ca_file") == 0)
+        return set_text(n->ca_file, sizeof(n->ca_file), v, err);
+    if (strcmp(key, "console_url") == 0) {
+        if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+            return gh_fail(err, -EINVAL, "'%s' is not an http(s) URL", v);
+        return set_text(c->rules.inc.console_url, sizeof(c->rules.inc.console_url), v, err);
+    }
+    if (strcmp(key, "timeout") == 0)
+        return parse_uint(v, 1, 300, &n->timeout_s, err);
+    if (strcmp(key, "max_attempts") == 0)
+        return parse_uint(v, 1, 100, &n->max_attempts, err);
+    if (strcmp(key, "backoff_max") == 0)
+        return parse_uint(v, 1, 86400, &n->backoff_max_s, err);
+    return -ENOENT;
+}
+
 int http_config_set(struct http_config *c, const char *section, const char *key, const char *v,
                     struct gh_err *err)
 {
@@ -479,6 +516,8 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
         r = set_dump(&c->dump, key, v, err);
     } else if (strcmp(section, "rules") == 0) {
         r = set_rules(&c->rules, key, v, err);
+    } else if (strcmp(section, "notify") == 0) {
+        r = set_notify(c, key, v, err);
     } else if (strcmp(section, "mfa") == 0) {
         if (strcmp(key, "required_roles") == 0)
             r = role_set_parse(v, &c->mfa_roles, err);
@@ -490,7 +529,7 @@ int http_config_set(struct http_config *c, const char *section, const char *key,
     } else {
         return gh_fail(err, -EINVAL,
                        "unknown section [%s] (expected server, tls, limits, sessions, mfa, "
-                       "ldap, oidc, siem, dump or rules)",
+                       "ldap, oidc, siem, dump, rules or notify)",
                        section);
     }
     if (r == -ENOENT)
@@ -639,6 +678,27 @@ int http_config_check(struct http_config *c, struct gh_err *err)
             return -EINVAL;
         }
         tz_free(tz);
+    }
+    if (c->notify.smtp_url[0] && !c->notify.smtp_from[0])
+        return gh_fail(err, -EINVAL, "notify: smtp_url needs from (the sender's address)");
+    if (c->notify.smtp_user[0] && !c->notify.smtp_password_file[0])
+        return gh_fail(err, -EINVAL, "notify: smtp_user needs smtp_password_file");
+    if (c->notify.smtp_password_file[0] &&
+        check_readable("notify.smtp_password_file", c->notify.smtp_password_file, err) < 0)
+        return -ENOENT;
+    if (c->notify.ca_file[0] && check_readable("notify.ca_file", c->notify.ca_file, err) < 0)
+        return -ENOENT;
+    if (gh_snprintf(c->notify.key_dir, sizeof(c->notify.key_dir), "%s/keys", c->data_dir) < 0)
+        return gh_fail(err, -ENAMETOOLONG, "data dir path too long");
+    if (c->rules.inc.console_url[0] == '\0' && c->port != 0) { /* links in messages */
+        char host[256];
+        bool any = strcmp(c->listen_addr, "0.0.0.0") == 0 || strcmp(c->listen_addr, "::") == 0;
+        if (any && gethostname(host, sizeof(host)) != 0)
+            any = false;
+        host[sizeof(host) - 1] = '\0';
+        snprintf(c->rules.inc.console_url, sizeof(c->rules.inc.console_url),
+                 strchr(any ? host : c->listen_addr, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
+                 c->plain_http ? "http" : "https", any ? host : c->listen_addr, c->port);
     }
     if (c->plain_http) {
         if (!is_loopback(c->listen_addr))

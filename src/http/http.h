@@ -57,6 +57,7 @@ struct http_config {
     struct audit_siem_config siem;    /* [siem]: target "" when not used */
     struct http_dump_config dump;     /* [dump]: dir "" when not used */
     struct incident_runner_config rules; /* [rules]: the detectors and the alarm store */
+    struct incident_notifier_config notify; /* [notify]: e-mail and webhooks */
 };
 
 void http_config_init(struct http_config *c);
@@ -64,7 +65,7 @@ void http_config_init(struct http_config *c);
  * secret): call when done with a copy. */
 void http_config_wipe(struct http_config *c);
 /* Reads an ini file (sections [server], [tls], [limits], [sessions], [mfa], [ldap],
- * [oidc], [siem], [dump], [rules]); unknown keys and bad values are
+ * [oidc], [siem], [dump], [rules], [notify]); unknown keys and bad values are
  * errors naming file:line and the key; c changes only when the whole file is valid. Lines
  * longer than inih's buffer are refused, not cut. Flags are applied after (http_config_set). */
 int http_config_load(const char *path, struct http_config *c, struct gh_err *err);

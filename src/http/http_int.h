@@ -182,6 +182,7 @@ struct http_server {
     pthread_t timer_thread;
     struct audit_forwarder *forwarder; /* [siem] target set: sends events and audit entries */
     struct incident_runner *runner;    /* the rules thread (NULL with [rules] enabled = false) */
+    struct incident_notifier *notifier; /* sends the queued e-mails and webhooks */
     struct audit_nodecache *nodes;     /* the audit tree's nodes for proofs (DATA/audit-nodes.cache) */
     /* [dump] dir set: the daily dump thread (dumper.c) */
     pthread_t dump_thread;

@@ -214,5 +214,23 @@ int http_metrics_render(struct http_server *srv, struct gh_buf *out)
             (unsigned long long)rs.repeats, (unsigned long long)rs.incidents,
             (unsigned long long)rs.errors, (long long)rs.offset);
     }
+    if (srv->notifier != NULL) {
+        struct incident_notifier_stats ns;
+        incident_notifier_stats(srv->notifier, &ns);
+        r |= gh_buf_printf(out,
+                           "# HELP gatehouse_notifications_sent_total E-mails and webhooks "
+                           "delivered.\n"
+                           "# TYPE gatehouse_notifications_sent_total counter\n"
+                           "gatehouse_notifications_sent_total %llu\n"
+                           "# HELP gatehouse_notifications_failed_total Messages given up.\n"
+                           "# TYPE gatehouse_notifications_failed_total counter\n"
+                           "gatehouse_notifications_failed_total %llu\n"
+                           "# HELP gatehouse_notifications_retries_total Failed attempts that "
+                           "will be tried again.\n"
+                           "# TYPE gatehouse_notifications_retries_total counter\n"
+                           "gatehouse_notifications_retries_total %llu\n",
+                           (unsigned long long)ns.sent, (unsigned long long)ns.failed,
+                           (unsigned long long)ns.retries);
+    }
     return r < 0 ? -ENOSPC : 0;
 }

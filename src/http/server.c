@@ -744,6 +744,9 @@ int http_server_start(const struct http_config *c, struct http_server **out, str
     if (!c->rules.disabled &&
         (r = incident_runner_start(srv->db_path, &c->rules, on_alarms, srv, &srv->runner, err)) < 0)
         goto fail;
+    if ((r = incident_notifier_start(srv->db_path, &c->notify, on_alarms, srv, &srv->notifier,
+                                     err)) < 0)
+        goto fail;
     ingest_options_init(&io);
     if ((r = ingest_start(srv->db_path, &io, &srv->ing, err)) < 0)
         goto fail;
@@ -820,6 +823,7 @@ fail:
     if (srv->ing)
         ingest_stop(srv->ing);
     incident_runner_stop(srv->runner); /* after what wakes it, before the hub it tells */
+    incident_notifier_stop(srv->notifier);
     if (srv->hub)
         http_stream_hub_free(srv->hub);
     if (srv->engine)
@@ -872,6 +876,7 @@ void http_server_stop(struct http_server *srv)
 
     ingest_stop(srv->ing);                /* drains and commits what was submitted */
     incident_runner_stop(srv->runner);    /* its cursor is saved; before the hub goes */
+    incident_notifier_stop(srv->notifier);
     audit_forwarder_stop(srv->forwarder); /* after the last commit: its cursor is saved */
     http_dumper_stop(srv);
     audit_nodecache_close(srv->nodes);

@@ -69,7 +69,8 @@ static int link_quietly(struct store *st, int64_t incident, const char *kind, in
 }
 
 /* Opens the incident the alarm's type maps to, if one does, and links what it concerns. */
-static int open_for(struct store *st, struct alarm *a, int64_t now_us, struct gh_err *err)
+static int open_for(struct store *st, const struct incident_config *cfg, struct alarm *a,
+                    int64_t now_us, struct gh_err *err)
 {
     struct type_match m = {a->type, ""};
     struct incident x;
@@ -81,7 +82,7 @@ static int open_for(struct store *st, struct alarm *a, int64_t now_us, struct gh
     memset(&x, 0, sizeof(x));
     x.severity = a->severity;
     x.drill_id = a->drill_id;
-    if ((r = incident_open(st, m.name, &x, "rules", now_us, err)) < 0)
+    if ((r = incident_open(st, cfg, m.name, &x, a->detail, "rules", now_us, err)) < 0)
         return r;
     if ((r = link_quietly(st, x.id, "alarm", a->id, err)) < 0 ||
         (r = link_quietly(st, x.id, "event", a->first_offset, err)) < 0 ||
@@ -137,7 +138,7 @@ int incident_alarm_raise(struct store *st, const struct incident_config *cfg,
     a.first_us = a.last_us = t;
     a.count = 1;
     a.first_offset = a.last_offset = ra->offset;
-    if ((r = store_alarm_insert(st, &a, err)) < 0 || (r = open_for(st, &a, now_us, err)) < 0)
+    if ((r = store_alarm_insert(st, &a, err)) < 0 || (r = open_for(st, cfg, &a, now_us, err)) < 0)
         return r;
     if (a.incident_id != 0 && (r = store_alarm_update(st, &a, err)) < 0)
         return r;

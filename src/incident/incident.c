@@ -3,7 +3,7 @@
  * the allowed status changes, notes, steps, assignees, links. Each change updates the row,
  * writes a timeline entry and appends an incident event, all in the caller's transaction.
  */
-#include "incident/incident.h"
+#include "incident/incident_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,19 +79,10 @@ static int incident_event(struct store *st, const struct incident *x, const char
     return store_event_append(st, &ev) < 0 ? -EIO : 0;
 }
 
-/* A timeline entry (text from fmt) and the matching event; updated_us moves on. */
-static int changed(struct store *st, struct incident *x, const char *action, const char *who,
-                   int64_t now_us, struct gh_err *err, const char *fmt, ...) GH_PRINTF(7, 8);
-static int changed(struct store *st, struct incident *x, const char *action, const char *who,
-                   int64_t now_us, struct gh_err *err, const char *fmt, ...)
+int incident_record(struct store *st, struct incident *x, const char *action, const char *who,
+                    int64_t now_us, const char *text, struct gh_err *err)
 {
-    char text[INCIDENT_TEXT_MAX + 256];
-    va_list ap;
     int r;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    gh_utf8_mend(text);
     x->updated_us = now_us;
     if ((r = store_incident_update(st, x, err)) < 0)
         return r;
@@ -99,6 +90,21 @@ static int changed(struct store *st, struct incident *x, const char *action, con
         incident_event(st, x, action, text, who, now_us) < 0)
         return gh_fail(err, -EIO, "incident %lld: the change was not recorded", (long long)x->id);
     return 0;
+}
+
+/* incident_record with the text from fmt. */
+static int changed(struct store *st, struct incident *x, const char *action, const char *who,
+                   int64_t now_us, struct gh_err *err, const char *fmt, ...) GH_PRINTF(7, 8);
+static int changed(struct store *st, struct incident *x, const char *action, const char *who,
+                   int64_t now_us, struct gh_err *err, const char *fmt, ...)
+{
+    char text[INCIDENT_TEXT_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    gh_utf8_mend(text);
+    return incident_record(st, x, action, who, now_us, text, err);
 }
 
 static int load(struct store *st, int64_t id, struct incident *x, struct gh_err *err)
@@ -179,11 +185,12 @@ static int64_t deadline_us(struct store *st, const struct incident *x, int64_t f
     return from_us + after_s * GH_USEC_PER_SEC;
 }
 
-int incident_open(struct store *st, const char *type_name, struct incident *x, const char *who,
-                  int64_t now_us, struct gh_err *err)
+int incident_open(struct store *st, const struct incident_config *cfg, const char *type_name,
+                  struct incident *x, const char *detail, const char *who, int64_t now_us,
+                  struct gh_err *err)
 {
     struct incident_type t = {0};
-    int r;
+    int used, r;
     if (type_name != NULL) {
         if ((r = store_incident_type_find(st, type_name, &t)) < 0)
             return gh_fail(err, r == -ENOENT ? -EINVAL : r, "incident type '%s' %s", type_name,
@@ -212,8 +219,11 @@ int incident_open(struct store *st, const char *type_name, struct incident *x, c
     store_incident_type_free(&t);
     if (r < 0)
         return r;
-    return changed(st, x, "opened", who, now_us, err, "opened: %s (severity %d)", x->title,
-                   x->severity);
+    if ((r = changed(st, x, "opened", who, now_us, err, "opened: %s (severity %d)", x->title,
+                     x->severity)) < 0)
+        return r;
+    /* the department's liaison hears of it now; the escalation clock runs from here */
+    return incident_notify_level(st, cfg, x, 0, "incident", detail, now_us, &used, err);
 }
 
 /* ---- changes ------------------------------------------------------------------------------- */

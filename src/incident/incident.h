@@ -27,6 +27,7 @@
 
 struct incident_config {
     unsigned dedup_window_s; /* the same key within this long updates one alarm (3600) */
+    char console_url[256];   /* the console's address, for links in messages ("": none) */
 };
 void incident_config_init(struct incident_config *c);
 
@@ -56,9 +57,12 @@ int incident_alarm_handle(struct store *st, int64_t alarm_id, bool ack, const ch
 
 /* Opens an incident (status new) of type_name (an incident type's name: its title,
  * severity, department and procedure), or of no type when type_name is NULL (title,
- * severity and department from x). x->id is filled in. */
-int incident_open(struct store *st, const char *type_name, struct incident *x, const char *who,
-                  int64_t now_us, struct gh_err *err);
+ * severity and department from x). x->id is filled in. Its department's liaison (level 0
+ * of the directory) is notified with the "incident" template; detail (may be NULL) says
+ * what happened. */
+int incident_open(struct store *st, const struct incident_config *cfg, const char *type_name,
+                  struct incident *x, const char *detail, const char *who, int64_t now_us,
+                  struct gh_err *err);
 
 /* Whether an incident may go from one status to another. */
 bool incident_transition_allowed(enum incident_status from, enum incident_status to);
@@ -119,6 +123,67 @@ int incident_runner_start(const char *db_path, const struct incident_runner_conf
 void incident_runner_wake(struct incident_runner *r);
 void incident_runner_stats(struct incident_runner *r, struct incident_runner_stats *out);
 void incident_runner_stop(struct incident_runner *r);
+
+/* ---- notifications (notify.c) --------------------------------------------------------------- */
+
+/* Fills a template's {{name}} from vars (strings and numbers; an unknown name is left
+ * empty) into out, cut at len - 1 bytes on a character boundary. */
+void incident_render(const char *tmpl, json_t *vars, char *out, size_t len);
+/* The variables of an incident's messages: id, title, severity, severity_name, status,
+ * department, opened, detail, url, level (reference returned; the caller frees it). */
+json_t *incident_vars(struct store *st, const struct incident_config *cfg, const struct incident *x,
+                      const char *detail, int level);
+/* Queues one message per channel (e-mail, webhook) of each contact of x's department at
+ * the first level >= level that has contacts, from the template; *used gets that level (-1
+ * when there was none). The queueing is on the timeline. */
+int incident_notify_level(struct store *st, const struct incident_config *cfg,
+                          const struct incident *x, int level, const char *template_name,
+                          const char *detail, int64_t now_us, int *used, struct gh_err *err);
+/* A mass notification: the template, filled from the incident (when incident_id != 0)
+ * and then from vars (site, message ...; reference kept by the caller), to every contact
+ * of the departments given (all departments when n_departments is 0), at every level.
+ * *queued gets how many messages were queued; on an incident it is on the timeline. */
+int incident_notify_group(struct store *st, const struct incident_config *cfg,
+                          const char *template_name, const int64_t *departments,
+                          size_t n_departments, json_t *vars, int64_t incident_id, const char *who,
+                          int64_t now_us, int *queued, struct gh_err *err);
+/* Escalates every incident whose deadline has passed: the next level of its department's
+ * directory is notified with the "escalation" template and the deadline moves on; with no
+ * one left, escalation stops. *n gets how many escalated. */
+int incident_escalate_due(struct store *st, const struct incident_config *cfg, int64_t now_us,
+                          int *n, struct gh_err *err);
+
+/* ---- the notifier thread (notifier.c) ------------------------------------------------------- */
+
+struct incident_notifier_config {
+    char smtp_url[256];                  /* smtp://HOST:PORT or smtps://...; "": no e-mail */
+    char smtp_from[MODEL_EMAIL_MAX + 1]; /* the sender's address */
+    char smtp_user[128];                 /* "": no authentication */
+    char smtp_password_file[512];        /* the password, alone in a 0600 file */
+    bool smtp_starttls;                  /* smtp:// must switch to TLS (STARTTLS) */
+    char ca_file[512];                   /* trusted CAs for SMTP TLS and https webhooks */
+    char key_dir[512];                   /* holds webhook.key (made once) */
+    unsigned timeout_s;                  /* a send may take this long (10) */
+    unsigned max_attempts;               /* then it is given up (8) */
+    unsigned backoff_max_s;              /* the longest wait between attempts (300) */
+};
+void incident_notifier_config_init(struct incident_notifier_config *c);
+
+struct incident_notifier_stats {
+    uint64_t sent, failed, retries;
+};
+
+/* Starts the thread that sends the queued messages (see notifier.c) on its own connection
+ * to db_path; notify is called after each outcome recorded on an incident. Ownership: the
+ * caller stops and frees it with incident_notifier_stop. Thread-safety: wake and stats may
+ * be called from any thread. */
+struct incident_notifier;
+int incident_notifier_start(const char *db_path, const struct incident_notifier_config *cfg,
+                            incident_notify_fn notify, void *ctx, struct incident_notifier **out,
+                            struct gh_err *err);
+void incident_notifier_wake(struct incident_notifier *nt);
+void incident_notifier_stats(struct incident_notifier *nt, struct incident_notifier_stats *out);
+void incident_notifier_stop(struct incident_notifier *nt);
 
 /* Checks an incident type's procedure text: a JSON array of 0..64 {"text": non-empty
  * string, "required": bool} objects. err names the step. */

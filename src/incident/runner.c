@@ -9,7 +9,7 @@
  * Detectors remember (walks, denial windows, usual hours); at start the thread warms them
  * on the events of the last warmup_s before the cursor, raising nothing. Once a tick it
  * gives the clock-driven detectors their facts (controllers' heartbeats, open access
- * reviews) and asks them.
+ * reviews) and asks them, and escalates the incidents nobody acknowledged in time.
  *
  * The brief sent alarms through the ingest queue; they are written here instead, with the
  * cursor, so an alarm is never lost or raised twice across a crash. They reach the live
@@ -200,6 +200,26 @@ static int on_review(void *ctx, const struct access_review *v)
     return 0;
 }
 
+/* Incidents nobody acknowledged in time go to the next level of their department. */
+static void escalate(struct incident_runner *r)
+{
+    struct gh_err err = {{0}};
+    int64_t next = store_incident_next_escalation(r->st), now = gh_now_us();
+    int n = 0, rc;
+    if (next == 0 || next > now || store_begin_write(r->st) < 0)
+        return;
+    rc = incident_escalate_due(r->st, &r->cfg.inc, now, &n, &err);
+    if (rc == 0 && (rc = store_commit(r->st)) < 0)
+        gh_fail(&err, rc, "commit: %s", store_errmsg(r->st));
+    if (rc < 0) {
+        store_rollback(r->st);
+        log_error("escalation: %s", err.msg);
+        return;
+    }
+    if (r->notify != NULL)
+        r->notify(r->notify_ctx, store_event_last_offset(r->st));
+}
+
 /* The clock-driven detectors: their facts, then the time. */
 static void tick(struct incident_runner *r)
 {
@@ -253,6 +273,7 @@ static void *runner_main(void *arg)
         bool more = read_events(r);
         if (gh_monotonic_us() >= next_tick) {
             tick(r);
+            escalate(r);
             next_tick = gh_monotonic_us() + (int64_t)r->cfg.tick_ms * 1000;
         }
         if (r->n_found > 0)

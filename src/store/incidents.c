@@ -42,6 +42,20 @@ enum {
     S_DEPT_ESC_SET,
     S_REVIEW_LIST,
     S_REVIEW_CLOSE,
+    S_CONTACT_INSERT,
+    S_CONTACT_UPDATE,
+    S_CONTACT_GET,
+    S_CONTACT_DELETE,
+    S_CONTACT_LIST,
+    S_TEMPLATE_GET,
+    S_TEMPLATE_PUT,
+    S_TEMPLATE_LIST,
+    S_NOTE_INSERT,
+    S_NOTE_UPDATE,
+    S_NOTE_DUE,
+    S_NOTE_NEXT,
+    S_NOTE_LIST,
+    S_INC_NEXT_ESC,
     S_INCIDENT_END
 };
 _Static_assert(S_INCIDENT_END <= STORE_SLOTS_INCIDENT + 64, "incidents.c owns 64 slots");
@@ -88,6 +102,16 @@ static int each_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt
     return r;
 }
 
+/* The row of the statement's ?1 = id. */
+static int get_by_id(struct store *st, int slot, const char *sql, int64_t id,
+                     void (*read)(sqlite3_stmt *, void *), void *out)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, slot, sql);
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return get_one(st, s, read, out);
+}
+
 /* Calls a typed row callback through each_row's untyped one. */
 #define ADAPTER(name, cbtype, rowtype)                                                             \
     struct name##_call {                                                                           \
@@ -105,6 +129,9 @@ ADAPTER(incident, store_incident_cb, struct incident)
 ADAPTER(step, store_incident_step_cb, struct incident_step)
 ADAPTER(entry, store_incident_entry_cb, struct incident_entry)
 ADAPTER(review, store_review_cb, struct access_review)
+ADAPTER(contact, store_contact_cb, struct contact)
+ADAPTER(template, store_template_cb, struct message_template)
+ADAPTER(notification, store_notification_cb, struct notification)
 
 static int insert(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_err *err,
                   const char *what)
@@ -121,6 +148,22 @@ static int update(struct store *st, sqlite3_stmt *s, struct gh_err *err, const c
     if (r == 0 && sqlite3_changes(store_db(st)) == 0)
         return gh_fail(err, -ENOENT, "%s does not exist", what);
     return r;
+}
+
+/* Binds a row's columns from ?2 on (?1 is its id). */
+typedef void (*bind_fn)(sqlite3_stmt *s, const void *row);
+
+/* An insert (id 0: *new_id gets the row's id) or an update of row id, by the same binder. */
+static int save(struct store *st, int slot, const char *sql, bind_fn bind, const void *row,
+                int64_t id, int64_t *new_id, struct gh_err *err, const char *what)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, slot, sql);
+    if (s != NULL) {
+        if (id != 0)
+            sqlite3_bind_int64(s, 1, id);
+        bind(s, row);
+    }
+    return id == 0 ? insert(st, s, new_id, err, what) : update(st, s, err, what);
 }
 
 /* ---- alarms ------------------------------------------------------------------------------- */
@@ -157,8 +200,9 @@ static void read_alarm(sqlite3_stmt *s, void *row)
 }
 
 /* Binds ?2.. in ALARM_COLS order (?1 is the id). */
-static void bind_alarm(sqlite3_stmt *s, const struct alarm *a)
+static void bind_alarm(sqlite3_stmt *s, const void *row)
 {
+    const struct alarm *a = row;
     bind_text(s, 2, a->type);
     bind_text(s, 3, a->key);
     sqlite3_bind_int(s, 4, a->severity);
@@ -197,40 +241,31 @@ int store_alarm_find_open(struct store *st, const char *key, int64_t since_us, s
 
 int store_alarm_insert(struct store *st, struct alarm *row, struct gh_err *err)
 {
-    sqlite3_stmt *s = store_ext_stmt(
+    return save(
         st, S_ALARM_INSERT,
         "INSERT INTO alarms (type, key, severity, status, detail, door_id, person_id, "
         "credential_id, controller_id, first_us, last_us, count, first_offset, last_offset, "
         "acked_us, acked_by, cleared_us, cleared_by, incident_id, drill_id) VALUES (?2, ?3, ?4, "
-        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
-    if (s)
-        bind_alarm(s, row);
-    return insert(st, s, &row->id, err, "alarm");
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        bind_alarm, row, 0, &row->id, err, "alarm");
 }
 
 int store_alarm_update(struct store *st, const struct alarm *row, struct gh_err *err)
 {
-    sqlite3_stmt *s = store_ext_stmt(
+    return save(
         st, S_ALARM_UPDATE,
         "UPDATE alarms SET type = ?2, key = ?3, severity = ?4, status = ?5, detail = ?6, "
         "door_id = ?7, person_id = ?8, credential_id = ?9, controller_id = ?10, first_us = ?11, "
         "last_us = ?12, count = ?13, first_offset = ?14, last_offset = ?15, acked_us = ?16, "
         "acked_by = ?17, cleared_us = ?18, cleared_by = ?19, incident_id = ?20, drill_id = ?21 "
-        "WHERE id = ?1");
-    if (s) {
-        sqlite3_bind_int64(s, 1, row->id);
-        bind_alarm(s, row);
-    }
-    return update(st, s, err, "alarm");
+        "WHERE id = ?1",
+        bind_alarm, row, row->id, NULL, err, "alarm");
 }
 
 int store_alarm_get(struct store *st, int64_t id, struct alarm *out)
 {
-    sqlite3_stmt *s =
-        store_ext_stmt(st, S_ALARM_GET, "SELECT " ALARM_COLS " FROM alarms WHERE id = ?1");
-    if (s)
-        sqlite3_bind_int64(s, 1, id);
-    return get_one(st, s, read_alarm, out);
+    return get_by_id(st, S_ALARM_GET, "SELECT " ALARM_COLS " FROM alarms WHERE id = ?1", id,
+                     read_alarm, out);
 }
 
 int store_alarm_list(struct store *st, const struct store_alarm_filter *f, store_alarm_cb cb,
@@ -275,8 +310,9 @@ void store_incident_type_free(struct incident_type *t)
     }
 }
 
-static void bind_type(sqlite3_stmt *s, const struct incident_type *t)
+static void bind_type(sqlite3_stmt *s, const void *row)
 {
+    const struct incident_type *t = row;
     bind_text(s, 2, t->name);
     bind_text(s, 3, t->title);
     bind_ref(s, 4, t->department_id);
@@ -288,39 +324,30 @@ static void bind_type(sqlite3_stmt *s, const struct incident_type *t)
 int store_incident_type_insert(struct store *st, struct incident_type *row, struct gh_err *err)
 {
     char what[ALARM_TYPE_MAX + 32];
-    sqlite3_stmt *s = store_ext_stmt(st, S_TYPE_INSERT,
-                                     "INSERT INTO incident_types (name, title, department_id, "
-                                     "severity, alarm_types, steps) VALUES (?2, ?3, ?4, ?5, ?6, "
-                                     "?7)");
     snprintf(what, sizeof(what), "incident type '%s'", row->name);
-    if (s)
-        bind_type(s, row);
-    return insert(st, s, &row->id, err, what);
+    return save(st, S_TYPE_INSERT,
+                "INSERT INTO incident_types (name, title, department_id, "
+                "severity, alarm_types, steps) VALUES (?2, ?3, ?4, ?5, ?6, "
+                "?7)",
+                bind_type, row, 0, &row->id, err, what);
 }
 
 int store_incident_type_update(struct store *st, const struct incident_type *row,
                                struct gh_err *err)
 {
     char what[ALARM_TYPE_MAX + 32];
-    sqlite3_stmt *s = store_ext_stmt(st, S_TYPE_UPDATE,
-                                     "UPDATE incident_types SET name = ?2, title = ?3, "
-                                     "department_id = ?4, severity = ?5, alarm_types = ?6, "
-                                     "steps = ?7 WHERE id = ?1");
     snprintf(what, sizeof(what), "incident type '%s'", row->name);
-    if (s) {
-        sqlite3_bind_int64(s, 1, row->id);
-        bind_type(s, row);
-    }
-    return update(st, s, err, what);
+    return save(st, S_TYPE_UPDATE,
+                "UPDATE incident_types SET name = ?2, title = ?3, "
+                "department_id = ?4, severity = ?5, alarm_types = ?6, "
+                "steps = ?7 WHERE id = ?1",
+                bind_type, row, row->id, NULL, err, what);
 }
 
 int store_incident_type_get(struct store *st, int64_t id, struct incident_type *out)
 {
-    sqlite3_stmt *s =
-        store_ext_stmt(st, S_TYPE_GET, "SELECT " TYPE_COLS " FROM incident_types WHERE id = ?1");
-    if (s)
-        sqlite3_bind_int64(s, 1, id);
-    return get_one(st, s, read_type, out);
+    return get_by_id(st, S_TYPE_GET, "SELECT " TYPE_COLS " FROM incident_types WHERE id = ?1", id,
+                     read_type, out);
 }
 
 int store_incident_type_find(struct store *st, const char *name, struct incident_type *out)
@@ -388,8 +415,9 @@ static void read_incident(sqlite3_stmt *s, void *row)
     x->drill_id = sqlite3_column_int64(s, 14);
 }
 
-static void bind_incident(sqlite3_stmt *s, const struct incident *x)
+static void bind_incident(sqlite3_stmt *s, const void *row)
 {
+    const struct incident *x = row;
     bind_ref(s, 2, x->type_id);
     bind_text(s, 3, x->type);
     bind_text(s, 4, x->title);
@@ -408,39 +436,30 @@ static void bind_incident(sqlite3_stmt *s, const struct incident *x)
 
 int store_incident_insert(struct store *st, struct incident *row, struct gh_err *err)
 {
-    sqlite3_stmt *s = store_ext_stmt(
+    return save(
         st, S_INC_INSERT,
         "INSERT INTO incidents (type_id, type, title, severity, status, department_id, "
         "opened_us, updated_us, acked_us, resolved_us, closed_us, escalation_level, "
         "escalate_at_us, drill_id) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-        "?14, ?15)");
-    if (s)
-        bind_incident(s, row);
-    return insert(st, s, &row->id, err, "incident");
+        "?14, ?15)",
+        bind_incident, row, 0, &row->id, err, "incident");
 }
 
 int store_incident_update(struct store *st, const struct incident *row, struct gh_err *err)
 {
-    sqlite3_stmt *s = store_ext_stmt(
+    return save(
         st, S_INC_UPDATE,
         "UPDATE incidents SET type_id = ?2, type = ?3, title = ?4, severity = ?5, status = ?6, "
         "department_id = ?7, opened_us = ?8, updated_us = ?9, acked_us = ?10, resolved_us = ?11, "
         "closed_us = ?12, escalation_level = ?13, escalate_at_us = ?14, drill_id = ?15 "
-        "WHERE id = ?1");
-    if (s) {
-        sqlite3_bind_int64(s, 1, row->id);
-        bind_incident(s, row);
-    }
-    return update(st, s, err, "incident");
+        "WHERE id = ?1",
+        bind_incident, row, row->id, NULL, err, "incident");
 }
 
 int store_incident_get(struct store *st, int64_t id, struct incident *out)
 {
-    sqlite3_stmt *s =
-        store_ext_stmt(st, S_INC_GET, "SELECT " INC_COLS " FROM incidents WHERE id = ?1");
-    if (s)
-        sqlite3_bind_int64(s, 1, id);
-    return get_one(st, s, read_incident, out);
+    return get_by_id(st, S_INC_GET, "SELECT " INC_COLS " FROM incidents WHERE id = ?1", id,
+                     read_incident, out);
 }
 
 int store_incident_list(struct store *st, const struct store_incident_filter *f,
@@ -460,6 +479,19 @@ int store_incident_list(struct store *st, const struct store_incident_filter *f,
     }
     struct incident_call l = {cb, ctx};
     return each_row(st, s, read_incident, sizeof(struct incident), incident_call_fn, &l);
+}
+
+int64_t store_incident_next_escalation(struct store *st)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_INC_NEXT_ESC,
+                                     "SELECT min(escalate_at_us) FROM incidents WHERE "
+                                     "escalate_at_us IS NOT NULL");
+    int64_t t = 0;
+    if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+        t = sqlite3_column_int64(s, 0);
+    if (s != NULL)
+        sqlite3_reset(s);
+    return t;
 }
 
 int store_incident_list_due(struct store *st, int64_t now_us, store_incident_cb cb, void *ctx)
@@ -714,4 +746,222 @@ int store_review_close(struct store *st, int64_t id, int64_t time_us, struct gh_
         sqlite3_bind_int64(s, 2, time_us);
     }
     return update(st, s, err, "open access review");
+}
+
+/* ---- the directory --------------------------------------------------------------------------- */
+
+#define CONTACT_COLS "id, department_id, level, name, role, email, webhook, phone"
+
+static void read_contact(sqlite3_stmt *s, void *row)
+{
+    struct contact *x = row;
+    x->id = sqlite3_column_int64(s, 0);
+    x->department_id = sqlite3_column_int64(s, 1);
+    x->level = sqlite3_column_int(s, 2);
+    col_text(s, 3, x->name, sizeof(x->name));
+    col_text(s, 4, x->role, sizeof(x->role));
+    col_text(s, 5, x->email, sizeof(x->email));
+    col_text(s, 6, x->webhook, sizeof(x->webhook));
+    col_text(s, 7, x->phone, sizeof(x->phone));
+}
+
+static void bind_contact(sqlite3_stmt *s, const void *row)
+{
+    const struct contact *x = row;
+    sqlite3_bind_int64(s, 2, x->department_id);
+    sqlite3_bind_int(s, 3, x->level);
+    bind_text(s, 4, x->name);
+    bind_text(s, 5, x->role);
+    bind_text(s, 6, x->email);
+    bind_text(s, 7, x->webhook);
+    bind_text(s, 8, x->phone);
+}
+
+int store_contact_insert(struct store *st, struct contact *row, struct gh_err *err)
+{
+    char what[MODEL_NAME_MAX + 32];
+    snprintf(what, sizeof(what), "contact '%s' at that level", row->name);
+    return save(st, S_CONTACT_INSERT,
+                "INSERT INTO contacts (department_id, level, name, role, "
+                "email, webhook, phone) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                bind_contact, row, 0, &row->id, err, what);
+}
+
+int store_contact_update(struct store *st, const struct contact *row, struct gh_err *err)
+{
+    char what[MODEL_NAME_MAX + 32];
+    snprintf(what, sizeof(what), "contact '%s' at that level", row->name);
+    return save(st, S_CONTACT_UPDATE,
+                "UPDATE contacts SET department_id = ?2, level = ?3, name = "
+                "?4, role = ?5, email = ?6, webhook = ?7, phone = ?8 WHERE "
+                "id = ?1",
+                bind_contact, row, row->id, NULL, err, what);
+}
+
+int store_contact_get(struct store *st, int64_t id, struct contact *out)
+{
+    return get_by_id(st, S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts WHERE id = ?1", id,
+                     read_contact, out);
+}
+
+int store_contact_delete(struct store *st, int64_t id, struct gh_err *err)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_CONTACT_DELETE, "DELETE FROM contacts WHERE id = ?1");
+    if (s)
+        sqlite3_bind_int64(s, 1, id);
+    return update(st, s, err, "contact");
+}
+
+int store_contact_list(struct store *st, int64_t department_id, store_contact_cb cb, void *ctx)
+{
+    struct contact_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_CONTACT_LIST,
+                                     "SELECT " CONTACT_COLS " FROM contacts WHERE ?1 = 0 OR "
+                                     "department_id = ?1 ORDER BY department_id, level, name");
+    if (s)
+        sqlite3_bind_int64(s, 1, department_id);
+    return each_row(st, s, read_contact, sizeof(struct contact), contact_call_fn, &l);
+}
+
+/* ---- templates ------------------------------------------------------------------------------- */
+
+static void read_template(sqlite3_stmt *s, void *row)
+{
+    struct message_template *x = row;
+    col_text(s, 0, x->name, sizeof(x->name));
+    col_text(s, 1, x->subject, sizeof(x->subject));
+    col_text(s, 2, x->body, sizeof(x->body));
+}
+
+int store_template_get(struct store *st, const char *name, struct message_template *out)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_TEMPLATE_GET,
+                                     "SELECT name, subject, body FROM templates WHERE name = ?1");
+    if (s)
+        bind_text(s, 1, name);
+    return get_one(st, s, read_template, out);
+}
+
+int store_template_put(struct store *st, const struct message_template *t, struct gh_err *err)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_TEMPLATE_PUT,
+                                     "INSERT INTO templates (name, subject, body) VALUES (?1, "
+                                     "?2, ?3) ON CONFLICT (name) DO UPDATE SET subject = "
+                                     "excluded.subject, body = excluded.body");
+    if (s) {
+        bind_text(s, 1, t->name);
+        bind_text(s, 2, t->subject);
+        bind_text(s, 3, t->body);
+    }
+    return store_exec_stmt(st, s, err, "template");
+}
+
+int store_template_list(struct store *st, store_template_cb cb, void *ctx)
+{
+    struct template_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_TEMPLATE_LIST,
+                                     "SELECT name, subject, body FROM templates ORDER BY name");
+    return each_row(st, s, read_template, sizeof(struct message_template), template_call_fn, &l);
+}
+
+/* ---- notifications --------------------------------------------------------------------------- */
+
+#define NOTE_COLS                                                                                  \
+    "id, incident_id, contact_id, channel, target, template, subject, body, created_us, status, "  \
+    "attempts, next_us, sent_us, last_error"
+
+static void read_notification(sqlite3_stmt *s, void *row)
+{
+    struct notification *x = row;
+    x->id = sqlite3_column_int64(s, 0);
+    x->incident_id = sqlite3_column_int64(s, 1);
+    x->contact_id = sqlite3_column_int64(s, 2);
+    col_text(s, 3, x->channel, sizeof(x->channel));
+    col_text(s, 4, x->target, sizeof(x->target));
+    col_text(s, 5, x->template_name, sizeof(x->template_name));
+    col_text(s, 6, x->subject, sizeof(x->subject));
+    col_text(s, 7, x->body, sizeof(x->body));
+    x->created_us = sqlite3_column_int64(s, 8);
+    x->status = (enum notification_status)sqlite3_column_int(s, 9);
+    x->attempts = sqlite3_column_int(s, 10);
+    x->next_us = sqlite3_column_int64(s, 11);
+    x->sent_us = sqlite3_column_int64(s, 12);
+    col_text(s, 13, x->last_error, sizeof(x->last_error));
+}
+
+static void bind_notification(sqlite3_stmt *s, const void *row)
+{
+    const struct notification *x = row;
+    bind_ref(s, 2, x->incident_id);
+    bind_ref(s, 3, x->contact_id);
+    bind_text(s, 4, x->channel);
+    bind_text(s, 5, x->target);
+    bind_text(s, 6, x->template_name);
+    bind_text(s, 7, x->subject);
+    bind_text(s, 8, x->body);
+    sqlite3_bind_int64(s, 9, x->created_us);
+    sqlite3_bind_int(s, 10, (int)x->status);
+    sqlite3_bind_int(s, 11, x->attempts);
+    sqlite3_bind_int64(s, 12, x->next_us);
+    bind_ref(s, 13, x->sent_us);
+    bind_text(s, 14, x->last_error);
+}
+
+int store_notification_insert(struct store *st, struct notification *row, struct gh_err *err)
+{
+    return save(st, S_NOTE_INSERT,
+                "INSERT INTO notifications (incident_id, contact_id, channel, target, template, "
+                "subject, body, created_us, status, attempts, next_us, sent_us, last_error) VALUES "
+                "(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                bind_notification, row, 0, &row->id, err, "notification");
+}
+
+int store_notification_update(struct store *st, const struct notification *row, struct gh_err *err)
+{
+    return save(
+        st, S_NOTE_UPDATE,
+        "UPDATE notifications SET incident_id = ?2, contact_id = ?3, channel = ?4, target = ?5, "
+        "template = ?6, subject = ?7, body = ?8, created_us = ?9, status = ?10, attempts = ?11, "
+        "next_us = ?12, sent_us = ?13, last_error = ?14 WHERE id = ?1",
+        bind_notification, row, row->id, NULL, err, "notification");
+}
+
+int store_notification_due(struct store *st, int64_t now_us, int limit, store_notification_cb cb,
+                           void *ctx)
+{
+    struct notification_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_NOTE_DUE,
+                                     "SELECT " NOTE_COLS " FROM notifications WHERE status = 0 "
+                                     "AND next_us <= ?1 ORDER BY next_us, id LIMIT ?2");
+    if (s) {
+        sqlite3_bind_int64(s, 1, now_us);
+        sqlite3_bind_int(s, 2, limit);
+    }
+    return each_row(st, s, read_notification, sizeof(struct notification), notification_call_fn,
+                    &l);
+}
+
+int64_t store_notification_next(struct store *st)
+{
+    sqlite3_stmt *s =
+        store_ext_stmt(st, S_NOTE_NEXT, "SELECT min(next_us) FROM notifications WHERE status = 0");
+    int64_t t = 0;
+    if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+        t = sqlite3_column_int64(s, 0);
+    if (s != NULL)
+        sqlite3_reset(s);
+    return t;
+}
+
+int store_notification_list(struct store *st, int64_t incident_id, store_notification_cb cb,
+                            void *ctx)
+{
+    struct notification_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_NOTE_LIST,
+                                     "SELECT " NOTE_COLS " FROM notifications WHERE "
+                                     "coalesce(incident_id, 0) = ?1 ORDER BY id");
+    if (s)
+        sqlite3_bind_int64(s, 1, incident_id);
+    return each_row(st, s, read_notification, sizeof(struct notification), notification_call_fn,
+                    &l);
 }

@@ -488,6 +488,8 @@ struct store_incident_filter {
 typedef int (*store_incident_cb)(void *ctx, const struct incident *row);
 int store_incident_list(struct store *st, const struct store_incident_filter *f,
                         store_incident_cb cb, void *ctx);
+/* The soonest escalation deadline of any incident (0: none). */
+int64_t store_incident_next_escalation(struct store *st);
 /* Incidents whose escalation is due at now_us (escalate_at_us <= now_us), oldest first. */
 int store_incident_list_due(struct store *st, int64_t now_us, store_incident_cb cb, void *ctx);
 
@@ -527,6 +529,53 @@ int store_incident_assign(struct store *st, int64_t incident_id, int64_t user_id
                           struct gh_err *err);
 typedef int (*store_id_cb)(void *ctx, int64_t id);
 int store_incident_assignees(struct store *st, int64_t incident_id, store_id_cb cb, void *ctx);
+
+/* ---- the directory, templates and notifications (incidents.c) ---------------------------- */
+
+int store_contact_insert(struct store *st, struct contact *row, struct gh_err *err);
+int store_contact_update(struct store *st, const struct contact *row, struct gh_err *err);
+int store_contact_get(struct store *st, int64_t id, struct contact *out);
+int store_contact_delete(struct store *st, int64_t id, struct gh_err *err);
+typedef int (*store_contact_cb)(void *ctx, const struct contact *row);
+/* By department, level, name; department_id 0: every department's. */
+int store_contact_list(struct store *st, int64_t department_id, store_contact_cb cb, void *ctx);
+
+struct message_template {
+    char name[48];
+    char subject[256];
+    char body[4096];
+};
+int store_template_get(struct store *st, const char *name, struct message_template *out);
+int store_template_put(struct store *st, const struct message_template *t, struct gh_err *err);
+typedef int (*store_template_cb)(void *ctx, const struct message_template *row);
+int store_template_list(struct store *st, store_template_cb cb, void *ctx);
+
+enum notification_status { NOTE_PENDING = 0, NOTE_SENT, NOTE_FAILED };
+struct notification {
+    int64_t id;
+    int64_t incident_id, contact_id; /* 0: none */
+    char channel[8];                 /* email, webhook */
+    char target[512];                /* the address or URL */
+    char template_name[48];
+    char subject[256];
+    char body[4096];
+    int64_t created_us;
+    enum notification_status status;
+    int attempts;
+    int64_t next_us, sent_us;
+    char last_error[256];
+};
+int store_notification_insert(struct store *st, struct notification *row, struct gh_err *err);
+int store_notification_update(struct store *st, const struct notification *row, struct gh_err *err);
+typedef int (*store_notification_cb)(void *ctx, const struct notification *row);
+/* Pending ones due at now_us (next_us <= now_us), oldest first, at most limit. */
+int store_notification_due(struct store *st, int64_t now_us, int limit, store_notification_cb cb,
+                           void *ctx);
+/* The next time one is due (0: none pending). */
+int64_t store_notification_next(struct store *st);
+/* An incident's, oldest first (incident_id 0: those of no incident). */
+int store_notification_list(struct store *st, int64_t incident_id, store_notification_cb cb,
+                            void *ctx);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

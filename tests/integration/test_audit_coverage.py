@@ -357,6 +357,22 @@ ROUTE_RECIPES = [
         {"steps": [{"text": "Shut the valve", "required": True}]})),
     ("DELETE /api/v1/incident-types/{id}", CHANGE,
      send("DELETE", "/api/v1/incident-types/{itype2}")),
+    # the directory, templates, mass notification
+    ("POST /api/v1/contacts", CHANGE, make(
+        "/api/v1/contacts", lea={"department_id": "Engineering", "level": 0, "name": "Lea",
+                                 "email": "lea@example.org"},
+        contact2={"department_id": "Engineering", "level": 1, "name": "Otto",
+                  "phone": "+49 30 1234"})),
+    ("PATCH /api/v1/contacts/{id}", CHANGE,
+     send("PATCH", "/api/v1/contacts/{lea}", {"role": "Liaison"})),
+    ("DELETE /api/v1/contacts/{id}", CHANGE, send("DELETE", "/api/v1/contacts/{contact2}")),
+    ("PATCH /api/v1/directory/{id}", CHANGE,
+     send("PATCH", "/api/v1/directory/{eng}", {"escalate_after_s": 600})),
+    ("PUT /api/v1/templates/{name}", CHANGE, send(
+        "PUT", "/api/v1/templates/evacuation", {"subject": "EVACUATE {{site}}", "body": "Go."})),
+    ("POST /api/v1/notifications", CHANGE, send(
+        "POST", "/api/v1/notifications", {"template": "all_clear", "departments": ["Engineering"],
+                                          "variables": {"site": "HQ"}})),
     # signing in: hana (hr, twice) and omar (security_operator: must enroll MFA)
     ("POST /api/v1/auth/login", SIGN_IN, steps(
         sign_in("hana", "hr"), sign_in("hana", client="hana2"),

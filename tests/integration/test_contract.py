@@ -176,6 +176,13 @@ def test_replies_match_the_schemas(spec, site_server):
     check(spec, "AccessReview", s.post(f"/api/v1/access-reviews/{review['id']}/close",
                                        json={}).json())
     check(spec, "Alarm", s.post(f"/api/v1/alarms/{alarm['id']}/acknowledge").json())
+    contact = s.post("/api/v1/contacts", json={"department_id": "Security", "level": 0,
+                                               "name": "Lea", "email": "lea@example.org"})
+    check(spec, "Contact", contact.json())
+    check(spec, "NotificationQueued", s.post("/api/v1/notifications", json={
+        "template": "all_clear", "variables": {"site": "HQ"}}).json())
+    check(spec, "DirectoryEntry", s.patch("/api/v1/directory/1",
+                                          json={"escalate_after_s": 60}).json())
     gets = {
         "/healthz": "Health", "/readyz": "Readiness", "/api/v1/whoami": "Caller",
         "/api/v1/sites": "SiteList", f"/api/v1/sites/{site['id']}": "Site",
@@ -198,6 +205,8 @@ def test_replies_match_the_schemas(spec, site_server):
         f"/api/v1/incidents/{alarm['incident_id']}": "Incident",
         "/api/v1/incident-types": "IncidentTypeList", "/api/v1/incident-types/1": "IncidentType",
         "/api/v1/access-reviews": "AccessReviewList",
+        "/api/v1/directory": "Directory", "/api/v1/templates": "TemplateList",
+        "/api/v1/notifications": "NotificationList",
     }
     for path, name in gets.items():
         r = s.get(path)

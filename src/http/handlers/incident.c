@@ -329,7 +329,8 @@ HTTP_HANDLER(h_incident_create)
         http_form_error(&f, "title", "%s", err.msg);
     if (http_form_finish(&f) < 0 || http_write_begin(r) < 0)
         return 0;
-    rc = incident_open(http_store(r), type[0] ? type : NULL, &x, r->caller.name, gh_now_us(), &err);
+    rc = incident_open(http_store(r), &r->srv->cfg.rules.inc, type[0] ? type : NULL, &x,
+                       note[0] ? note : NULL, r->caller.name, gh_now_us(), &err);
     if (rc == 0 && note[0])
         rc = incident_note(http_store(r), x.id, note, r->caller.name, gh_now_us(), &err);
     if (rc < 0) {

@@ -332,7 +332,7 @@ static void test_unknown_section_and_key(void **state)
                      -EINVAL);
     assert_err_at(f, &err, 5,
                   "unknown section [database] (expected server, tls, limits, sessions, mfa, ldap, "
-                  "oidc, siem, dump or rules)");
+                  "oidc, siem, dump, rules or notify)");
 
     http_config_init(&c);
     assert_int_equal(load_text(f, "[server]\nport = 8443\n", &c, &err), -EINVAL);
@@ -348,7 +348,7 @@ static void test_unknown_section_and_key(void **state)
     assert_int_equal(load_text(f, "[Server]\nthreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2,
                   "unknown section [Server] (expected server, tls, limits, sessions, mfa, ldap, "
-                  "oidc, siem, dump or rules)");
+                  "oidc, siem, dump, rules or notify)");
     assert_int_equal(load_text(f, "[server]\nThreads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 2, "unknown key 'Threads' in [server]");
 
@@ -356,7 +356,7 @@ static void test_unknown_section_and_key(void **state)
     assert_int_equal(load_text(f, "threads = 2\n", &c, &err), -EINVAL);
     assert_err_at(f, &err, 1,
                   "unknown section [] (expected server, tls, limits, sessions, mfa, ldap, oidc, "
-                  "siem, dump or rules)");
+                  "siem, dump, rules or notify)");
     assert_memory_equal(&c, &d, sizeof(c));
 }
 
@@ -597,7 +597,7 @@ static void test_set_errors(void **state)
     d = c;
     assert_int_equal(http_config_set(&c, "srv", "threads", "2", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown section [srv] (expected server, tls, limits, sessions, "
-                                 "mfa, ldap, oidc, siem, dump or rules)");
+                                 "mfa, ldap, oidc, siem, dump, rules or notify)");
     assert_int_equal(http_config_set(&c, "limits", "max_bodies", "2m", &err), -EINVAL);
     assert_string_equal(err.msg, "unknown key 'max_bodies' in [limits]");
     assert_int_equal(http_config_set(&c, "tls", "key", "", &err), -EINVAL);
