@@ -40,6 +40,7 @@ static int event_severity(const struct event *ev)
     case EV_ALARM:
     case EV_EDGE_REFUSED:
     case EV_EDGE_OVERFLOW:
+    case EV_RULE_SCRIPT:
         return SEV_WARNING;
     case EV_SIGN_IN_FAILED:
     case EV_CREDENTIAL_REVOKED:

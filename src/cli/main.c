@@ -343,6 +343,12 @@ int cli_init_data_dir(const char *dir, struct gh_err *err)
     }
     if (r == 0)
         r = make_tls_files(dir, err);
+    if (r == 0) { /* custom rules (docs/rules.md): read by the server */
+        char rules[4096];
+        if (gh_snprintf(rules, sizeof(rules), "%s/rules", dir) < 0 ||
+            (mkdir(rules, 0700) != 0 && errno != EEXIST))
+            r = gh_fail(err, -EIO, "%s/rules: cannot create", dir);
+    }
     if (r < 0) { /* leave nothing half made behind */
         unlink(path);
         unlink(key);

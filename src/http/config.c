@@ -422,6 +422,17 @@ static int set_rules(struct incident_runner_config *r, const char *key, const ch
         return parse_uint(v, 0, 3650, &d->stale_access_days, err);
     if (strcmp(key, "tick_ms") == 0)
         return parse_uint(v, 50, 60000, &r->tick_ms, err);
+    if (strcmp(key, "scripts_dir") == 0)
+        return set_text(r->scripts_dir, sizeof(r->scripts_dir), v, err);
+    if (strcmp(key, "lua_memory") == 0)
+        return parse_size(v, 64u << 10, 1u << 30, &r->scripts.memory_max, err);
+    if (strcmp(key, "lua_instructions") == 0) {
+        int64_t n;
+        if (gh_parse_i64(v, 1000, INT64_C(1000000000), &n) < 0)
+            return gh_fail(err, -EINVAL, "'%s' is not a whole number from 1000 to 1000000000", v);
+        r->scripts.instructions_max = (uint64_t)n;
+        return 0;
+    }
     return -ENOENT;
 }
 
@@ -688,7 +699,10 @@ int http_config_check(struct http_config *c, struct gh_err *err)
         return -ENOENT;
     if (c->notify.ca_file[0] && check_readable("notify.ca_file", c->notify.ca_file, err) < 0)
         return -ENOENT;
-    if (gh_snprintf(c->notify.key_dir, sizeof(c->notify.key_dir), "%s/keys", c->data_dir) < 0)
+    if (gh_snprintf(c->notify.key_dir, sizeof(c->notify.key_dir), "%s/keys", c->data_dir) < 0 ||
+        (c->rules.scripts_dir[0] == '\0' &&
+         gh_snprintf(c->rules.scripts_dir, sizeof(c->rules.scripts_dir), "%s/rules", c->data_dir) <
+             0))
         return gh_fail(err, -ENAMETOOLONG, "data dir path too long");
     if (c->rules.inc.console_url[0] == '\0' && c->port != 0) { /* links in messages */
         char host[256];

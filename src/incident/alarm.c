@@ -125,7 +125,7 @@ int incident_alarm_raise(struct store *st, const struct incident_config *cfg,
     if (r != -ENOENT)
         return gh_fail(err, r, "reading alarms: %s", store_errmsg(st));
     memset(&a, 0, sizeof(a));
-    gh_strlcpy(a.type, rules_type_name(ra->type), sizeof(a.type));
+    gh_strlcpy(a.type, rules_alarm_type(ra), sizeof(a.type));
     gh_strlcpy(a.key, ra->key, sizeof(a.key));
     gh_strlcpy(a.detail, ra->detail, sizeof(a.detail));
     a.severity = ra->severity < 1 ? 1 : ra->severity > 5 ? 5 : ra->severity;

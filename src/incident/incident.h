@@ -94,6 +94,8 @@ int incident_update(struct store *st, const struct incident *x, const char *who,
 struct incident_runner_config {
     bool disabled;
     struct rules_config rules; /* the detectors' settings (walks: none from the config yet) */
+    char scripts_dir[512];     /* custom Lua rules ("": none) */
+    struct rules_scripts_config scripts; /* their limits (dir: scripts_dir) */
     struct incident_config inc;
     unsigned warmup_s; /* detectors relearn from this much history at start (7 days) */
     unsigned tick_ms;  /* the clock-driven detectors run this often (1000) */

@@ -28,11 +28,14 @@
 #define REVIEWS_US (60 * GH_USEC_PER_SEC) /* the open reviews read this often */
 #define KEY_CURSOR "rules.offset"
 #define ALARMS_MAX 4096 /* alarms kept from one pass (more are counted, dropped) */
+#define NOTES_MAX  64   /* custom rules' news kept from one pass */
+#define SCRIPTS_US (2 * GH_USEC_PER_SEC) /* the rules directory looked at this often */
 
 void incident_runner_config_init(struct incident_runner_config *c)
 {
     memset(c, 0, sizeof(*c));
     rules_config_init(&c->rules);
+    rules_scripts_config_init(&c->scripts);
     incident_config_init(&c->inc);
     c->warmup_s = 7 * 86400;
     c->tick_ms = 1000;
@@ -56,6 +59,10 @@ struct incident_runner {
     struct rules_engine *engine;
     struct rules_alarm *found;
     size_t n_found;
+    struct rules_scripts *scripts; /* NULL: no custom rules */
+    struct event notes[NOTES_MAX]; /* the scripts' news, as events to append */
+    size_t n_notes;
+    int64_t scripts_at;
     uint64_t dropped;
     int64_t cursor, saved, saved_at, reviews_at;
 };
@@ -68,6 +75,21 @@ static void collect(void *ctx, const struct rules_alarm *a)
         return;
     }
     r->found[r->n_found++] = *a;
+}
+
+/* A custom rule loaded, refused, disabled ...: logged, and an event with the next commit. */
+static void script_news(void *ctx, const char *script, const char *what, const char *why)
+{
+    struct incident_runner *r = ctx;
+    bool bad = strcmp(what, "refused") == 0 || strcmp(what, "disabled") == 0;
+    if (bad)
+        log_warn("rules: %s %s: %s", script, what, why);
+    else
+        log_info("rules: %s %s", script, what);
+    if (r->n_notes < NOTES_MAX &&
+        event_make(&r->notes[r->n_notes], EV_RULE_SCRIPT, 0, 0, 0,
+                   json_pack("{s:s, s:s, s:s}", "script", script, "state", what, "why", why)) == 0)
+        r->n_notes++;
 }
 
 static void discard(void *ctx, const struct rules_alarm *a)
@@ -97,6 +119,9 @@ static void commit_alarms(struct incident_runner *r)
     uint64_t alarms = 0, repeats = 0, incidents = 0;
     int64_t now = gh_now_us();
     int rc = store_begin_write(r->st);
+    for (size_t i = 0; rc == 0 && i < r->n_notes; i++)
+        if (store_event_append(r->st, &r->notes[i]) < 0)
+            rc = gh_fail(&err, -EIO, "a custom rule's news: %s", store_errmsg(r->st));
     for (size_t i = 0; rc == 0 && i < r->n_found; i++) {
         struct incident_raise how = {r->found[i].device_id, 0};
         struct incident_raised out;
@@ -132,6 +157,7 @@ static void commit_alarms(struct incident_runner *r)
         r->dropped = 0;
     }
     r->n_found = 0;
+    r->n_notes = 0;
 }
 
 static void save_cursor(struct incident_runner *r)
@@ -157,6 +183,8 @@ static int on_event(void *ctx, const struct event *ev)
 {
     struct pass *p = ctx;
     rules_feed(p->r->engine, ev, p->warm ? discard : collect, p->r);
+    if (p->r->scripts != NULL)
+        rules_scripts_feed(p->r->scripts, ev, p->warm ? discard : collect, p->r, script_news, p->r);
     p->n++;
     if (!p->warm)
         p->r->cursor = ev->offset;
@@ -267,16 +295,23 @@ static void *runner_main(void *arg)
     if (r->cursor < 0) /* first start: from now on (history is not judged) */
         r->cursor = store_event_last_offset(r->st);
     r->saved = r->cursor;
+    if (r->scripts != NULL) /* before the warm-up: the scripts learn from it too */
+        rules_scripts_reload(r->scripts, script_news, r);
+    r->scripts_at = gh_monotonic_us() + SCRIPTS_US;
     warm_up(r);
     count(r, 0, 0, 0, 0, 0);
     while (!atomic_load(&r->stopping)) {
         bool more = read_events(r);
+        if (r->scripts != NULL && gh_monotonic_us() >= r->scripts_at) {
+            rules_scripts_reload(r->scripts, script_news, r);
+            r->scripts_at = gh_monotonic_us() + SCRIPTS_US;
+        }
         if (gh_monotonic_us() >= next_tick) {
             tick(r);
             escalate(r);
             next_tick = gh_monotonic_us() + (int64_t)r->cfg.tick_ms * 1000;
         }
-        if (r->n_found > 0)
+        if (r->n_found > 0 || r->n_notes > 0)
             commit_alarms(r);
         else if (r->cursor != r->saved && gh_monotonic_us() - r->saved_at >= SAVE_US)
             save_cursor(r);
@@ -307,6 +342,7 @@ static void *runner_main(void *arg)
 
 static void runner_free(struct incident_runner *r)
 {
+    rules_scripts_free(r->scripts);
     rules_engine_free(r->engine);
     rules_world_free(r->world);
     store_close(r->st);
@@ -337,6 +373,12 @@ int incident_runner_start(const char *db_path, const struct incident_runner_conf
     r->world = rules_world_new(r->st, &look);
     if ((rc = rules_engine_new(&cfg->rules, &look, &r->engine, err)) < 0)
         goto fail;
+    if (cfg->scripts_dir[0]) {
+        struct rules_scripts_config sc = cfg->scripts;
+        sc.dir = cfg->scripts_dir;
+        if ((rc = rules_scripts_new(&sc, &r->scripts, err)) < 0)
+            goto fail;
+    }
     if (pthread_create(&r->thread, NULL, runner_main, r) != 0) {
         rc = gh_fail(err, -EAGAIN, "cannot start the rules thread");
         goto fail;

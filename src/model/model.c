@@ -22,24 +22,12 @@ static const char *const door_mode_names[] = {"card", "card_pin", "unlocked_sche
 static const char *const door_fail_names[] = {"secure", "safe"};
 static const char *const apb_mode_names[] = {"none", "soft", "hard"};
 static const char *const direction_names[] = {"entry", "exit"};
-static const char *const event_type_names[] = {"access.decision",
-                                               "door.forced",
-                                               "door.held",
-                                               "door.rex",
-                                               "door.tamper",
-                                               "door.state",
-                                               "alarm",
-                                               "operator.action",
-                                               "roster.import",
-                                               "credential.revoked",
-                                               "access.review",
-                                               "user.sign_in",
-                                               "user.sign_in_failed",
-                                               "user.sign_out",
-                                               "edge.enrolled",
-                                               "edge.refused",
-                                               "edge.journal_overflow",
-                                               "incident"};
+static const char *const event_type_names[] = {
+    "access.decision",       "door.forced",        "door.held",     "door.rex",
+    "door.tamper",           "door.state",         "alarm",         "operator.action",
+    "roster.import",         "credential.revoked", "access.review", "user.sign_in",
+    "user.sign_in_failed",   "user.sign_out",      "edge.enrolled", "edge.refused",
+    "edge.journal_overflow", "incident",           "rule.script"};
 static const char *const alarm_status_names[] = {"open", "acknowledged", "cleared"};
 static const char *const incident_status_names[] = {"new", "acknowledged", "investigating",
                                                     "resolved", "closed"};

@@ -260,6 +260,7 @@ enum event_type {
     EV_EDGE_REFUSED,        /* a controller's request, or a snapshot at a controller, refused */
     EV_EDGE_OVERFLOW,       /* a controller's journal was full: events counted, not kept */
     EV_INCIDENT,            /* an incident opened or changed (payload: incident, what, text) */
+    EV_RULE_SCRIPT,         /* a custom rule loaded, refused or disabled (payload: script, state) */
     EV_TYPE_COUNT
 };
 const char *event_type_name(enum event_type v);

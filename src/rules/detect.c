@@ -40,6 +40,11 @@ const char *rules_type_name(enum rules_type t)
     return (unsigned)t < RULE_COUNT ? type_names[t] : "?";
 }
 
+const char *rules_alarm_type(const struct rules_alarm *a)
+{
+    return a->type == RULE_CUSTOM ? a->custom : rules_type_name(a->type);
+}
+
 int rules_type_parse(const char *s, enum rules_type *out)
 {
     for (int i = 0; i < RULE_COUNT; i++)

@@ -46,7 +46,8 @@ enum rules_type {
     RULE_HEARTBEAT_MISSED,   /* a controller's heartbeat is late */
     RULE_DEVICE_OFFLINE,     /* a controller silent for long */
     RULE_STALE_ACCESS,       /* an access review (department change) left open for N days */
-    RULE_COUNT
+    RULE_COUNT,
+    RULE_CUSTOM = RULE_COUNT /* raised by a Lua rule: its type is the alarm's `custom` */
 };
 const char *rules_type_name(enum rules_type t);
 int rules_type_parse(const char *s, enum rules_type *out);
@@ -63,10 +64,13 @@ struct rules_alarm {
     int64_t person_id;             /* 0: none */
     int64_t credential_id;         /* 0: none */
     int64_t device_id;             /* a controller's id, 0: none */
+    char custom[48];               /* RULE_CUSTOM: the type the script gave */
     char key[RULES_KEY_MAX];       /* "type:subject", for de-duplication */
     char detail[RULES_DETAIL_MAX]; /* one sentence for a person */
 };
 typedef void (*rules_emit_fn)(void *ctx, const struct rules_alarm *a);
+/* The alarm's type name: the detector's, or a custom rule's. */
+const char *rules_alarm_type(const struct rules_alarm *a);
 
 /* Minimum walking time between two doors (either way round). */
 struct rules_walk {
@@ -118,6 +122,34 @@ struct store;
 struct rules_world;
 struct rules_world *rules_world_new(struct store *st, struct rules_lookup *out);
 void rules_world_free(struct rules_world *w);
+
+/* ---- custom rules in Lua (script.c) -------------------------------------------------------- */
+
+struct rules_scripts_config {
+    const char *dir;           /* the rules directory: its *.lua files (copied) */
+    size_t memory_max;         /* bytes one script's state may hold (8 MiB) */
+    uint64_t instructions_max; /* VM instructions one call may run (1,000,000) */
+};
+void rules_scripts_config_init(struct rules_scripts_config *c);
+/* What became of a script: "loaded", "reloaded", "refused" (it does not load), "disabled"
+ * (it failed: why says how), "removed". */
+typedef void (*rules_script_report_fn)(void *ctx, const char *script, const char *what,
+                                       const char *why);
+/* Ownership: rules_scripts_new returns a set the caller frees with rules_scripts_free.
+ * Thread-safety: one thread (the rules thread). */
+struct rules_scripts;
+int rules_scripts_new(const struct rules_scripts_config *cfg, struct rules_scripts **out,
+                      struct gh_err *err);
+/* Loads new and changed files, drops removed ones (a disabled script runs again once its
+ * file changes); each change goes to report. */
+void rules_scripts_reload(struct rules_scripts *s, rules_script_report_fn report, void *rctx);
+/* Gives an event to the handlers subscribed to its type; their alarms go to emit. A script
+ * that fails is disabled and reported. */
+void rules_scripts_feed(struct rules_scripts *s, const struct event *ev, rules_emit_fn emit,
+                        void *ctx, rules_script_report_fn report, void *rctx);
+/* How many scripts there are; *running (may be NULL) how many run. */
+int rules_scripts_count(const struct rules_scripts *s, int *running);
+void rules_scripts_free(struct rules_scripts *s);
 
 #define RULES_TABLE_SLOTS  65536 /* subjects remembered per detector */
 #define RULES_DEVICE_SLOTS 4096  /* controllers, and open access reviews, remembered */

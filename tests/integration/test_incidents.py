@@ -250,7 +250,7 @@ def test_incident_types_and_their_mapping(server):
     for body, field in [
             ({"name": "tailgate", "title": "Tailgating", "alarm_types": ["tailgating"]},
              "alarm_types"),  # forced_door has it
-            ({"name": "x", "title": "X", "alarm_types": ["nonsense"]}, "alarm_types"),
+            ({"name": "x", "title": "X", "alarm_types": ["Bad Type!"]}, "alarm_types"),
             ({"name": "x", "title": "X", "steps": [{"text": "a"}]}, "steps"),
             ({"name": "x y", "title": "X"}, "name"),
             ({"name": "x", "title": "X", "steps": "no"}, "steps")]:

@@ -573,8 +573,20 @@ static int find_owner(void *ctx, const struct incident_type *t)
     return 0;
 }
 
-/* Reads the fields of an incident type; the alarm types must be detectors' and each in one
- * type only. */
+/* A detector's name, or a custom rule's type (as alarm{} accepts it). */
+static bool alarm_type_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 40)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("_:-.", *s)))
+            return false;
+    return true;
+}
+
+/* Reads the fields of an incident type; each alarm type (a detector's or a custom rule's)
+ * may open incidents of one type only. */
 static void type_form(struct http_req *r, struct http_form *f, struct incident_type *t, bool create)
 {
     struct gh_err err = {{0}};
@@ -599,10 +611,12 @@ static void type_form(struct http_req *r, struct http_form *f, struct incident_t
         } else {
             json_array_foreach(v, i, x)
             {
-                enum rules_type rt;
                 struct alarm_owner o = {json_string_value(x), t->id, ""};
-                if (!json_is_string(x) || rules_type_parse(json_string_value(x), &rt) < 0) {
-                    http_form_error(f, "alarm_types", "[%zu] is not a detector (docs/rules.md)", i);
+                if (!alarm_type_ok(o.alarm_type)) {
+                    http_form_error(f, "alarm_types",
+                                    "[%zu] is not an alarm type (a detector's, docs/rules.md, or "
+                                    "a custom rule's: 1 to 40 of a-z 0-9 _ : - .)",
+                                    i);
                     continue;
                 }
                 store_incident_type_list(http_store(r), find_owner, &o);
