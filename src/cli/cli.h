@@ -72,6 +72,8 @@ int cli_commit(struct cli *c);
  * a transaction of its own, with outcome (NULL: none). 0, or the exit status after a
  * message. */
 int cli_audit_read(struct cli *c, const char *outcome);
+/* Who runs this command, as the audit log names them: "local:USER". */
+void cli_local_user(char who[MODEL_NAME_MAX]);
 /* Opens the store of an initialized data dir (message and exit status on failure). */
 int cli_open_store(struct cli *c);
 /* Blocks SIGINT and SIGTERM in this thread and the threads it starts, filling set, so a

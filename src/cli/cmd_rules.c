@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 
+#include "incident/incident.h"
 #include "rules/rules.h"
 
 #include <stdlib.h>
@@ -132,7 +133,140 @@ static int cmd_rules_replay(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* ---- drills ---------------------------------------------------------------------------------- */
+
+struct drill_opts {
+    const char *door;
+    bool json;
+};
+
+static int drill_opt(struct cli *c, void *ctx, int opt, const char *arg)
+{
+    struct drill_opts *o = ctx;
+    (void)c;
+    if (opt == 'd')
+        o->door = arg;
+    else if (opt == 'j')
+        o->json = true;
+    return 0;
+}
+
+static void print_seconds(json_t *v)
+{
+    if (json_is_number(v))
+        printf("\t%.1f", json_number_value(v));
+    else
+        printf("\t-");
+}
+
+static int drill_report(struct cli *c, const char *arg, bool as_json)
+{
+    json_t *rep = NULL, *list, *x;
+    struct gh_err err = {{0}};
+    const char *dept;
+    int64_t id;
+    size_t i;
+    int status;
+    if ((status = cli_int_parse(c, "ID", arg, 1, INT64_MAX, &id)) != 0)
+        return status;
+    if (incident_drill_report(c->st, id, &rep, &err) < 0)
+        return cli_error(c, "%s", err.msg);
+    if (as_json) {
+        char *text = json_dumps(rep, JSON_INDENT(2));
+        puts(text ? text : "{}");
+        free(text);
+    } else {
+        printf("drill %lld: %s, started %s by %s\n", (long long)id,
+               json_string_value(json_object_get(rep, "scenario")),
+               json_string_value(json_object_get(rep, "started")),
+               json_string_value(json_object_get(rep, "by")));
+        printf("department\tincident\tstatus\tto_alarm_s\tto_acknowledge_s\tto_resolve_s\n");
+        json_object_foreach(json_object_get(rep, "departments"), dept, list)
+        {
+            json_array_foreach(list, i, x)
+            {
+                printf("%s\t%lld\t%s", dept,
+                       (long long)json_integer_value(json_object_get(x, "incident")),
+                       json_string_value(json_object_get(x, "status")));
+                print_seconds(json_object_get(x, "to_alarm_s"));
+                print_seconds(json_object_get(x, "to_acknowledge_s"));
+                print_seconds(json_object_get(x, "to_resolve_s"));
+                printf("\n");
+            }
+        }
+    }
+    json_decref(rep);
+    return 0;
+}
+
+static int print_drill(void *ctx, const struct drill *d)
+{
+    char when[GH_ISO_LEN];
+    (void)ctx;
+    gh_format_iso(d->started_us, when);
+    printf("%lld\t%s\t%s\t%s\n", (long long)d->id, d->scenario, when, d->by);
+    return 0;
+}
+
+static int cmd_drill(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"door", required_argument, NULL, 'd'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    struct drill_opts o = {NULL, false};
+    struct gh_err err = {{0}};
+    char who[MODEL_NAME_MAX];
+    enum incident_drill d;
+    int64_t id = 0;
+    int status;
+    if (cli_parse(c, argc, argv, opts, drill_opt, &o, &status) != 0)
+        return status;
+    if (optind >= argc)
+        return cli_usage_error(c, "a scenario (badge-cloning, terminated-employee, forced-door, "
+                                  "after-hours), report ID, or list");
+    if ((status = cli_open_store(c)) != 0)
+        return status;
+    if (strcmp(argv[optind], "report") == 0) {
+        if (optind + 2 != argc)
+            return cli_usage_error(c, "drill report ID");
+        return drill_report(c, argv[optind + 1], o.json);
+    }
+    if (strcmp(argv[optind], "list") == 0) {
+        printf("id\tscenario\tstarted\tby\n");
+        return store_drill_list(c->st, print_drill, NULL) < 0 ? cli_error(c, "listing failed") : 0;
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error(c, "unexpected argument '%s'", argv[optind + 1]);
+    if (incident_drill_parse(argv[optind], &d) < 0)
+        return cli_usage_error(c,
+                               "'%s' is not a scenario: badge-cloning, terminated-employee, "
+                               "forced-door or after-hours",
+                               argv[optind]);
+    if (store_begin_write(c->st) < 0)
+        return cli_error(c, "cannot begin a transaction: %s", store_errmsg(c->st));
+    cli_local_user(who);
+    if (incident_drill_run(c->st, d, o.door, who, gh_now_us(), &id, &err) < 0) {
+        store_rollback(c->st);
+        return cli_error(c, "%s", err.msg);
+    }
+    if ((status = cli_commit(c)) != 0) {
+        store_rollback(c->st);
+        return status;
+    }
+    printf("drill %lld: %s injected; a running server raises its alarm now. Afterwards: "
+           "%s --data %s drill report %lld\n",
+           (long long)id, incident_drill_name(d), c->prog, c->data_dir, (long long)id);
+    return 0;
+}
+
 const struct cli_command cli_rules_commands[] = {
+    {"drill", NULL, cmd_drill,
+     "Run a drill: inject a marked scenario for the server's detectors, people and procedures.",
+     "SCENARIO [--door DOOR] | report ID [--json] | list\n"
+     "Scenarios: badge-cloning, terminated-employee, forced-door, after-hours. The report\n"
+     "gives, per department, the seconds from the injection to the alarm, to the\n"
+     "acknowledgement and to the resolution (docs/incidents.md)."},
     {"rules", "replay", cmd_rules_replay,
      "Run the built-in detectors over the stored events and print the alarms they raise.",
      "[--from OFFSET (after this offset; default all)] [--json (one JSON object a line)]\n"

@@ -177,13 +177,18 @@ static bool secret_option(const char *arg)
     return false;
 }
 
+void cli_local_user(char who[MODEL_NAME_MAX])
+{
+    struct passwd *pw = getpwuid(getuid());
+    gh_snprintf(who, MODEL_NAME_MAX, "local:%s", pw ? pw->pw_name : "?");
+}
+
 /* The audit entry of this command: the local user, the command, its arguments (secret
  * options' values left out) and the outcome, if any. */
 static json_t *local_entry(const char *action, json_t *args)
 {
-    struct passwd *pw = getpwuid(getuid());
-    char who[MODEL_NAME_MAX + 8];
-    gh_snprintf(who, sizeof(who), "local:%s", pw ? pw->pw_name : "?");
+    char who[MODEL_NAME_MAX];
+    cli_local_user(who);
     return json_pack("{s:s, s:s, s:s, s:o}", "who", who, "auth", "local", "action", action, "args",
                      args);
 }

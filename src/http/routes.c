@@ -212,6 +212,9 @@ const struct http_route http_routes[] = {
      "Clear an alarm: the condition is over", 0},
     {"GET", "/api/v1/incidents", h_incident_list, PERM_INCIDENTS_READ, NULL, "IncidentList",
      "List incidents, newest first (?status=&department_id=&drills=false)", 0},
+    {"GET", "/api/v1/incidents/stream", h_incident_stream, PERM_INCIDENTS_READ, NULL, NULL,
+     "Live alarm and incident changes (Server-Sent Events of alarm and incident events; "
+     "resumes with Last-Event-ID)", HTTP_ROUTE_STREAM},
     {"POST", "/api/v1/incidents", h_incident_create, PERM_INCIDENTS_WRITE, "IncidentCreate",
      "Incident", "Open an incident by hand (of a type, or with a title)", HTTP_ROUTE_JSON_BODY},
     {"GET", "/api/v1/incidents/{id}", h_incident_get, PERM_INCIDENTS_READ, NULL, "Incident",
@@ -234,6 +237,8 @@ const struct http_route http_routes[] = {
     {"POST", "/api/v1/incidents/{id}/links", h_incident_link, PERM_INCIDENTS_WRITE,
      "IncidentLink", "Incident", "Link (or with remove, unlink) an event, person, door, "
      "controller, alarm or clip", HTTP_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/incidents/{id}/report", h_incident_report, PERM_INCIDENTS_READ, NULL, NULL,
+     "The post-incident report for the debrief (?format=md or html; a recorded read)", 0},
     {"GET", "/api/v1/incident-types", h_incident_type_list, PERM_INCIDENTS_READ, NULL,
      "IncidentTypeList", "List incident types, their procedures and the alarms that open them",
      0},
@@ -251,6 +256,14 @@ const struct http_route http_routes[] = {
     {"POST", "/api/v1/access-reviews/{id}/close", h_review_close, PERM_PEOPLE_WRITE,
      "AccessReviewClose", "AccessReview", "Close an access review (the access was reviewed)",
      HTTP_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/drills", h_drill_list, PERM_DRILLS_RUN, NULL, "DrillList",
+     "List drills, newest first", 0},
+    {"POST", "/api/v1/drills", h_drill_run, PERM_DRILLS_RUN, "DrillRun", "Drill",
+     "Run a drill: inject a marked scenario (badge-cloning, terminated-employee, forced-door, "
+     "after-hours)", HTTP_ROUTE_JSON_BODY},
+    {"GET", "/api/v1/drills/{id}", h_drill_report, PERM_DRILLS_RUN, NULL, "DrillReport",
+     "A drill's report: per department, seconds to the alarm, the acknowledgement and the "
+     "resolution", 0},
     {"GET", "/api/v1/directory", h_directory_get, PERM_DIRECTORY_READ, NULL, "Directory",
      "The who-to-call directory: every department, its escalation delay and contacts", 0},
     {"GET", "/api/v1/directory/print", h_directory_print, PERM_DIRECTORY_READ, NULL, NULL,

@@ -136,6 +136,7 @@ int incident_alarm_raise(struct store *st, const struct incident_config *cfg,
     a.controller_id = how ? how->controller_id : 0;
     a.drill_id = how ? how->drill_id : 0;
     a.first_us = a.last_us = t;
+    a.raised_us = now_us;
     a.count = 1;
     a.first_offset = a.last_offset = ra->offset;
     if ((r = store_alarm_insert(st, &a, err)) < 0 || (r = open_for(st, cfg, &a, now_us, err)) < 0)

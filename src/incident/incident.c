@@ -117,6 +117,16 @@ static int load(struct store *st, int64_t id, struct incident *x, struct gh_err 
     return 0;
 }
 
+/* load() of an incident that may still change: a closed one is refused. */
+static int load_open(struct store *st, int64_t id, struct incident *x, struct gh_err *err)
+{
+    int r = load(st, id, x, err);
+    if (r == 0 && x->status == INC_CLOSED)
+        return gh_fail(err, INCIDENT_E_TRANSITION, "incident %lld is closed: it changes no more",
+                       (long long)id);
+    return r;
+}
+
 /* ---- procedures ------------------------------------------------------------------------------ */
 
 int incident_steps_check(const char *steps, struct gh_err *err)
@@ -310,7 +320,7 @@ int incident_note(struct store *st, int64_t id, const char *text, const char *wh
 {
     struct incident x;
     int r;
-    if ((r = check_text("text", text, err)) < 0 || (r = load(st, id, &x, err)) < 0)
+    if ((r = check_text("text", text, err)) < 0 || (r = load_open(st, id, &x, err)) < 0)
         return r;
     return changed(st, &x, "note", who, now_us, err, "%s", text);
 }
@@ -321,10 +331,8 @@ int incident_step_set(struct store *st, int64_t id, int idx, enum step_state sta
     struct incident x;
     struct incident_step s;
     int r;
-    if ((r = load(st, id, &x, err)) < 0)
+    if ((r = load_open(st, id, &x, err)) < 0)
         return r;
-    if (x.status == INC_CLOSED)
-        return gh_fail(err, INCIDENT_E_TRANSITION, "incident %lld is closed", (long long)id);
     if ((r = store_incident_step_get(st, id, idx, &s)) < 0)
         return gh_fail(err, r == -ENOENT ? -ENOENT : r, "incident %lld has no step %d",
                        (long long)id, idx + 1);
@@ -350,7 +358,7 @@ int incident_assign(struct store *st, int64_t id, int64_t user_id, const char *u
 {
     struct incident x;
     int r;
-    if ((r = load(st, id, &x, err)) < 0)
+    if ((r = load_open(st, id, &x, err)) < 0)
         return r;
     if ((r = store_incident_assign(st, id, user_id, add, err)) < 0)
         return r;
@@ -382,7 +390,7 @@ int incident_link(struct store *st, int64_t id, const char *kind, const char *re
     } else if (gh_parse_i64(ref, 1, INT64_MAX, &n) < 0) {
         return gh_fail(err, -EINVAL, "ref: a %s is linked by its id (a positive integer)", kind);
     }
-    if ((r = load(st, id, &x, err)) < 0)
+    if ((r = load_open(st, id, &x, err)) < 0)
         return r;
     if ((r = store_incident_link(st, id, kind, ref, add, err)) < 0)
         return r;
@@ -399,7 +407,7 @@ int incident_update(struct store *st, const struct incident *x, const char *who,
     char what[INCIDENT_TITLE_MAX + 128] = "";
     size_t n = 0;
     int r;
-    if ((r = load(st, x->id, &old, err)) < 0)
+    if ((r = load_open(st, x->id, &old, err)) < 0)
         return r;
     if (strcmp(old.title, x->title) != 0)
         n += (size_t)snprintf(what + n, sizeof(what) - n, "title '%s'", x->title);

@@ -89,6 +89,34 @@ int incident_link(struct store *st, int64_t id, const char *kind, const char *re
 int incident_update(struct store *st, const struct incident *x, const char *who, int64_t now_us,
                     struct gh_err *err);
 
+/* ---- the post-incident report (report.c) ----------------------------------------------------- */
+
+/* The incident's report for the debrief (its facts, the people involved, alarms, the
+ * procedure, the messages, the timeline) as Markdown, or as a standalone HTML page, into b. */
+int incident_report(struct store *st, int64_t id, bool html, struct gh_buf *b, struct gh_err *err);
+
+/* ---- drills (drill.c) ---------------------------------------------------------------------- */
+
+enum incident_drill {
+    DRILL_BADGE_CLONING = 0,
+    DRILL_TERMINATED,
+    DRILL_FORCED_DOOR,
+    DRILL_AFTER_HOURS,
+    DRILL_COUNT
+};
+const char *incident_drill_name(enum incident_drill d); /* "badge-cloning" ... */
+int incident_drill_parse(const char *s, enum incident_drill *out);
+/* Starts a drill: records it and injects its marked events (door_name: where, for the
+ * scenarios of one door; NULL: the first door). *drill_id gets its id. In the caller's
+ * transaction; the rules thread does the rest. -EINVAL (err says why) when the site cannot
+ * stage it (no doors; for badge cloning, no two doors far enough apart). */
+int incident_drill_run(struct store *st, enum incident_drill d, const char *door_name,
+                       const char *who, int64_t now_us, int64_t *drill_id, struct gh_err *err);
+/* The drill's report (reference returned): the drill, and per department its incidents
+ * with the seconds from the injection to the alarm, to the acknowledgement and to the
+ * resolution (null when not yet). */
+int incident_drill_report(struct store *st, int64_t drill_id, json_t **out, struct gh_err *err);
+
 /* ---- the rules thread (runner.c) ----------------------------------------------------------- */
 
 struct incident_runner_config {

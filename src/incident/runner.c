@@ -58,7 +58,9 @@ struct incident_runner {
     struct rules_world *world;
     struct rules_engine *engine;
     struct rules_alarm *found;
+    int64_t *found_drill; /* the drill of each found alarm's event (0: none) */
     size_t n_found;
+    int64_t cur_drill;             /* the drill of the event being judged */
     struct rules_scripts *scripts; /* NULL: no custom rules */
     struct event notes[NOTES_MAX]; /* the scripts' news, as events to append */
     size_t n_notes;
@@ -74,6 +76,7 @@ static void collect(void *ctx, const struct rules_alarm *a)
         r->dropped++;
         return;
     }
+    r->found_drill[r->n_found] = r->cur_drill;
     r->found[r->n_found++] = *a;
 }
 
@@ -123,7 +126,7 @@ static void commit_alarms(struct incident_runner *r)
         if (store_event_append(r->st, &r->notes[i]) < 0)
             rc = gh_fail(&err, -EIO, "a custom rule's news: %s", store_errmsg(r->st));
     for (size_t i = 0; rc == 0 && i < r->n_found; i++) {
-        struct incident_raise how = {r->found[i].device_id, 0};
+        struct incident_raise how = {r->found[i].device_id, r->found_drill[i]};
         struct incident_raised out;
         rc = incident_alarm_raise(r->st, &r->cfg.inc, &r->found[i], &how, now, &out, &err);
         if (rc == 0) {
@@ -179,12 +182,29 @@ struct pass {
     bool warm; /* warming up: raise nothing */
 };
 
+/* The drill an event belongs to: its payload's "drill" (0: none). */
+static int64_t drill_of(const struct event *ev)
+{
+    json_t *p, *d;
+    int64_t id = 0;
+    if (strstr(ev->payload, "\"drill\"") == NULL)
+        return 0;
+    p = json_loads(ev->payload, 0, NULL);
+    d = json_object_get(p, "drill");
+    if (json_is_integer(d) && json_integer_value(d) > 0)
+        id = json_integer_value(d);
+    json_decref(p);
+    return id;
+}
+
 static int on_event(void *ctx, const struct event *ev)
 {
     struct pass *p = ctx;
+    p->r->cur_drill = p->warm ? 0 : drill_of(ev);
     rules_feed(p->r->engine, ev, p->warm ? discard : collect, p->r);
     if (p->r->scripts != NULL)
         rules_scripts_feed(p->r->scripts, ev, p->warm ? discard : collect, p->r, script_news, p->r);
+    p->r->cur_drill = 0;
     p->n++;
     if (!p->warm)
         p->r->cursor = ev->offset;
@@ -347,6 +367,7 @@ static void runner_free(struct incident_runner *r)
     rules_world_free(r->world);
     store_close(r->st);
     free(r->found);
+    free(r->found_drill);
     free(r->db_path);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->mu);
@@ -365,6 +386,7 @@ int incident_runner_start(const char *db_path, const struct incident_runner_conf
     r->notify_ctx = ctx;
     r->db_path = xstrdup(db_path);
     r->found = xcalloc(ALARMS_MAX, sizeof(*r->found));
+    r->found_drill = xcalloc(ALARMS_MAX, sizeof(*r->found_drill));
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cond, NULL);
     atomic_init(&r->stopping, false);

@@ -300,7 +300,8 @@ struct alarm {
     enum alarm_status status;
     char detail[ALARM_DETAIL_MAX];
     int64_t door_id, person_id, credential_id, controller_id; /* 0: none */
-    int64_t first_us, last_us, count;
+    int64_t first_us, last_us, count;  /* the times of the events that raised it */
+    int64_t raised_us;                 /* when it was recorded */
     int64_t first_offset, last_offset; /* 0: raised by a clock, not an event */
     int64_t acked_us, cleared_us;      /* 0: not yet */
     char acked_by[MODEL_NAME_MAX], cleared_by[MODEL_NAME_MAX];

@@ -56,6 +56,9 @@ enum {
     S_NOTE_NEXT,
     S_NOTE_LIST,
     S_INC_NEXT_ESC,
+    S_DRILL_INSERT,
+    S_DRILL_GET,
+    S_DRILL_LIST,
     S_INCIDENT_END
 };
 _Static_assert(S_INCIDENT_END <= STORE_SLOTS_INCIDENT + 64, "incidents.c owns 64 slots");
@@ -132,6 +135,7 @@ ADAPTER(review, store_review_cb, struct access_review)
 ADAPTER(contact, store_contact_cb, struct contact)
 ADAPTER(template, store_template_cb, struct message_template)
 ADAPTER(notification, store_notification_cb, struct notification)
+ADAPTER(drill, store_drill_cb, struct drill)
 
 static int insert(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_err *err,
                   const char *what)
@@ -171,7 +175,7 @@ static int save(struct store *st, int slot, const char *sql, bind_fn bind, const
 #define ALARM_COLS                                                                                 \
     "id, type, key, severity, status, detail, door_id, person_id, credential_id, controller_id, "  \
     "first_us, last_us, count, first_offset, last_offset, acked_us, acked_by, cleared_us, "        \
-    "cleared_by, incident_id, drill_id"
+    "cleared_by, incident_id, drill_id, raised_us"
 
 static void read_alarm(sqlite3_stmt *s, void *row)
 {
@@ -197,6 +201,7 @@ static void read_alarm(sqlite3_stmt *s, void *row)
     col_text(s, 18, a->cleared_by, sizeof(a->cleared_by));
     a->incident_id = sqlite3_column_int64(s, 19);
     a->drill_id = sqlite3_column_int64(s, 20);
+    a->raised_us = sqlite3_column_int64(s, 21);
 }
 
 /* Binds ?2.. in ALARM_COLS order (?1 is the id). */
@@ -225,6 +230,7 @@ static void bind_alarm(sqlite3_stmt *s, const void *row)
         bind_text(s, 19, a->cleared_by);
     bind_ref(s, 20, a->incident_id);
     bind_ref(s, 21, a->drill_id);
+    sqlite3_bind_int64(s, 22, a->raised_us);
 }
 
 int store_alarm_find_open(struct store *st, const char *key, int64_t since_us, struct alarm *out)
@@ -245,8 +251,9 @@ int store_alarm_insert(struct store *st, struct alarm *row, struct gh_err *err)
         st, S_ALARM_INSERT,
         "INSERT INTO alarms (type, key, severity, status, detail, door_id, person_id, "
         "credential_id, controller_id, first_us, last_us, count, first_offset, last_offset, "
-        "acked_us, acked_by, cleared_us, cleared_by, incident_id, drill_id) VALUES (?2, ?3, ?4, "
-        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        "acked_us, acked_by, cleared_us, cleared_by, incident_id, drill_id, raised_us) VALUES "
+        "(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+        "?21, ?22)",
         bind_alarm, row, 0, &row->id, err, "alarm");
 }
 
@@ -257,8 +264,8 @@ int store_alarm_update(struct store *st, const struct alarm *row, struct gh_err 
         "UPDATE alarms SET type = ?2, key = ?3, severity = ?4, status = ?5, detail = ?6, "
         "door_id = ?7, person_id = ?8, credential_id = ?9, controller_id = ?10, first_us = ?11, "
         "last_us = ?12, count = ?13, first_offset = ?14, last_offset = ?15, acked_us = ?16, "
-        "acked_by = ?17, cleared_us = ?18, cleared_by = ?19, incident_id = ?20, drill_id = ?21 "
-        "WHERE id = ?1",
+        "acked_by = ?17, cleared_us = ?18, cleared_by = ?19, incident_id = ?20, drill_id = ?21, "
+        "raised_us = ?22 WHERE id = ?1",
         bind_alarm, row, row->id, NULL, err, "alarm");
 }
 
@@ -964,4 +971,45 @@ int store_notification_list(struct store *st, int64_t incident_id, store_notific
         sqlite3_bind_int64(s, 1, incident_id);
     return each_row(st, s, read_notification, sizeof(struct notification), notification_call_fn,
                     &l);
+}
+
+/* ---- drills ---------------------------------------------------------------------------------- */
+
+static void read_drill(sqlite3_stmt *s, void *row)
+{
+    struct drill *x = row;
+    x->id = sqlite3_column_int64(s, 0);
+    col_text(s, 1, x->scenario, sizeof(x->scenario));
+    x->started_us = sqlite3_column_int64(s, 2);
+    col_text(s, 3, x->by, sizeof(x->by));
+}
+
+int store_drill_insert(struct store *st, const char *scenario, int64_t started_us, const char *by,
+                       int64_t *id, struct gh_err *err)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_DRILL_INSERT,
+                                     "INSERT INTO drills (scenario, started_us, by) VALUES (?1, "
+                                     "?2, ?3)");
+    if (s) {
+        bind_text(s, 1, scenario);
+        sqlite3_bind_int64(s, 2, started_us);
+        bind_text(s, 3, by);
+    }
+    return insert(st, s, id, err, "drill");
+}
+
+int store_drill_get(struct store *st, int64_t id, struct drill *out)
+{
+    return get_by_id(st, S_DRILL_GET,
+                     "SELECT id, scenario, started_us, by FROM drills WHERE id = ?1", id,
+                     read_drill, out);
+}
+
+int store_drill_list(struct store *st, store_drill_cb cb, void *ctx)
+{
+    struct drill_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_DRILL_LIST,
+                                     "SELECT id, scenario, started_us, by FROM drills ORDER BY "
+                                     "id DESC");
+    return each_row(st, s, read_drill, sizeof(struct drill), drill_call_fn, &l);
 }

@@ -275,18 +275,20 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_EVENT_QUERY] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?11 "
                       "AND time_us >= ?2 AND time_us < ?3 "
                       "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
-                      "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
+                      "AND (?8 < 0 OR decision = ?8) AND (?12 = 0 OR ((1 << type) & ?12) != 0) "
+                      "ORDER BY seq LIMIT ?9",
     /* one bucket of offsets (see STORE_EVENT_BUCKET_BITS) for a person or a door */
     [Q_EVENT_QUERY_PERSON] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
                              "AND person_id = ?4 AND seq > ?1 AND seq <= ?11 AND time_us >= ?2 "
                              "AND time_us < ?3 AND (?5 = 0 OR door_id = ?5) "
                              "AND (?6 = 0 OR credential_id = ?6) AND (?7 < 0 OR type = ?7) "
-                             "AND (?8 < 0 OR decision = ?8) ORDER BY seq LIMIT ?9",
+                             "AND (?8 < 0 OR decision = ?8) "
+                             "AND (?12 = 0 OR ((1 << type) & ?12) != 0) ORDER BY seq LIMIT ?9",
     [Q_EVENT_QUERY_DOOR] = "SELECT " EVENT_COLS " FROM events WHERE (seq >> 14) = ?10 "
                            "AND door_id = ?5 AND seq > ?1 AND seq <= ?11 AND time_us >= ?2 "
                            "AND time_us < ?3 AND (?6 = 0 OR credential_id = ?6) "
                            "AND (?7 < 0 OR type = ?7) AND (?8 < 0 OR decision = ?8) "
-                           "ORDER BY seq LIMIT ?9",
+                           "AND (?12 = 0 OR ((1 << type) & ?12) != 0) ORDER BY seq LIMIT ?9",
     [Q_EVENT_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
     [Q_DATA_VERSION] = "PRAGMA data_version",
     [Q_TOKEN_INSERT] = "INSERT INTO api_tokens (name, token_hash, scopes, created_us, expires_us, "
@@ -2160,6 +2162,7 @@ static void bind_event_filter(sqlite3_stmt *s, const struct store_event_filter *
     sqlite3_bind_int(s, 8, f->decision);
     sqlite3_bind_int64(s, 9, limit);
     sqlite3_bind_int64(s, 11, f->until_offset > 0 ? f->until_offset : INT64_MAX);
+    sqlite3_bind_int64(s, 12, (int64_t)f->types);
 }
 
 /* Passes rows to the caller's callback and counts them (for the limit across buckets). */

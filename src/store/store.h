@@ -311,6 +311,7 @@ struct store_event_filter {
     int64_t door_id;       /* 0: any */
     int64_t credential_id; /* 0: any */
     int type;              /* -1: any */
+    uint64_t types;        /* bit per type (1 << EV_...): one of them; 0: any */
     int decision;          /* -1: any */
     int64_t limit;         /* 0: no limit */
 };
@@ -576,6 +577,19 @@ int64_t store_notification_next(struct store *st);
 /* An incident's, oldest first (incident_id 0: those of no incident). */
 int store_notification_list(struct store *st, int64_t incident_id, store_notification_cb cb,
                             void *ctx);
+
+struct drill {
+    int64_t id;
+    char scenario[32];
+    int64_t started_us;
+    char by[MODEL_NAME_MAX];
+};
+int store_drill_insert(struct store *st, const char *scenario, int64_t started_us, const char *by,
+                       int64_t *id, struct gh_err *err);
+int store_drill_get(struct store *st, int64_t id, struct drill *out);
+typedef int (*store_drill_cb)(void *ctx, const struct drill *row);
+/* Newest first. */
+int store_drill_list(struct store *st, store_drill_cb cb, void *ctx);
 
 /* Last SQLite error text for messages (valid until the next call). */
 const char *store_errmsg(struct store *st);

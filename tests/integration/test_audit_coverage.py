@@ -80,10 +80,12 @@ WHAT_IF = "POST /api/v1/decisions"  # changes nothing, records nothing
 SENSITIVE_READS = {"GET /api/v1/people/{id}", "GET /api/v1/people/{id}/credentials",
                    "GET /api/v1/exports/events", "GET /api/v1/audit/head",
                    "GET /api/v1/audit/entries", "GET /api/v1/audit/entries/{index}",
-                   "GET /api/v1/audit/consistency", "GET /api/v1/audit/verification"}
+                   "GET /api/v1/audit/consistency", "GET /api/v1/audit/verification",
+                   "GET /api/v1/incidents/{id}/report"}
 # Reads not walked by test_other_reads_and_the_what_if_leave_no_entry, and why.
 READS_NOT_WALKED = {
     "GET /api/v1/events/stream": "Server-Sent Events: the response does not end",
+    "GET /api/v1/incidents/stream": "Server-Sent Events: the response does not end",
     "GET /api/v1/auth/oidc/start": "needs an OpenID provider",
     # a read in form only: it signs in, and is audited; test_oidc.py covers SSO sign-in
     "GET /api/v1/auth/oidc/callback": "signs in with an OpenID provider: its entry is checked "
@@ -349,6 +351,7 @@ ROUTE_RECIPES = [
         "POST", "/api/v1/incidents/{inc}/links", {"kind": "clip", "ref": "https://vms.example/1"})),
     ("POST /api/v1/incidents/{id}/status", CHANGE,
      send("POST", "/api/v1/incidents/{inc}/status", {"status": "acknowledged"})),
+    ("GET /api/v1/incidents/{id}/report", READ, send("GET", "/api/v1/incidents/{inc}/report")),
     ("POST /api/v1/incident-types", CHANGE, make(
         "/api/v1/incident-types", itype={"name": "leak", "title": "Water leak"},
         itype2={"name": "spare", "title": "Spare"})),
@@ -370,6 +373,8 @@ ROUTE_RECIPES = [
      send("PATCH", "/api/v1/directory/{eng}", {"escalate_after_s": 600})),
     ("PUT /api/v1/templates/{name}", CHANGE, send(
         "PUT", "/api/v1/templates/evacuation", {"subject": "EVACUATE {{site}}", "body": "Go."})),
+    ("POST /api/v1/drills", CHANGE,
+     send("POST", "/api/v1/drills", {"scenario": "forced-door", "door": "Main"})),
     ("POST /api/v1/notifications", CHANGE, send(
         "POST", "/api/v1/notifications", {"template": "all_clear", "departments": ["Engineering"],
                                           "variables": {"site": "HQ"}})),
@@ -491,6 +496,7 @@ def test_other_reads_and_the_what_if_leave_no_entry(site_server):
     # an alarm and its incident to read: a card reported lost, then tried
     s.gh("credential", "set", "h10301:12:5000", "--status", "lost")  # Cleo's
     s.gh("decide", "--door", "Main Entrance", "--card", "h10301:12:5000", "--record")
+    s.gh("drill", "forced-door")  # a drill to read the report of
     wait_for(lambda: s.get("/api/v1/alarms").json()["items"], what="an alarm")
     api = Api(s)
     assert sign_in("rita", "hr")(api).ok  # reads of one's own session need a session
@@ -544,6 +550,7 @@ CLI_CHANGES = [
     Run("import people", ("{roster}",)),
     Run("decide", ("--door", "Main Entrance", "--card", "h10301:12:4000", "--at",
                    "2026-11-23T10:00", "--record"), kind=ACTION),  # a decision event
+    Run("drill", ("forced-door",)),  # its record, the drill person, its events
     Run("token create", ("--name", "ci", "--scope", "events.read")),
     Run("token revoke", ("ci",)),
     Run("user add", ("vera", "--roles", "hr", "--password-stdin"), stdin=CLI_PASSWORD),

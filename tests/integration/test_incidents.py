@@ -177,6 +177,25 @@ def test_the_workflow_refuses_what_it_does_not_allow(day):
     kinds = [e["kind"] for e in before["timeline"]]
     assert kinds == ["opened", "alarm", "status", "status", "step", "step", "step", "status",
                      "status"]
+    # the post-incident report, for the debrief: a recorded read
+    assert s.post(url + "/notes", json={"text": "<script>alert(1)</script> & *done*"}
+                  ).status_code == 409  # closed: no more notes
+    md = s.get(url + "/report")
+    assert md.status_code == 200 and md.headers["Content-Type"].startswith("text/markdown")
+    assert md.headers["Content-Disposition"] == f'attachment; filename="incident-{x["id"]}.md"'
+    text = md.text
+    assert text.startswith(f"# Incident {x['id']}: Suspected cloned badge\n")
+    for part in ("**Owner:** Security", "## People involved", "token:test-admin (acted on it)",
+                 "## Procedure", "(required) - skipped by token:test-admin", 
+                 "reason: holder unreachable", "## Timeline", "new -> acknowledged: on it",
+                 "card suspended, holder was at B1"):
+        assert part in text, part
+    html = s.get(url + "/report", params={"format": "html"}).text
+    assert html.startswith("<!doctype html>") and "<h2>Procedure</h2>" in html
+    assert s.get(url + "/report", params={"format": "pdf"}).status_code == 400
+    problem(s.get("/api/v1/incidents/9999/report"), 404, "not-found")
+    got = db(s, "SELECT entry FROM audit_entries WHERE entry LIKE '%/report%'")
+    assert got, "the report was read without an audit entry"
 
 
 def test_incidents_by_hand_notes_links_assignees(server):
@@ -335,3 +354,32 @@ def test_alarms_are_not_raised_twice_across_a_restart(day):
     time.sleep(1)
     assert len(alarms(s)) == n + 1
     assert events  # the history was there
+
+
+def test_alarm_and_incident_changes_stream_live(server_factory):
+    """GET /api/v1/incidents/stream: the alarm and incident events only, live, resumable;
+    for HR (incidents.read, no events.read) too. ?type=a,b filters the event list."""
+    s = server_factory(extra_args=FAST)
+    s.gh("sim", "--people", "40", "--day", "2026-11-23")
+    wait_for(lambda: alarms(s), what="the day's alarms")
+    add_user(s, "hana", "hr")
+    hr = browser(s)
+    assert hr.post(s.url + "/api/v1/auth/login", json={"name": "hana",
+                                                      "password": USER_PASSWORD}).ok
+    assert hr.get(s.url + "/api/v1/events/stream").status_code == 403
+    with hr.get(s.url + "/api/v1/incidents/stream?cursor=0", stream=True, timeout=30) as r:
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        seen = []
+        for line in r.iter_lines(decode_unicode=True):
+            if line.startswith("event: "):
+                seen.append(line[7:])
+            if len(seen) >= 8:
+                break
+    assert set(seen) == {"alarm", "incident"}, seen
+    both = s.get("/api/v1/events", params={"type": "alarm,incident", "limit": 1000}).json()
+    assert {e["type"] for e in both["items"]} == {"alarm", "incident"}
+    assert len(both["items"]) == len(s.get("/api/v1/events", params={
+        "type": "alarm", "limit": 1000}).json()["items"]) + len(s.get(
+            "/api/v1/events", params={"type": "incident", "limit": 1000}).json()["items"])
+    r = s.get("/api/v1/events", params={"type": "alarm,nonsense"})
+    assert r.status_code == 400 and "nonsense" in r.json()["detail"]

@@ -318,12 +318,7 @@ static int add_template(void *ctx, const struct message_template *t)
 HTTP_HANDLER(h_template_list)
 {
     json_t *items = json_array();
-    int rc = store_template_list(http_store(r), add_template, items);
-    if (rc < 0) {
-        json_decref(items);
-        return http_problem_from(r, rc, NULL);
-    }
-    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return reply_items(r, store_template_list(http_store(r), add_template, items), items);
 }
 
 HTTP_HANDLER(h_template_put)
@@ -386,11 +381,8 @@ HTTP_HANDLER(h_notification_list)
         json_decref(items);
         return 0;
     }
-    if ((rc = store_notification_list(http_store(r), incident, add_notification, items)) < 0) {
-        json_decref(items);
-        return http_problem_from(r, rc, NULL);
-    }
-    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    rc = store_notification_list(http_store(r), incident, add_notification, items);
+    return reply_items(r, rc, items);
 }
 
 HTTP_HANDLER(h_notification_send)

@@ -73,17 +73,18 @@ static int incident_fail(struct http_req *r, int rc, const struct gh_err *err)
 
 static json_t *alarm_json(const struct alarm *a)
 {
-    return json_pack(
-        "{s:I, s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, "
-        "s:o, s:o, s:o, s:o, s:o}",
-        "id", (json_int_t)a->id, "type", a->type, "key", a->key, "severity", a->severity, "status",
-        alarm_status_name(a->status), "detail", a->detail, "door_id", json_ref(a->door_id),
-        "person_id", json_ref(a->person_id), "credential_id", json_ref(a->credential_id),
-        "controller_id", json_ref(a->controller_id), "first", http_json_time(a->first_us), "last",
-        http_json_time(a->last_us), "count", (json_int_t)a->count, "event",
-        json_ref(a->first_offset), "last_event", json_ref(a->last_offset), "acknowledged",
-        handled(a->acked_us, a->acked_by), "cleared", handled(a->cleared_us, a->cleared_by),
-        "incident_id", json_ref(a->incident_id), "drill_id", json_ref(a->drill_id));
+    return json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, "
+                     "s:o, s:o, s:o, s:o, s:o}",
+                     "id", (json_int_t)a->id, "type", a->type, "key", a->key, "severity",
+                     a->severity, "status", alarm_status_name(a->status), "detail", a->detail,
+                     "door_id", json_ref(a->door_id), "person_id", json_ref(a->person_id),
+                     "credential_id", json_ref(a->credential_id), "controller_id",
+                     json_ref(a->controller_id), "first", http_json_time(a->first_us), "last",
+                     http_json_time(a->last_us), "raised", http_json_time(a->raised_us), "count",
+                     (json_int_t)a->count, "event", json_ref(a->first_offset), "last_event",
+                     json_ref(a->last_offset), "acknowledged", handled(a->acked_us, a->acked_by),
+                     "cleared", handled(a->cleared_us, a->cleared_by), "incident_id",
+                     json_ref(a->incident_id), "drill_id", json_ref(a->drill_id));
 }
 
 static int list_alarm(void *ctx, const struct alarm *a)
@@ -770,4 +771,108 @@ HTTP_HANDLER(h_review_close)
     if (http_write_commit(r) < 0)
         return 0;
     return http_reply_json(r, 200, review_json(&o.found));
+}
+
+/* ---- drills ------------------------------------------------------------------------------------
+ */
+
+static json_t *drill_json(const struct drill *d)
+{
+    return json_pack("{s:I, s:s, s:o, s:s}", "id", (json_int_t)d->id, "scenario", d->scenario,
+                     "started", http_json_time(d->started_us), "by", d->by);
+}
+
+static int list_drill(void *ctx, const struct drill *d)
+{
+    json_array_append_new(ctx, drill_json(d));
+    return 0;
+}
+
+HTTP_HANDLER(h_drill_list)
+{
+    json_t *items = json_array();
+    return reply_items(r, store_drill_list(http_store(r), list_drill, items), items);
+}
+
+HTTP_HANDLER(h_drill_run)
+{
+    struct http_form f;
+    struct gh_err err = {{0}};
+    char scenario[32] = "", door[MODEL_NAME_MAX] = "";
+    enum incident_drill d = DRILL_COUNT;
+    struct drill row;
+    int64_t id = 0;
+    int rc;
+    http_form_init(&f, r);
+    if (http_form_string(&f, "scenario", true, scenario, sizeof(scenario)) &&
+        incident_drill_parse(scenario, &d) < 0)
+        http_form_error(&f, "scenario",
+                        "must be badge-cloning, terminated-employee, forced-door or after-hours");
+    http_form_string(&f, "door", false, door, sizeof(door));
+    if (http_form_finish(&f) < 0 || http_write_begin(r) < 0)
+        return 0;
+    rc = incident_drill_run(http_store(r), d, door[0] ? door : NULL, r->caller.name, gh_now_us(),
+                            &id, &err);
+    if (rc < 0)
+        return incident_fail(r, rc, &err);
+    if (store_drill_get(http_store(r), id, &row) < 0) {
+        http_write_rollback(r);
+        return http_problem(r, 500, "internal", NULL, "drill %lld vanished", (long long)id);
+    }
+    if (http_write_commit(r) < 0)
+        return 0;
+    return reply_created(r, "drills", id, drill_json(&row));
+}
+
+HTTP_HANDLER(h_drill_report)
+{
+    struct gh_err err = {{0}};
+    json_t *rep = NULL;
+    int64_t id;
+    int rc;
+    if (http_param_id(r, "id", &id) < 0)
+        return 0;
+    if ((rc = incident_drill_report(http_store(r), id, &rep, &err)) < 0)
+        return http_problem_from(r, rc, &err);
+    return http_reply_json(r, 200, rep);
+}
+
+/* ---- the post-incident report ---------------------------------------------------------------- */
+
+HTTP_HANDLER(h_incident_report)
+{
+    struct gh_err err = {{0}};
+    struct gh_buf b;
+    const char *format = http_query(r, "format");
+    bool html;
+    int64_t id;
+    int rc;
+    if (http_param_id(r, "id", &id) < 0)
+        return 0;
+    if (format != NULL && strcmp(format, "md") != 0 && strcmp(format, "html") != 0)
+        return http_problem(
+            r, 400, "bad-request",
+            json_pack("[{s:s, s:s}]", "field", "format", "detail", "must be md or html"),
+            "query parameter 'format' must be md or html");
+    html = format != NULL && strcmp(format, "html") == 0;
+    gh_buf_init(&b, 16u << 20);
+    if ((rc = incident_report(http_store(r), id, html, &b, &err)) < 0) {
+        gh_buf_free(&b);
+        return http_problem_from(r, rc, &err);
+    }
+    /* it names people: a sensitive read, recorded before it is sent */
+    if (http_audit_read(r) < 0) {
+        gh_buf_free(&b);
+        return http_problem(r, 503, "busy", NULL, "the read could not be recorded; try again");
+    }
+    {
+        char disp[96];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"incident-%lld.%s\"", (long long)id,
+                 html ? "html" : "md");
+        http_reply_header(r, "Content-Disposition", disp);
+    }
+    rc = http_reply_text(r, 200, html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8",
+                         gh_buf_cstr(&b), b.len);
+    gh_buf_free(&b);
+    return rc;
 }

@@ -33,6 +33,15 @@ int page_add(struct page *p, int64_t id, json_t *item)
     return 0;
 }
 
+int reply_items(struct http_req *r, int list_rc, json_t *items)
+{
+    if (list_rc < 0) {
+        json_decref(items);
+        return http_problem_from(r, list_rc, NULL);
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 int page_reply(struct page *p, int list_rc)
 {
     char cursor[24];

@@ -29,6 +29,9 @@ int page_add(struct page *p, int64_t id, json_t *item);
 /* Replies 200 with the page (or the listing error). */
 int page_reply(struct page *p, int list_rc);
 
+/* A whole list, unpaged: replies {"items": items} (taken), or the listing's error. */
+int reply_items(struct http_req *r, int list_rc, json_t *items);
+
 /* ---- writes ------------------------------------------------------------------------------ */
 
 /* The policy must still compile before a change is committed (as the CLI checks). Commits

@@ -15,8 +15,9 @@ CREATE TABLE alarms (
     person_id     INTEGER REFERENCES people (id) ON DELETE SET NULL,
     credential_id INTEGER REFERENCES credentials (id) ON DELETE SET NULL,
     controller_id INTEGER REFERENCES controllers (id) ON DELETE SET NULL,
-    first_us      INTEGER NOT NULL,
+    first_us      INTEGER NOT NULL, -- the time of the event that raised it
     last_us       INTEGER NOT NULL,
+    raised_us     INTEGER NOT NULL, -- when the alarm store recorded it
     count         INTEGER NOT NULL DEFAULT 1,
     first_offset  INTEGER, -- the event that raised it (NULL: raised by a clock, e.g. offline)
     last_offset   INTEGER,
