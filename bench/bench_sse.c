@@ -13,11 +13,8 @@
  */
 #include "http/http.h"
 #include "bench.h"
+#include "sse_client.h"
 
-#include <arpa/inet.h>
-#include <gnutls/gnutls.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sodium.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,8 +31,7 @@ struct run;
 
 struct client {
     struct run *run;
-    int fd;
-    gnutls_session_t tls; /* NULL: plain (the baseline) */
+    struct sse_conn conn; /* plain for the baseline */
     pthread_t thread;
     int32_t *lat_us; /* one per event received */
     size_t n;
@@ -56,39 +52,6 @@ struct run {
 
 /* ---- the client ------------------------------------------------------------------------ */
 
-static ssize_t client_read(struct client *c, char *buf, size_t len)
-{
-    for (;;) {
-        ssize_t n = c->tls ? gnutls_record_recv(c->tls, buf, len) : read(c->fd, buf, len);
-        if (c->tls && (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED))
-            continue;
-        if (!c->tls && n < 0 && errno == EINTR)
-            continue;
-        return n;
-    }
-}
-
-static void signal_run(struct run *run, atomic_int *counter)
-{
-    pthread_mutex_lock(&run->mu);
-    atomic_fetch_add(counter, 1);
-    pthread_cond_broadcast(&run->cond);
-    pthread_mutex_unlock(&run->mu);
-}
-
-static void wait_count(struct run *run, atomic_int *counter, int want, int timeout_s)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_s;
-    pthread_mutex_lock(&run->mu);
-    while (atomic_load(counter) < want) {
-        if (pthread_cond_timedwait(&run->cond, &run->mu, &until) != 0)
-            break;
-    }
-    pthread_mutex_unlock(&run->mu);
-}
-
 /* One line of the stream: "id: N" is an event (the rest of the frame is not needed);
  * the first comment line means the stream is open. */
 static void client_line(struct client *c, const char *line, bool *open)
@@ -96,7 +59,7 @@ static void client_line(struct client *c, const char *line, bool *open)
     struct run *run = c->run;
     if (!*open && line[0] == ':') {
         *open = true;
-        signal_run(run, &run->connected);
+        sse_count(&run->mu, &run->cond, &run->connected);
         return;
     }
     if (strncmp(line, "id: ", 4) == 0) {
@@ -111,7 +74,7 @@ static void client_line(struct client *c, const char *line, bool *open)
         c->lat_us[c->n++] = t == 0 || now < t ? 0 : (int32_t)((now - t) / 1000);
         c->last_offset = off;
         if (c->n == SSE_EVENTS)
-            signal_run(run, &run->done);
+            sse_count(&run->mu, &run->cond, &run->done);
     }
 }
 
@@ -122,7 +85,7 @@ static void *client_main(void *arg)
     size_t ll = 0;
     bool open = false;
     ssize_t n;
-    while ((n = client_read(c, buf, sizeof(buf))) > 0) {
+    while ((n = sse_read(&c->conn, buf, sizeof(buf))) > 0) {
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '\n') {
                 if (ll > 0 && line[ll - 1] == '\r')
@@ -136,78 +99,11 @@ static void *client_main(void *arg)
         }
     }
     if (!open) /* never connected: let the main thread go on (it reports the failure) */
-        signal_run(c->run, &c->run->connected);
+        sse_count(&c->run->mu, &c->run->cond, &c->run->connected);
     return NULL;
 }
 
-static int tcp_connect(unsigned port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return -1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Opens a TLS stream request as client c (HTTP/1.0: no chunked framing to undo). */
-static int client_open_tls(struct client *c, unsigned port, gnutls_certificate_credentials_t cred,
-                           const char *token)
-{
-    char req[512];
-    int rc, len;
-    c->fd = tcp_connect(port);
-    if (c->fd < 0)
-        return -1;
-    if (gnutls_init(&c->tls, GNUTLS_CLIENT) < 0)
-        return -1;
-    gnutls_set_default_priority(c->tls);
-    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, cred);
-    gnutls_session_set_verify_cert(c->tls, "localhost", 0);
-    gnutls_transport_set_int(c->tls, c->fd);
-    do {
-        rc = gnutls_handshake(c->tls);
-    } while (rc < 0 && !gnutls_error_is_fatal(rc));
-    if (rc < 0) {
-        fprintf(stderr, "bench_sse: TLS handshake: %s\n", gnutls_strerror(rc));
-        return -1;
-    }
-    len = snprintf(req, sizeof(req),
-                   "GET /api/v1/events/stream HTTP/1.0\r\nHost: localhost\r\n"
-                   "Authorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n",
-                   token);
-    if (len < 0 || (size_t)len >= sizeof(req) ||
-        gnutls_record_send(c->tls, req, (size_t)len) != len)
-        return -1;
-    return 0;
-}
-
-static void client_close(struct client *c)
-{
-    if (c->tls) {
-        gnutls_deinit(c->tls);
-        c->tls = NULL;
-    }
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-}
-
 /* ---- the producer ------------------------------------------------------------------------ */
-
-/* Sleeps until the monotonic time t (ns). */
-static void sleep_until(int64_t t)
-{
-    struct timespec ts = {.tv_sec = t / 1000000000, .tv_nsec = t % 1000000000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
-    }
-}
-
 /* Commits SSE_EVENTS events into db at SSE_RATE; -1 on failure. */
 static int produce_store(struct run *run, const char *db)
 {
@@ -222,7 +118,7 @@ static int produce_store(struct run *run, const char *db)
     }
     for (int i = 0, tick = 0; i < SSE_EVENTS; tick++) {
         int k = 0;
-        sleep_until(start + (int64_t)tick * SSE_TICK_MS * 1000000);
+        sse_sleep_until(start + (int64_t)tick * SSE_TICK_MS * 1000000);
         if (store_begin_write(st) < 0)
             goto out;
         for (; k < per_tick && i < SSE_EVENTS; k++, i++) {
@@ -262,7 +158,7 @@ static int produce_bare(struct run *run, const int *fds)
         char frame[4096];
         size_t len = 0;
         int n0 = i;
-        sleep_until(start + (int64_t)tick * SSE_TICK_MS * 1000000);
+        sse_sleep_until(start + (int64_t)tick * SSE_TICK_MS * 1000000);
         for (int k = 0; k < per_tick && i < SSE_EVENTS; k++, i++) {
             int w = snprintf(frame + len, sizeof(frame) - len,
                              "id: %lld\nevent: door_state\ndata: {\"offset\":%lld,\"type\":"
@@ -293,12 +189,6 @@ static int produce_bare(struct run *run, const int *fds)
 
 /* ---- one run --------------------------------------------------------------------------- */
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void run_init(struct run *run, const char *name)
 {
     memset(run, 0, sizeof(*run));
@@ -308,7 +198,7 @@ static void run_init(struct run *run, const char *name)
     pthread_cond_init(&run->cond, NULL);
     for (int i = 0; i < SSE_CLIENTS; i++) {
         run->clients[i].run = run;
-        run->clients[i].fd = -1;
+        run->clients[i].conn.fd = -1;
         run->clients[i].lat_us = malloc(SSE_EVENTS * sizeof(int32_t));
     }
 }
@@ -337,7 +227,7 @@ static int run_finish(struct run *run, double *p50, double *p99)
         k += run->clients[i].n;
         free(run->clients[i].lat_us);
     }
-    qsort(all, total, sizeof(int32_t), cmp_i32);
+    qsort(all, total, sizeof(int32_t), sse_cmp_i32);
     *p50 = total ? all[total / 2] / 1000.0 : 0;
     *p99 = total ? all[(size_t)((double)total * 0.99)] / 1000.0 : 0;
     free(all);
@@ -350,51 +240,32 @@ static int run_finish(struct run *run, double *p50, double *p99)
 static int run_server(const char *data, const char *token, double *p50, double *p99)
 {
     static struct run run;
-    struct http_config cfg;
     struct http_server *srv = NULL;
-    struct gh_err err = {{0}};
     gnutls_certificate_credentials_t cred = NULL;
-    char db[4096], cert[4096];
-    int rc = -1;
+    char db[4096];
+    int rc;
 
-    http_config_init(&cfg);
-    gh_strlcpy(cfg.data_dir, data, sizeof(cfg.data_dir));
-    gh_strlcpy(cfg.listen_addr, "127.0.0.1", sizeof(cfg.listen_addr));
-    cfg.port = 0;
-    if (http_config_check(&cfg, &err) < 0 || http_server_start(&cfg, &srv, &err) < 0) {
-        fprintf(stderr, "bench_sse: %s\n", err.msg);
+    if (sse_server(data, &srv, &cred, db, sizeof(db)) < 0)
         return -1;
-    }
-    if (gh_snprintf(db, sizeof(db), "%s/gatehouse.db", data) < 0 ||
-        gh_snprintf(cert, sizeof(cert), "%s/tls/cert.pem", data) < 0 ||
-        gnutls_certificate_allocate_credentials(&cred) < 0 ||
-        gnutls_certificate_set_x509_trust_file(cred, cert, GNUTLS_X509_FMT_PEM) <= 0)
-        goto out;
-
     run_init(&run, "server");
     for (int i = 0; i < SSE_CLIENTS; i++) {
         struct client *c = &run.clients[i];
-        if (client_open_tls(c, http_server_port(srv), cred, token) < 0) {
+        if (sse_open_tls(&c->conn, http_server_port(srv), cred, "/api/v1/events/stream", token) <
+            0) {
             fprintf(stderr, "bench_sse: client %d could not open a stream\n", i);
-            client_close(c);
-            c->fd = -1;
+            sse_close(&c->conn);
         }
         pthread_create(&c->thread, NULL, client_main, c);
     }
-    wait_count(&run, &run.connected, SSE_CLIENTS, 30);
+    sse_wait(&run.mu, &run.cond, &run.connected, SSE_CLIENTS, 30);
     if (produce_store(&run, db) < 0)
         fprintf(stderr, "bench_sse: the producer failed\n");
-    wait_count(&run, &run.done, SSE_CLIENTS, 30);
+    sse_wait(&run.mu, &run.cond, &run.done, SSE_CLIENTS, 30);
     http_server_stop(srv); /* ends the streams: the clients see EOF */
-    srv = NULL;
     rc = run_finish(&run, p50, p99);
     for (int i = 0; i < SSE_CLIENTS; i++)
-        client_close(&run.clients[i]);
-out:
-    if (srv != NULL)
-        http_server_stop(srv);
-    if (cred != NULL)
-        gnutls_certificate_free_credentials(cred);
+        sse_close(&run.clients[i].conn);
+    gnutls_certificate_free_credentials(cred);
     return rc;
 }
 
@@ -408,20 +279,20 @@ static int run_bare(double *p50, double *p99)
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
             return -1;
         fds[i] = sv[0];
-        run.clients[i].fd = sv[1];
+        run.clients[i].conn.fd = sv[1];
         if (write(sv[0], ": open\n\n", 8) != 8)
             return -1;
         pthread_create(&run.clients[i].thread, NULL, client_main, &run.clients[i]);
     }
-    wait_count(&run, &run.connected, SSE_CLIENTS, 30);
+    sse_wait(&run.mu, &run.cond, &run.connected, SSE_CLIENTS, 30);
     rc = produce_bare(&run, fds);
-    wait_count(&run, &run.done, SSE_CLIENTS, 30);
+    sse_wait(&run.mu, &run.cond, &run.done, SSE_CLIENTS, 30);
     for (int i = 0; i < SSE_CLIENTS; i++)
         close(fds[i]);
     if (run_finish(&run, p50, p99) < 0)
         rc = -1;
     for (int i = 0; i < SSE_CLIENTS; i++)
-        client_close(&run.clients[i]);
+        sse_close(&run.clients[i].conn);
     return rc;
 }
 

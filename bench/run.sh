@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: runs the gatehouse benchmarks (bench_decide, bench_ingest, bench_import,
-# bench_audit, bench_rules, bench_http.sh, bench_sse, bench_edge.py, bench_console.mjs) from the build dir and prints one "bench: NAME VALUE UNIT baseline ... ratio ... target ..." line
+# bench_audit, bench_rules, bench_http.sh, bench_sse, bench_alarm, bench_edge.py,
+# bench_console.mjs) from the build dir and prints one "bench: NAME VALUE UNIT baseline ... ratio ... target ..." line
 # per figure on stdout, after a description of the machine ("# " lines). Progress and
 # diagnostics go to stderr. bench_decide is pinned to one core with taskset when available.
 # Exits non-zero if a benchmark fails to run (not if a target is missed).
@@ -54,6 +55,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ln -sf "$here/bench_http.sh" ./bench_http.sh
 run bench_http.sh bash
 run bench_sse
+run bench_alarm
 ln -sf "$here/bench_edge.py" ./bench_edge.py
 run bench_edge.py /usr/bin/python3
 # the console in chromium (playwright-core from tests/e2e, installed by `make bench`)
