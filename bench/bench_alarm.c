@@ -111,7 +111,7 @@ static void *client_main(void *arg)
             } else if (strncmp(line, "id: ", 4) == 0) {
                 id = strtoll(line + 4, NULL, 10);
             } else if (strncmp(line, "event: ", 7) == 0) {
-                snprintf(type, sizeof(type), "%s", line + 7);
+                gh_strlcpy(type, line + 7, sizeof(type));
             } else if (strncmp(line, "data: ", 6) == 0) {
                 client_frame(c, id, type, line + 6);
             }

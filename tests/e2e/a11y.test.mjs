@@ -83,6 +83,26 @@ test('sign-in, overview, doors, the monitor, investigations, people, roster impo
   await admin.getByRole('link', { name: 'Devices', exact: true }).click();
   await admin.getByRole('heading', { name: 'Add a controller' }).waitFor();
   problems.push(...(await audit(admin, 'devices')));
+  /* alarms, incidents, who to call, drills (a drill makes an alarm and an incident) */
+  const drill = Number(/drill (\d+):/.exec(env.server.gh('drill', 'forced-door'))[1]);
+  await admin.getByRole('link', { name: 'Monitor', exact: true }).click();
+  await admin.getByTestId('alarm-row').first().waitFor();
+  problems.push(...(await audit(admin, 'monitor-alarms')));
+  await admin.getByRole('link', { name: 'Incidents', exact: true }).click();
+  await admin.getByLabel('Show drills').check();
+  await admin.getByTestId('column-new').getByRole('link').first().click();
+  await admin.getByRole('heading', { name: 'Procedure' }).waitFor();
+  problems.push(...(await audit(admin, 'incident')));
+  await admin.getByRole('link', { name: 'All incidents' }).click();
+  await admin.getByLabel('Show drills').check();
+  await admin.getByTestId('column-new').getByRole('link').first().waitFor();
+  problems.push(...(await audit(admin, 'incidents')));
+  await admin.getByRole('link', { name: 'Who to call', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Security' }).waitFor();
+  problems.push(...(await audit(admin, 'directory')));
+  await admin.goto(env.server.url + `/drills/${drill}`);
+  await admin.getByRole('heading', { name: `Drill ${drill}: forced-door` }).waitFor();
+  problems.push(...(await audit(admin, 'drill')));
   await admin.getByRole('link', { name: 'Audit log', exact: true }).click();
   await admin.getByRole('table', { name: /Entries/ }).waitFor();
   await admin.getByRole('button', { name: 'Verify the whole log' }).click();

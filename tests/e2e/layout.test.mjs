@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { PASSWORD, screenshots, serverAndBrowser, signIn } from './harness.mjs';
 
 const env = serverAndBrowser(['--set', 'mfa.required_roles=']);
-const PAGES = ['/', '/monitor', '/investigate', '/people', '/doors', '/devices', '/sites', '/schedules', '/levels', '/users', '/audit', '/account'];
+const PAGES = ['/', '/monitor', '/incidents', '/investigate', '/people', '/doors', '/devices', '/sites', '/schedules', '/levels', '/directory', '/drills', '/users', '/audit', '/account'];
 
 test('every page fits a tablet screen', async () => {
   env.server.gh('sim', '--people', '20', '--seed', '8', '--no-scenarios');

@@ -10,9 +10,12 @@ import { ErrorBox, Loading } from './lib/ui';
 import { Account } from './pages/Account';
 import { Audit } from './pages/Audit';
 import { Devices } from './pages/Devices';
+import { Directory } from './pages/Directory';
+import { Drills } from './pages/Drills';
 import { Doors } from './pages/Doors';
 import { Enroll } from './pages/Enroll';
 import { Home } from './pages/Home';
+import { Incidents } from './pages/Incidents';
 import { Investigate } from './pages/Investigate';
 import { Levels } from './pages/Levels';
 import { Monitor } from './pages/Monitor';
@@ -33,6 +36,7 @@ interface PageDef {
 const PAGES: PageDef[] = [
   { path: '/', title: 'Overview', perm: null, page: Home },
   { path: '/monitor', title: 'Monitor', perm: 'events.read', page: Monitor },
+  { path: '/incidents', title: 'Incidents', perm: 'incidents.read', page: Incidents },
   { path: '/investigate', title: 'Investigate', perm: 'events.read', page: Investigate },
   { path: '/people', title: 'People', perm: 'people.read', page: People },
   { path: '/doors', title: 'Doors', perm: 'doors.read', page: Doors },
@@ -41,6 +45,8 @@ const PAGES: PageDef[] = [
   { path: '/schedules', title: 'Schedules', perm: 'schedules.read', page: Schedules },
   { path: '/levels', title: 'Access levels', perm: 'levels.read', page: Levels },
   { path: '/users', title: 'Users', perm: 'users.read', page: Users },
+  { path: '/directory', title: 'Who to call', perm: 'directory.read', page: Directory },
+  { path: '/drills', title: 'Drills', perm: 'drills.run', page: Drills },
   { path: '/audit', title: 'Audit log', perm: 'audit.read', page: Audit },
   { path: '/account', title: 'Your account', perm: null, page: Account, nav: false },
 ];

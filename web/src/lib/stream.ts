@@ -20,7 +20,8 @@ export interface GhEvent {
 export const EVENT_TYPES = [
   'access.decision', 'door.forced', 'door.held', 'door.rex', 'door.tamper', 'door.state', 'alarm',
   'operator.action', 'roster.import', 'credential.revoked', 'access.review', 'user.sign_in',
-  'user.sign_in_failed', 'user.sign_out',
+  'user.sign_in_failed', 'user.sign_out', 'edge.enrolled', 'edge.refused', 'edge.journal_overflow',
+  'incident', 'rule.script',
 ];
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';

@@ -2,7 +2,9 @@
 // rows cost only the visible ones; filterable; pause and resume; doors and people by name),
 // and the areas with the doors into them and their state (locked down, by the area or one
 // around it; forced or held open, from the live events), each area locked down or released
-// after a confirmation by those allowed to. A lockdown made elsewhere shows at once.
+// after a confirmation by those allowed to. A lockdown made elsewhere shows at once. Above
+// them the alarms not yet cleared, most severe first, each acknowledged in one click by
+// those allowed to, with its incident a link away; an alarm raised anywhere shows at once.
 import { useMemo, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import type { Area, Door } from '../lib/model';
@@ -13,6 +15,7 @@ import { GhEvent, useEventStream } from '../lib/stream';
 import { Confirm, Empty, ErrorBox, Loading, useAction, useGet } from '../lib/ui';
 import type { Loaded } from '../lib/ui';
 import { reasonWords } from '../lib/words';
+import { Alarm, alarmWords, severityWords, who } from '../lib/incidents';
 
 const ROW = 28;
 const VISIBLE = 18;
@@ -206,13 +209,67 @@ function Areas({ areas, reload, doors, lastDoorEvent }: { areas: Loaded<Page<Are
   );
 }
 
+/** The alarms not yet cleared, most severe and newest first. */
+function Alarms({ alarms, reload }: { alarms: Loaded<Page<Alarm>>; reload: () => void }) {
+  const { session } = useSession();
+  const handle = can(session, 'alarms.handle');
+  const act = useAction((a: Alarm) => api('POST', `/api/v1/alarms/${a.id}/acknowledge`), reload);
+  if (alarms.state === 'loading') return <Loading what="alarms" />;
+  if (alarms.state === 'error') return <ErrorBox error={alarms.error} retry={reload} />;
+  const rows = [...alarms.data.items].sort((a, b) => b.severity - a.severity || b.id - a.id);
+  return (
+    <section class="alarms" aria-labelledby="alarms-h">
+      <h2 id="alarms-h">
+        Alarms <span class="count">{rows.filter((a) => a.status === 'open').length} open</span>
+      </h2>
+      {act.error !== null && <ErrorBox error={act.error} />}
+      {rows.length === 0 ? (
+        <Empty>No alarm is open.</Empty>
+      ) : (
+        <ul>
+          {rows.map((a) => (
+            <li key={a.id} class={`alarm sev${a.severity} ${a.status}`} data-testid="alarm-row">
+              <span class={`badge sev${a.severity}`}>{severityWords(a.severity)}</span>{' '}
+              <strong>{alarmWords(a.type)}</strong>
+              {a.count > 1 && <span class="count"> ×{a.count}</span>}
+              {a.drill_id !== null && <span class="badge drill"> drill</span>}
+              <span class="detail"> {a.detail}</span>{' '}
+              <time dateTime={a.last}>{new Date(a.last).toLocaleTimeString()}</time>
+              <span class="actions">
+                {a.status === 'acknowledged' ? (
+                  <span class="hint">acknowledged by {who(a.acknowledged?.by)}</span>
+                ) : (
+                  handle && (
+                    <button type="button" disabled={act.busy} onClick={() => act.run(a)}>
+                      Acknowledge<span class="sr-only"> {alarmWords(a.type)} alarm {a.id}</span>
+                    </button>
+                  )
+                )}
+                {a.incident_id !== null && can(session, 'incidents.read') && (
+                  <a {...link(`/incidents/${a.incident_id}`)}>Incident {a.incident_id}</a>
+                )}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export function Monitor() {
   const { session } = useSession();
   const [areas, reloadAreas] = useGet<Page<Area>>('/api/v1/areas?limit=1000');
   const [lastDoorEvent, setLastDoorEvent] = useState(new Map<number, GhEvent>());
   /* every arriving event, paused or not: a lockdown or release made anywhere reloads the
    * areas; a door event updates that door's state */
+  const seesAlarms = can(session, 'alarms.read');
+  const [alarms, reloadAlarms] = useGet<Page<Alarm>>(seesAlarms ? '/api/v1/alarms?status=open,acknowledged&limit=100' : null, {
+    items: [],
+    next_cursor: null,
+  });
   const stream = useEventStream(5000, (e) => {
+    if (e.type === 'alarm' && seesAlarms) reloadAlarms();
     if (e.type === 'operator.action' && /lockdown|release/.test(String(e.payload['action']))) reloadAreas();
     if (e.door_id !== null && e.type.startsWith('door.')) setLastDoorEvent((m) => new Map(m).set(e.door_id!, e));
   });
@@ -222,6 +279,7 @@ export function Monitor() {
   return (
     <div class="monitor">
       <h1>Monitor</h1>
+      {seesAlarms && <Alarms alarms={alarms} reload={reloadAlarms} />}
       <div class="cols">
         <Feed stream={stream} doors={byId} />
         <Areas areas={areas} reload={reloadAreas} doors={list} lastDoorEvent={lastDoorEvent} />
