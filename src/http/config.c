@@ -375,6 +375,69 @@ static int parse_detectors(const char *v, bool *off, struct gh_err *err)
     return 0;
 }
 
+/* The next word of a comma- or space-separated list into w (false at the end). */
+static bool next_word(const char **p, char *w, size_t len)
+{
+    size_t n;
+    while (**p == ' ' || **p == ',')
+        (*p)++;
+    n = strcspn(*p, " ,");
+    if (n == 0)
+        return false;
+    snprintf(w, len, "%.*s", (int)(n < len ? n : len - 1), *p);
+    *p += n;
+    return n < len;
+}
+
+/* "site:1, door:12": where a detector looks. */
+static int parse_scope(const char *v, struct rules_scope *out, struct gh_err *err)
+{
+    struct rules_scope sc;
+    char w[48];
+    memset(&sc, 0, sizeof(sc));
+    for (const char *p = v; next_word(&p, w, sizeof(w));) {
+        int64_t id;
+        bool site = strncmp(w, "site:", 5) == 0, door = strncmp(w, "door:", 5) == 0;
+        if ((!site && !door) || gh_parse_i64(w + 5, 1, INT64_MAX, &id) < 0)
+            return gh_fail(err, -EINVAL, "'%s' is not site:ID or door:ID", w);
+        if ((site ? sc.n_sites : sc.n_doors) == RULES_SCOPE_MAX)
+            return gh_fail(err, -E2BIG, "at most %d sites and %d doors", RULES_SCOPE_MAX,
+                           RULES_SCOPE_MAX);
+        if (site)
+            sc.sites[sc.n_sites++] = id;
+        else
+            sc.doors[sc.n_doors++] = id;
+    }
+    *out = sc;
+    return 0;
+}
+
+/* "3-4:90, 1-2:0": the least seconds between two doors (by id), either way. */
+static int parse_walks(const char *v, struct incident_runner_config *r, struct gh_err *err)
+{
+    struct rules_walk walks[GH_ARRAY_LEN(r->walks)];
+    size_t n = 0;
+    char w[64];
+    for (const char *p = v; next_word(&p, w, sizeof(w));) {
+        char *dash = strchr(w, '-'), *colon = strchr(w, ':');
+        int64_t a, b, sec;
+        if (dash == NULL || colon == NULL || colon < dash)
+            return gh_fail(err, -EINVAL, "'%s' is not DOOR-DOOR:SECONDS", w);
+        *dash = *colon = '\0';
+        if (gh_parse_i64(w, 1, INT64_MAX, &a) < 0 || gh_parse_i64(dash + 1, 1, INT64_MAX, &b) < 0 ||
+            gh_parse_i64(colon + 1, 0, 86400, &sec) < 0 || a == b)
+            return gh_fail(err, -EINVAL,
+                           "'%s-%s:%s' is not DOOR-DOOR:SECONDS (two door ids, 0 to 86400 s)", w,
+                           dash + 1, colon + 1);
+        if (n == GH_ARRAY_LEN(walks))
+            return gh_fail(err, -E2BIG, "at most %zu walks", GH_ARRAY_LEN(walks));
+        walks[n++] = (struct rules_walk){a, b, (unsigned)sec};
+    }
+    memcpy(r->walks, walks, n * sizeof(walks[0]));
+    r->n_walks = n;
+    return 0;
+}
+
 static int set_rules(struct incident_runner_config *r, const char *key, const char *v,
                      struct gh_err *err)
 {
@@ -388,6 +451,14 @@ static int set_rules(struct incident_runner_config *r, const char *key, const ch
     }
     if (strcmp(key, "disable") == 0)
         return parse_detectors(v, d->disabled, err);
+    if (strcmp(key, "walks") == 0)
+        return parse_walks(v, r, err);
+    if (strncmp(key, "scope.", 6) == 0) {
+        enum rules_type t;
+        if (rules_type_parse(key + 6, &t) < 0)
+            return -ENOENT;
+        return parse_scope(v, &d->scope[t], err);
+    }
     if (strcmp(key, "dedup_window") == 0)
         return parse_uint(v, 1, 7 * 86400, &r->inc.dedup_window_s, err);
     if (strcmp(key, "warmup") == 0)

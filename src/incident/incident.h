@@ -121,7 +121,9 @@ int incident_drill_report(struct store *st, int64_t drill_id, json_t **out, stru
 
 struct incident_runner_config {
     bool disabled;
-    struct rules_config rules; /* the detectors' settings (walks: none from the config yet) */
+    struct rules_config rules;    /* the detectors' settings (its walks: the table below) */
+    struct rules_walk walks[256]; /* the walking-time table ([rules] walks) */
+    size_t n_walks;
     char scripts_dir[512];     /* custom Lua rules ("": none) */
     struct rules_scripts_config scripts; /* their limits (dir: scripts_dir) */
     struct incident_config inc;

@@ -393,8 +393,13 @@ int incident_runner_start(const char *db_path, const struct incident_runner_conf
     if ((rc = store_open(db_path, STORE_DURABLE, &r->st, err)) < 0)
         goto fail;
     r->world = rules_world_new(r->st, &look);
-    if ((rc = rules_engine_new(&cfg->rules, &look, &r->engine, err)) < 0)
-        goto fail;
+    {
+        struct rules_config rc_cfg = cfg->rules;
+        rc_cfg.walks = cfg->walks;
+        rc_cfg.n_walks = cfg->n_walks;
+        if ((rc = rules_engine_new(&rc_cfg, &look, &r->engine, err)) < 0)
+            goto fail;
+    }
     if (cfg->scripts_dir[0]) {
         struct rules_scripts_config sc = cfg->scripts;
         sc.dir = cfg->scripts_dir;

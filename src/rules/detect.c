@@ -375,20 +375,42 @@ static bool count_denial(struct table *t, int64_t key, unsigned n, unsigned wind
     return true;
 }
 
+/* Whether detector t looks at this event: it is on, and the event's door is in its scope
+ * (a door of the scope, or of one of its sites) when it has one. */
+static bool on(struct rules_engine *e, enum rules_type t, const struct event *ev)
+{
+    const struct rules_scope *sc = &e->cfg.scope[t];
+    int64_t site;
+    if (e->cfg.disabled[t])
+        return false;
+    if (sc->n_sites == 0 && sc->n_doors == 0)
+        return true;
+    if (ev->door_id == 0)
+        return false;
+    for (int i = 0; i < sc->n_doors; i++)
+        if (sc->doors[i] == ev->door_id)
+            return true;
+    site = sc->n_sites ? site_of(e, ev->door_id) : 0;
+    for (int i = 0; i < sc->n_sites && site != 0; i++)
+        if (sc->sites[i] == site)
+            return true;
+    return false;
+}
+
 static void repeated_denials(struct rules_engine *e, const struct event *ev, rules_emit_fn emit,
                              void *ctx)
 {
     const struct rules_config *c = &e->cfg;
     if (ev->decision != 0)
         return;
-    if (!c->disabled[RULE_DENIALS_CREDENTIAL] && ev->credential_id != 0 &&
+    if (on(e, RULE_DENIALS_CREDENTIAL, ev) && ev->credential_id != 0 &&
         count_denial(&e->denials_cred, ev->credential_id, c->denials_credential_n,
                      c->denials_credential_window_s, ev->time_us))
         emit_alarm(ev, RULE_DENIALS_CREDENTIAL, 3, "credential", ev->credential_id, emit, ctx,
                    "credential %lld was denied %u times within %u s (the last at door %lld)",
                    (long long)ev->credential_id, c->denials_credential_n,
                    c->denials_credential_window_s, (long long)ev->door_id);
-    if (!c->disabled[RULE_DENIALS_DOOR] && ev->door_id != 0 &&
+    if (on(e, RULE_DENIALS_DOOR, ev) && ev->door_id != 0 &&
         count_denial(&e->denials_door, ev->door_id, c->denials_door_n, c->denials_door_window_s,
                      ev->time_us))
         emit_alarm(ev, RULE_DENIALS_DOOR, 3, "door", ev->door_id, emit, ctx,
@@ -477,41 +499,40 @@ static void tailgating(struct rules_engine *e, const struct event *ev, rules_emi
 
 void rules_feed(struct rules_engine *e, const struct event *ev, rules_emit_fn emit, void *ctx)
 {
-    const bool *off = e->cfg.disabled;
     switch (ev->type) {
     case EV_ACCESS_DECISION:
-        if (!off[RULE_BADGE_CLONING])
+        if (on(e, RULE_BADGE_CLONING, ev))
             badge_cloning(e, ev, emit, ctx);
-        if (!off[RULE_CREDENTIAL_MISUSE])
+        if (on(e, RULE_CREDENTIAL_MISUSE, ev))
             credential_misuse(e, ev, emit, ctx);
         repeated_denials(e, ev, emit, ctx);
-        if (!off[RULE_AFTER_HOURS])
+        if (on(e, RULE_AFTER_HOURS, ev))
             after_hours(e, ev, emit, ctx);
-        if (!off[RULE_TAILGATING])
+        if (on(e, RULE_TAILGATING, ev))
             tailgating(e, ev, emit, ctx);
-        if (!off[RULE_ANTIPASSBACK] && ev->decision == 0 && ev->reason == REASON_ANTIPASSBACK)
+        if (on(e, RULE_ANTIPASSBACK, ev) && ev->decision == 0 && ev->reason == REASON_ANTIPASSBACK)
             emit_alarm(
                 ev, RULE_ANTIPASSBACK, 2, "door", ev->door_id, emit, ctx,
                 "anti-passback: credential %lld denied at door %lld (it never left the area)",
                 (long long)ev->credential_id, (long long)ev->door_id);
         break;
     case EV_DOOR_FORCED:
-        if (!off[RULE_DOOR_FORCED])
+        if (on(e, RULE_DOOR_FORCED, ev))
             emit_alarm(ev, RULE_DOOR_FORCED, 4, "door", ev->door_id, emit, ctx,
                        "door %lld was forced open", (long long)ev->door_id);
         break;
     case EV_DOOR_HELD:
-        if (!off[RULE_DOOR_HELD])
+        if (on(e, RULE_DOOR_HELD, ev))
             emit_alarm(ev, RULE_DOOR_HELD, 2, "door", ev->door_id, emit, ctx,
                        "door %lld is held open past its time", (long long)ev->door_id);
         break;
     case EV_DOOR_REX:
     case EV_DOOR_STATE:
-        if (!off[RULE_TAILGATING])
+        if (on(e, RULE_TAILGATING, ev))
             tailgating(e, ev, emit, ctx);
         break;
     case EV_DOOR_TAMPER:
-        if (!off[RULE_TAMPER])
+        if (on(e, RULE_TAMPER, ev))
             emit_alarm(ev, RULE_TAMPER, 4, "door", ev->door_id, emit, ctx,
                        "tamper at door %lld (reader or door)", (long long)ev->door_id);
         break;

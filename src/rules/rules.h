@@ -78,8 +78,19 @@ struct rules_walk {
     unsigned seconds;
 };
 
+/* Where a detector looks: doors of these sites, and these doors. Empty: everywhere. */
+#define RULES_SCOPE_MAX 32
+struct rules_scope {
+    int64_t sites[RULES_SCOPE_MAX];
+    int64_t doors[RULES_SCOPE_MAX];
+    int n_sites, n_doors;
+};
+
 struct rules_config {
     bool disabled[RULE_COUNT];
+    /* the detectors of doors look only at the doors in their scope (when it is set); the
+     * clock-driven ones (devices, reviews) have none */
+    struct rules_scope scope[RULE_COUNT];
     /* impossible travel: the table first, else the defaults (0 turns a default off) */
     const struct rules_walk *walks;
     size_t n_walks;

@@ -826,6 +826,12 @@ static void test_rules(void **state)
         {"denials_door", "1", "rules.denials_door: '1' is not a whole number from 2 to 64"},
         {"enabled", "maybe", "rules.enabled: 'maybe' is not true or false"},
         {"speed", "2", "unknown key 'speed' in [rules]"},
+        {"walks", "3-4", "rules.walks: '3-4' is not DOOR-DOOR:SECONDS"},
+        {"walks", "3-3:10",
+         "rules.walks: '3-3:10' is not DOOR-DOOR:SECONDS (two door ids, 0 to 86400 s)"},
+        {"scope.door_held", "building:2",
+         "rules.scope.door_held: 'building:2' is not site:ID or door:ID"},
+        {"scope.sorcery", "site:1", "unknown key 'scope.sorcery' in [rules]"},
     };
     http_config_init(&c);
     assert_false(c.rules.disabled); /* the defaults */
@@ -848,6 +854,15 @@ static void test_rules(void **state)
     assert_int_equal(c.rules.rules.denials_credential_n, 3);
     assert_int_equal(c.rules.rules.offline_after_s, 300);
     assert_int_equal(c.rules.rules.stale_access_days, 14);
+    assert_int_equal(http_config_set(&c, "rules", "walks", "3-4:90, 12-1:0", &err), 0);
+    assert_int_equal(c.rules.n_walks, 2);
+    assert_true(c.rules.walks[1].door_a == 12 && c.rules.walks[1].door_b == 1 &&
+                c.rules.walks[1].seconds == 0);
+    assert_int_equal(
+        http_config_set(&c, "rules", "scope.door_forced", "site:2, door:7 door:9", &err), 0);
+    assert_int_equal(c.rules.rules.scope[RULE_DOOR_FORCED].n_sites, 1);
+    assert_int_equal(c.rules.rules.scope[RULE_DOOR_FORCED].n_doors, 2);
+    assert_int_equal(c.rules.rules.scope[RULE_DOOR_FORCED].doors[1], 9);
     assert_int_equal(http_config_set(&c, "rules", "enabled", "off", &err), 0);
     assert_true(c.rules.disabled);
     d = c;

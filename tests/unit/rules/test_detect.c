@@ -485,6 +485,31 @@ static void test_clock_detectors(void **state)
     rules_engine_free(e);
 }
 
+/* A detector with a scope looks only at its doors and its sites' doors. */
+static void test_scope(void **state)
+{
+    struct rules_config c;
+    struct rules_engine *e;
+    struct got g = {.n = 0};
+    (void)state;
+    rules_config_init(&c);
+    c.scope[RULE_DOOR_FORCED].sites[0] = 2; /* doors 10-19 */
+    c.scope[RULE_DOOR_FORCED].n_sites = 1;
+    c.scope[RULE_DOOR_FORCED].doors[0] = 3;
+    c.scope[RULE_DOOR_FORCED].n_doors = 1;
+    e = engine(&c);
+    note(e, &g, EV_DOOR_FORCED, 1, NULL); /* site 1, not door 3: out of scope */
+    assert_int_equal(g.n, 0);
+    note(e, &g, EV_DOOR_FORCED, 3, NULL);
+    note(e, &g, EV_DOOR_FORCED, 12, NULL);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.a[0].door_id, 3);
+    assert_int_equal(g.a[1].door_id, 12);
+    note(e, &g, EV_DOOR_HELD, 1, NULL); /* the others look everywhere */
+    assert_int_equal(g.n, 3);
+    rules_engine_free(e);
+}
+
 static void test_names_and_config(void **state)
 {
     struct rules_config c;
@@ -507,12 +532,19 @@ static void test_names_and_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_impossible_travel),  cmocka_unit_test(test_walking_table),
-        cmocka_unit_test(test_door_positions),     cmocka_unit_test(test_clock_detectors),
-        cmocka_unit_test(test_credential_misuse),  cmocka_unit_test(test_repeated_denials),
-        cmocka_unit_test(test_doors_and_passback), cmocka_unit_test(test_a_normal_day_is_silent),
-        cmocka_unit_test(test_memory_is_bounded),  cmocka_unit_test(test_after_hours),
-        cmocka_unit_test(test_tailgating),         cmocka_unit_test(test_names_and_config),
+        cmocka_unit_test(test_impossible_travel),
+        cmocka_unit_test(test_walking_table),
+        cmocka_unit_test(test_door_positions),
+        cmocka_unit_test(test_clock_detectors),
+        cmocka_unit_test(test_scope),
+        cmocka_unit_test(test_credential_misuse),
+        cmocka_unit_test(test_repeated_denials),
+        cmocka_unit_test(test_doors_and_passback),
+        cmocka_unit_test(test_a_normal_day_is_silent),
+        cmocka_unit_test(test_memory_is_bounded),
+        cmocka_unit_test(test_after_hours),
+        cmocka_unit_test(test_tailgating),
+        cmocka_unit_test(test_names_and_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
