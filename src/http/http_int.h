@@ -27,6 +27,7 @@ enum http_route_flags {
     HTTP_ROUTE_JSON_BODY = 1u << 0, /* a JSON object body is required */
     HTTP_ROUTE_CSV_BODY = 1u << 1,  /* a text/csv body up to max_upload */
     HTTP_ROUTE_STREAM = 1u << 2,    /* long-lived response (SSE): not counted in latency */
+    HTTP_ROUTE_FILE_BODY = 1u << 3, /* a body of any type up to max_upload (attachments) */
 };
 
 struct http_route {

@@ -239,6 +239,11 @@ const struct http_route http_routes[] = {
      "controller, alarm or clip", HTTP_ROUTE_JSON_BODY},
     {"GET", "/api/v1/incidents/{id}/report", h_incident_report, PERM_INCIDENTS_READ, NULL, NULL,
      "The post-incident report for the debrief (?format=md or html; a recorded read)", 0},
+    {"POST", "/api/v1/incidents/{id}/attachments", h_attachment_add, PERM_INCIDENTS_WRITE, NULL,
+     "Attachment", "Attach a file to an incident (?name=FILE; the body as it is, its "
+     "Content-Type kept; at most 16 MiB)", HTTP_ROUTE_FILE_BODY},
+    {"GET", "/api/v1/incidents/{id}/attachments/{attachment_id}", h_attachment_get,
+     PERM_INCIDENTS_READ, NULL, NULL, "Download an incident's attachment (a recorded read)", 0},
     {"GET", "/api/v1/incident-types", h_incident_type_list, PERM_INCIDENTS_READ, NULL,
      "IncidentTypeList", "List incident types, their procedures and the alarms that open them",
      0},

@@ -403,8 +403,9 @@ static int begin_request(struct http_req *r)
     if (authorize(r) < 0)
         return -EACCES;
 
-    r->body_max =
-        (r->route->flags & HTTP_ROUTE_CSV_BODY) ? r->srv->cfg.max_upload : r->srv->cfg.max_body;
+    r->body_max = (r->route->flags & (HTTP_ROUTE_CSV_BODY | HTTP_ROUTE_FILE_BODY))
+                      ? r->srv->cfg.max_upload
+                      : r->srv->cfg.max_body;
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         uint64_t n;

@@ -5,6 +5,7 @@
  */
 #include "incident/incident_int.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,4 +429,60 @@ int incident_update(struct store *st, const struct incident *x, const char *who,
     old.department_id = x->department_id;
     gh_strlcpy(old.title, x->title, sizeof(old.title));
     return changed(st, &old, "update", who, now_us, err, "changed %s", what);
+}
+
+/* A media type: "type/subtype" of token characters (parameters are dropped). */
+static bool media_type(const char *m, char *out, size_t len)
+{
+    size_t n = strcspn(m, ";"), slash = 0;
+    while (n > 0 && m[n - 1] == ' ')
+        n--;
+    if (n == 0 || n >= len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = m[i];
+        if (c == '/')
+            slash++;
+        else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   strchr("!#$&^_.+-", c)))
+            return false;
+    }
+    if (slash != 1 || m[0] == '/' || m[n - 1] == '/')
+        return false;
+    memcpy(out, m, n);
+    out[n] = '\0';
+    return true;
+}
+
+int incident_attach(struct store *st, int64_t id, const char *name, const char *mime,
+                    const void *data, size_t len, const char *who, int64_t now_us,
+                    struct attachment *row, struct gh_err *err)
+{
+    struct incident x;
+    uint8_t h[32];
+    int r;
+    memset(row, 0, sizeof(*row));
+    if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(row->name) ||
+        !gh_utf8_valid_text(name, strlen(name)) || strpbrk(name, "/\\") != NULL)
+        return gh_fail(err, -EINVAL,
+                       "name: a file name of 1 to %d bytes of printable UTF-8, without / or \\",
+                       (int)sizeof(row->name) - 1);
+    if (!media_type(mime && mime[0] ? mime : "application/octet-stream", row->mime,
+                    sizeof(row->mime)))
+        return gh_fail(err, -EINVAL, "Content-Type: '%.60s' is not a media type", mime);
+    if (len == 0 || len > INCIDENT_ATTACHMENT_MAX)
+        return gh_fail(err, -EINVAL, "the file must be 1 byte to %u MiB",
+                       INCIDENT_ATTACHMENT_MAX >> 20);
+    if ((r = load_open(st, id, &x, err)) < 0)
+        return r;
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(row->sha256, sizeof(row->sha256), h, sizeof(h));
+    row->incident_id = id;
+    gh_strlcpy(row->name, name, sizeof(row->name));
+    gh_strlcpy(row->by, who, sizeof(row->by));
+    row->time_us = now_us;
+    if ((r = store_attachment_insert(st, row, data, len, err)) < 0)
+        return r;
+    return changed(st, &x, "attach", who, now_us, err, "attached %s (%zu bytes, %s, sha256 %.16s)",
+                   name, len, row->mime, row->sha256);
 }

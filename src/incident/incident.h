@@ -85,6 +85,13 @@ int incident_assign(struct store *st, int64_t id, int64_t user_id, const char *u
 /* Links (or unlinks) an event, person, door, controller, alarm or clip. */
 int incident_link(struct store *st, int64_t id, const char *kind, const char *ref, bool add,
                   const char *who, int64_t now_us, struct gh_err *err);
+/* Attaches a file (a photo, a statement) of at most INCIDENT_ATTACHMENT_MAX bytes: name is
+ * 1 to 127 bytes of printable UTF-8 without a slash; mime a type/subtype (NULL or "":
+ * application/octet-stream). row gets the attachment (its SHA-256). */
+#define INCIDENT_ATTACHMENT_MAX (16u << 20)
+int incident_attach(struct store *st, int64_t id, const char *name, const char *mime,
+                    const void *data, size_t len, const char *who, int64_t now_us,
+                    struct attachment *row, struct gh_err *err);
 /* Changes title, severity or department (fields of x that differ from the stored row). */
 int incident_update(struct store *st, const struct incident *x, const char *who, int64_t now_us,
                     struct gh_err *err);

@@ -59,6 +59,9 @@ enum {
     S_DRILL_INSERT,
     S_DRILL_GET,
     S_DRILL_LIST,
+    S_ATT_INSERT,
+    S_ATT_LIST,
+    S_ATT_GET,
     S_INCIDENT_END
 };
 _Static_assert(S_INCIDENT_END <= STORE_SLOTS_INCIDENT + 64, "incidents.c owns 64 slots");
@@ -136,6 +139,7 @@ ADAPTER(contact, store_contact_cb, struct contact)
 ADAPTER(template, store_template_cb, struct message_template)
 ADAPTER(notification, store_notification_cb, struct notification)
 ADAPTER(drill, store_drill_cb, struct drill)
+ADAPTER(attachment, store_attachment_cb, struct attachment)
 
 static int insert(struct store *st, sqlite3_stmt *s, int64_t *id, struct gh_err *err,
                   const char *what)
@@ -1012,4 +1016,79 @@ int store_drill_list(struct store *st, store_drill_cb cb, void *ctx)
                                      "SELECT id, scenario, started_us, by FROM drills ORDER BY "
                                      "id DESC");
     return each_row(st, s, read_drill, sizeof(struct drill), drill_call_fn, &l);
+}
+
+/* ---- attachments ----------------------------------------------------------------------------- */
+
+#define ATT_COLS "id, incident_id, name, mime, sha256, length(data), by, time_us"
+
+static void read_attachment(sqlite3_stmt *s, void *row)
+{
+    struct attachment *x = row;
+    x->id = sqlite3_column_int64(s, 0);
+    x->incident_id = sqlite3_column_int64(s, 1);
+    col_text(s, 2, x->name, sizeof(x->name));
+    col_text(s, 3, x->mime, sizeof(x->mime));
+    col_text(s, 4, x->sha256, sizeof(x->sha256));
+    x->size = sqlite3_column_int64(s, 5);
+    col_text(s, 6, x->by, sizeof(x->by));
+    x->time_us = sqlite3_column_int64(s, 7);
+}
+
+int store_attachment_insert(struct store *st, struct attachment *row, const void *data, size_t len,
+                            struct gh_err *err)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_ATT_INSERT,
+                                     "INSERT INTO incident_attachments (incident_id, name, mime, "
+                                     "sha256, data, by, time_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                     "?7)");
+    if (s) {
+        sqlite3_bind_int64(s, 1, row->incident_id);
+        bind_text(s, 2, row->name);
+        bind_text(s, 3, row->mime);
+        bind_text(s, 4, row->sha256);
+        sqlite3_bind_blob64(s, 5, len ? data : "", (sqlite3_uint64)len, SQLITE_STATIC);
+        bind_text(s, 6, row->by);
+        sqlite3_bind_int64(s, 7, row->time_us);
+    }
+    row->size = (int64_t)len;
+    return insert(st, s, &row->id, err, "attachment");
+}
+
+int store_attachment_list(struct store *st, int64_t incident_id, store_attachment_cb cb, void *ctx)
+{
+    struct attachment_call l = {cb, ctx};
+    sqlite3_stmt *s = store_ext_stmt(st, S_ATT_LIST,
+                                     "SELECT " ATT_COLS " FROM incident_attachments WHERE "
+                                     "incident_id = ?1 ORDER BY id");
+    if (s)
+        sqlite3_bind_int64(s, 1, incident_id);
+    return each_row(st, s, read_attachment, sizeof(struct attachment), attachment_call_fn, &l);
+}
+
+int store_attachment_get(struct store *st, int64_t incident_id, int64_t id, struct attachment *out,
+                         void **data, size_t *len)
+{
+    sqlite3_stmt *s = store_ext_stmt(st, S_ATT_GET,
+                                     "SELECT " ATT_COLS ", data FROM incident_attachments WHERE "
+                                     "incident_id = ?1 AND id = ?2");
+    int rc;
+    *data = NULL;
+    *len = 0;
+    if (s == NULL)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, incident_id);
+    sqlite3_bind_int64(s, 2, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(s, 8);
+        size_t n = (size_t)sqlite3_column_bytes(s, 8);
+        read_attachment(s, out);
+        *data = xmalloc(n ? n : 1);
+        if (n)
+            memcpy(*data, b, n);
+        *len = n;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }

@@ -578,6 +578,24 @@ int64_t store_notification_next(struct store *st);
 int store_notification_list(struct store *st, int64_t incident_id, store_notification_cb cb,
                             void *ctx);
 
+/* An incident's attachment; data only from store_attachment_get. */
+struct attachment {
+    int64_t id, incident_id;
+    char name[MODEL_NAME_MAX];
+    char mime[96];
+    char sha256[65];
+    int64_t size;
+    char by[MODEL_NAME_MAX];
+    int64_t time_us;
+};
+int store_attachment_insert(struct store *st, struct attachment *row, const void *data, size_t len,
+                            struct gh_err *err);
+typedef int (*store_attachment_cb)(void *ctx, const struct attachment *row);
+int store_attachment_list(struct store *st, int64_t incident_id, store_attachment_cb cb, void *ctx);
+/* The attachment id of incident_id, and its bytes (*data: malloc'd, the caller frees). */
+int store_attachment_get(struct store *st, int64_t incident_id, int64_t id, struct attachment *out,
+                         void **data, size_t *len);
+
 struct drill {
     int64_t id;
     char scenario[32];

@@ -2,7 +2,7 @@
 // drill is injected (the command line, as a drill leader would); its alarm appears in the
 // live monitor and an operator acknowledges it there; its incident is on the board under
 // Security; on its page the procedure is worked through (steps done, one skipped with a
-// reason), a note is added, and the incident is resolved, then closed; a resolve refused
+// reason), a note and a file are added, and the incident is resolved, then closed; a resolve refused
 // while steps are open says why. The who-to-call directory and the drill's report show
 // what happened.
 import assert from 'node:assert/strict';
@@ -61,6 +61,8 @@ test('an injected scenario: its alarm acknowledged in the monitor, its incident 
   await page.getByLabel('Note').fill('Both reads were the drill card; nothing to suspend.');
   await page.getByRole('button', { name: 'Add the note' }).click();
   await page.getByText('Both reads were the drill card; nothing to suspend.').waitFor();
+  await page.getByLabel('Attach a file').setInputFiles({ name: 'statement.txt', mimeType: 'text/plain', buffer: Buffer.from('I was at B1 all day.') });
+  await page.getByRole('link', { name: 'statement.txt' }).waitFor();
   await screenshots(page, 'incident-detail');
 
   await page.getByRole('button', { name: 'Resolve' }).click();

@@ -81,7 +81,8 @@ SENSITIVE_READS = {"GET /api/v1/people/{id}", "GET /api/v1/people/{id}/credentia
                    "GET /api/v1/exports/events", "GET /api/v1/audit/head",
                    "GET /api/v1/audit/entries", "GET /api/v1/audit/entries/{index}",
                    "GET /api/v1/audit/consistency", "GET /api/v1/audit/verification",
-                   "GET /api/v1/incidents/{id}/report"}
+                   "GET /api/v1/incidents/{id}/report",
+                   "GET /api/v1/incidents/{id}/attachments/{attachment_id}"}
 # Reads not walked by test_other_reads_and_the_what_if_leave_no_entry, and why.
 READS_NOT_WALKED = {
     "GET /api/v1/events/stream": "Server-Sent Events: the response does not end",
@@ -352,6 +353,11 @@ ROUTE_RECIPES = [
     ("POST /api/v1/incidents/{id}/status", CHANGE,
      send("POST", "/api/v1/incidents/{inc}/status", {"status": "acknowledged"})),
     ("GET /api/v1/incidents/{id}/report", READ, send("GET", "/api/v1/incidents/{inc}/report")),
+    ("POST /api/v1/incidents/{id}/attachments", CHANGE, send(
+        "POST", "/api/v1/incidents/{inc}/attachments?name=photo.jpg", data=b"\xff\xd8\xff jpeg",
+        headers={"Content-Type": "image/jpeg"}, keep="attachment")),
+    ("GET /api/v1/incidents/{id}/attachments/{attachment_id}", READ,
+     send("GET", "/api/v1/incidents/{inc}/attachments/{attachment}")),
     ("POST /api/v1/incident-types", CHANGE, make(
         "/api/v1/incident-types", itype={"name": "leak", "title": "Water leak"},
         itype2={"name": "spare", "title": "Spare"})),

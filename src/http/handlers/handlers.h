@@ -32,6 +32,8 @@ HTTP_HANDLER(h_review_list);
 HTTP_HANDLER(h_review_close);
 HTTP_HANDLER(h_drill_list);
 HTTP_HANDLER(h_incident_report);
+HTTP_HANDLER(h_attachment_add);
+HTTP_HANDLER(h_attachment_get);
 HTTP_HANDLER(h_drill_run);
 HTTP_HANDLER(h_drill_report);
 HTTP_HANDLER(h_contact_create);

@@ -208,6 +208,14 @@ static int on_assignee(void *ctx, int64_t id)
     return 0;
 }
 
+static json_t *attachment_json(const struct attachment *a);
+
+static int on_attachment(void *ctx, const struct attachment *a)
+{
+    json_array_append_new(ctx, attachment_json(a));
+    return 0;
+}
+
 static int on_incident_alarm(void *ctx, const struct alarm *a)
 {
     json_array_append_new(ctx, alarm_json(a));
@@ -218,7 +226,7 @@ static int on_incident_alarm(void *ctx, const struct alarm *a)
 static json_t *incident_full(struct store *st, const struct incident *x)
 {
     json_t *j = incident_json(st, x), *steps = json_array(), *timeline = json_array(),
-           *links = json_array(), *alarms = json_array();
+           *links = json_array(), *alarms = json_array(), *files = json_array();
     struct assignees as = {st, json_array()};
     struct store_alarm_filter f = {0, 0, x->id, 200};
     store_incident_step_list(st, x->id, on_step, steps);
@@ -226,11 +234,13 @@ static json_t *incident_full(struct store *st, const struct incident *x)
     store_incident_links(st, x->id, on_link, links);
     store_incident_assignees(st, x->id, on_assignee, &as);
     store_alarm_list(st, &f, on_incident_alarm, alarms);
+    store_attachment_list(st, x->id, on_attachment, files);
     json_object_set_new(j, "steps", steps);
     json_object_set_new(j, "timeline", timeline);
     json_object_set_new(j, "links", links);
     json_object_set_new(j, "assignees", as.arr);
     json_object_set_new(j, "alarms", alarms);
+    json_object_set_new(j, "attachments", files);
     return j;
 }
 
@@ -874,5 +884,70 @@ HTTP_HANDLER(h_incident_report)
     rc = http_reply_text(r, 200, html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8",
                          gh_buf_cstr(&b), b.len);
     gh_buf_free(&b);
+    return rc;
+}
+
+/* ---- attachments ------------------------------------------------------------------------------
+ */
+
+static json_t *attachment_json(const struct attachment *a)
+{
+    return json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:o}", "id", (json_int_t)a->id, "name",
+                     a->name, "mime", a->mime, "size", (json_int_t)a->size, "sha256", a->sha256,
+                     "by", a->by, "at", http_json_time(a->time_us));
+}
+
+HTTP_HANDLER(h_attachment_add)
+{
+    struct incident x;
+    struct attachment a;
+    struct gh_err err = {{0}};
+    const char *mime = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    int rc;
+    if (load_incident(r, &x) < 0 || http_write_begin(r) < 0)
+        return 0;
+    rc = incident_attach(http_store(r), x.id, http_query(r, "name"), mime, r->body.data,
+                         r->body.len, r->caller.name, gh_now_us(), &a, &err);
+    if (rc < 0)
+        return incident_fail(r, rc, &err);
+    if (http_write_commit(r) < 0)
+        return 0;
+    return http_reply_json(r, 201, attachment_json(&a));
+}
+
+/* Types a browser may show inline; anything else is served as bytes to save. */
+static const char *safe_type(const char *mime)
+{
+    static const char *const shown[] = {"image/png",  "image/jpeg",      "image/gif",
+                                        "image/webp", "application/pdf", "text/plain"};
+    for (size_t i = 0; i < GH_ARRAY_LEN(shown); i++)
+        if (strcmp(mime, shown[i]) == 0)
+            return mime;
+    return "application/octet-stream";
+}
+
+HTTP_HANDLER(h_attachment_get)
+{
+    struct attachment a;
+    void *data = NULL;
+    size_t len = 0;
+    char disp[MODEL_NAME_MAX * 3 + 64], enc[MODEL_NAME_MAX * 3 + 1];
+    int64_t id, aid;
+    int rc;
+    if (http_param_id(r, "id", &id) < 0 || http_param_id(r, "attachment_id", &aid) < 0)
+        return 0;
+    if ((rc = store_attachment_get(http_store(r), id, aid, &a, &data, &len)) < 0)
+        return http_problem_from(r, rc, NULL);
+    /* an incident's file (a photo, a statement): a sensitive read, recorded first */
+    if (http_audit_read(r) < 0) {
+        free(data);
+        return http_problem(r, 503, "busy", NULL, "the read could not be recorded; try again");
+    }
+    if (gh_url_encode(a.name, enc, sizeof(enc)) < 0)
+        gh_strlcpy(enc, "attachment", sizeof(enc));
+    snprintf(disp, sizeof(disp), "attachment; filename*=UTF-8''%s", enc);
+    http_reply_header(r, "Content-Disposition", disp);
+    rc = http_reply_text(r, 200, safe_type(a.mime), data, len);
+    free(data);
     return rc;
 }

@@ -58,6 +58,7 @@ export interface Incident {
   links?: { kind: string; ref: string }[];
   assignees?: { id: number; name: string }[];
   alarms?: Alarm[];
+  attachments?: { id: number; name: string; mime: string; size: number; sha256: string; by: string; at: string }[];
 }
 
 export interface Contact {

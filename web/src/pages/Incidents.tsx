@@ -170,6 +170,10 @@ function Detail({ id }: { id: number }) {
   const move = useAction((to: IncidentStatus) => api('POST', `/api/v1/incidents/${id}/status`, { status: to }), reload);
   const addNote = useAction(() => api('POST', `/api/v1/incidents/${id}/notes`, { text: note }), () => (setNote(''), reload()));
   const take = useAction(() => api('PUT', `/api/v1/incidents/${id}/assignees/${session.user.id}`), reload);
+  const attach = useAction(
+    (f: File) => api('POST', `/api/v1/incidents/${id}/attachments?name=${encodeURIComponent(f.name)}`, f, f.type || 'application/octet-stream'),
+    reload,
+  );
   if (res.state === 'loading') return <Loading what={`incident ${id}`} />;
   if (res.state === 'error') return <ErrorBox error={res.error} retry={reload} />;
   const x = res.data;
@@ -281,6 +285,35 @@ function Detail({ id }: { id: number }) {
           ) : (
             <Empty>None.</Empty>
           )}
+          <h2>Files</h2>
+          {x.attachments?.length ? (
+            <ul>
+              {x.attachments.map((f) => (
+                <li key={f.id}>
+                  <a href={`/api/v1/incidents/${x.id}/attachments/${f.id}`}>{f.name}</a>{' '}
+                  <span class="hint">
+                    {Math.ceil(f.size / 1024)} KiB, {who(f.by)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>None.</Empty>
+          )}
+          {canWrite && x.status !== 'closed' && (
+            <label class="field">
+              Attach a file
+              <input
+                type="file"
+                disabled={attach.busy}
+                onChange={(e) => {
+                  const f = (e.target as HTMLInputElement).files?.[0];
+                  if (f) attach.run(f);
+                }}
+              />
+            </label>
+          )}
+          {attach.error !== null && <ErrorBox error={attach.error} />}
           <p>
             Report for the debrief: <a href={`/api/v1/incidents/${x.id}/report`}>Markdown</a> ·{' '}
             <a href={`/api/v1/incidents/${x.id}/report?format=html`}>HTML</a>
