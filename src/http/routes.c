@@ -261,12 +261,12 @@ const struct http_route http_routes[] = {
     {"POST", "/api/v1/access-reviews/{id}/close", h_review_close, PERM_PEOPLE_WRITE,
      "AccessReviewClose", "AccessReview", "Close an access review (the access was reviewed)",
      HTTP_ROUTE_JSON_BODY},
-    {"GET", "/api/v1/drills", h_drill_list, PERM_DRILLS_RUN, NULL, "DrillList",
+    {"GET", "/api/v1/drills", h_drill_list, PERM_INCIDENTS_READ, NULL, "DrillList",
      "List drills, newest first", 0},
     {"POST", "/api/v1/drills", h_drill_run, PERM_DRILLS_RUN, "DrillRun", "Drill",
      "Run a drill: inject a marked scenario (badge-cloning, terminated-employee, forced-door, "
      "after-hours)", HTTP_ROUTE_JSON_BODY},
-    {"GET", "/api/v1/drills/{id}", h_drill_report, PERM_DRILLS_RUN, NULL, "DrillReport",
+    {"GET", "/api/v1/drills/{id}", h_drill_report, PERM_INCIDENTS_READ, NULL, "DrillReport",
      "A drill's report: per department, seconds to the alarm, the acknowledgement and the "
      "resolution", 0},
     {"GET", "/api/v1/directory", h_directory_get, PERM_DIRECTORY_READ, NULL, "Directory",

@@ -45,7 +45,7 @@ def concrete(pattern):
 def send(server, client, route):
     """One request of the route (a session client carries its own X-CSRF-Token)."""
     method, path = route["method"], concrete(route["pattern"])
-    streams = route["pattern"] in ("/api/v1/events/stream", "/api/v1/exports/events")
+    streams = route["pattern"].endswith("/stream") or route["pattern"] == "/api/v1/exports/events"
     kw = {"headers": {}, "timeout": 60, "stream": streams}
     if route["request"]:
         kw["json"] = {}
