@@ -1,11 +1,12 @@
 /*
  * bench_alarm.c: how soon an alarm reaches the people watching. A real server
- * (http_server_start on a fresh data dir with one door, TLS as deployed, the rules thread on)
- * with ALARM_CLIENTS clients on GET /api/v1/events/stream?type=door.forced,alarm. A producer
- * commits a door.forced event into the store through its own connection (as a controller's
- * upload would, from another connection) every 1/ALARM_RATE s and notes the time of each
- * commit. The rules thread notices the commit, raises the alarm (the first, then repeats of
- * the same open alarm), writes it and tells the streams. Each client notes, for the
+ * (http_server_start on a fresh data dir with ALARM_EVENTS doors a run, TLS as deployed, the rules
+ * thread on) with ALARM_CLIENTS clients on GET /api/v1/events/stream?type=door.forced,alarm.
+ * A producer commits a door.forced event into the store through its own connection (as a
+ * controller's upload would, from another connection) every 1/ALARM_RATE s, at the next
+ * door each time, and notes the time of each commit. The rules thread notices the commit,
+ * raises the alarm (a new one each time), opens its incident (forced_door), writes them and
+ * tells the streams. Each client notes, for the
  * door.forced event (its offset) and for the alarm it raised (its "source" offset), now -
  * the commit time of that event. Measures
  *   alarm_sse_p99  the 99th percentile, over every (alarm, client), of the time from the
@@ -122,7 +123,7 @@ static void *client_main(void *arg)
     return NULL;
 }
 
-static int produce(struct run *run, const char *db, int64_t door)
+static int produce(struct run *run, const char *db, const int64_t *doors)
 {
     struct store *st = NULL;
     struct gh_err err = {{0}};
@@ -135,7 +136,7 @@ static int produce(struct run *run, const char *db, int64_t door)
     for (int i = 0; i < ALARM_EVENTS; i++) {
         struct event ev;
         sse_sleep_until(start + (int64_t)i * 1000000000 / ALARM_RATE);
-        if (event_make(&ev, EV_DOOR_FORCED, door, 0, 0, json_pack("{s:i}", "n", i)) < 0 ||
+        if (event_make(&ev, EV_DOOR_FORCED, doors[i], 0, 0, json_pack("{s:i}", "n", i)) < 0 ||
             store_begin_write(st) < 0)
             goto out;
         if (store_event_append(st, &ev) < 0) {
@@ -160,7 +161,7 @@ static double p99(int32_t *v, size_t n)
     return n ? v[(size_t)((double)n * 0.99)] / 1000.0 : 0;
 }
 
-static int one_run(const char *data, const char *token, int64_t door, double *alarm99,
+static int one_run(const char *data, const char *token, const int64_t *doors, double *alarm99,
                    double *event99)
 {
     static struct run run;
@@ -192,7 +193,7 @@ static int one_run(const char *data, const char *token, int64_t door, double *al
         pthread_create(&c->thread, NULL, client_main, c);
     }
     sse_wait(&run.mu, &run.cond, &run.connected, ALARM_CLIENTS, 30);
-    if (produce(&run, db, door) < 0)
+    if (produce(&run, db, doors) < 0)
         fprintf(stderr, "bench_alarm: the producer failed\n");
     sse_wait(&run.mu, &run.cond, &run.done, ALARM_CLIENTS, 30);
     http_server_stop(srv); /* ends the streams */
@@ -227,8 +228,9 @@ static int one_run(const char *data, const char *token, int64_t door, double *al
     return rc;
 }
 
-/* A data dir with a token and one door to force. */
-static int make_data_dir(const char *data, char *token, size_t len, int64_t *door)
+/* A data dir with a token and ALARM_EVENTS doors to force for each run (a door forced in an
+ * earlier run would only repeat its open alarm). */
+static int make_data_dir(const char *data, char *token, size_t len, int64_t *doors)
 {
     char *init[] = {"./gatehouse", "--data", (char *)data, "init", NULL};
     char db[4096];
@@ -252,7 +254,6 @@ static int make_data_dir(const char *data, char *token, size_t len, int64_t *doo
     gh_strlcpy(s.timezone, "UTC", sizeof(s.timezone));
     gh_strlcpy(out.name, "Outside", sizeof(out.name));
     gh_strlcpy(in.name, "Lobby", sizeof(in.name));
-    gh_strlcpy(d.name, "Main", sizeof(d.name));
     rc = store_begin_write(st);
     if (rc == 0)
         rc = store_site_insert(st, &s, &err);
@@ -265,15 +266,17 @@ static int make_data_dir(const char *data, char *token, size_t len, int64_t *doo
     d.to_area_id = in.id;
     d.unlock_ms = 5000;
     d.held_open_s = 30;
-    if (rc == 0)
+    for (int i = 0; rc == 0 && i < ALARM_RUNS * ALARM_EVENTS; i++) {
+        snprintf(d.name, sizeof(d.name), "Door %d", i + 1);
         rc = store_door_insert(st, &d, &err);
+        doors[i] = d.id;
+    }
     if (rc == 0)
         rc = store_commit(st);
     if (rc == 0)
         rc = identity_token_create(st, "bench", "events.read", GH_TIME_MAX, token, len, &row, &err);
     if (rc < 0)
         fprintf(stderr, "bench_alarm: %s\n", err.msg[0] ? err.msg : store_errmsg(st));
-    *door = d.id;
     store_close(st);
     return rc;
 }
@@ -284,18 +287,20 @@ int main(void)
     char data[4096], token[IDENTITY_TOKEN_LEN];
     char *rm[] = {"/bin/rm", "-rf", data, NULL};
     double al99[ALARM_RUNS], ev99[ALARM_RUNS];
-    int64_t door = 0;
+    static int64_t doors[ALARM_RUNS * ALARM_EVENTS];
     int rc = 1;
 
     if (tmp == NULL || gh_snprintf(data, sizeof(data), "%s/alarm.%d", tmp, (int)getpid()) < 0)
         return 1;
     log_set_level(LOG_WARN);
-    if (make_data_dir(data, token, sizeof(token), &door) < 0)
+    if (make_data_dir(data, token, sizeof(token), doors) < 0)
         goto out;
-    fprintf(stderr, "bench_alarm: %d clients, a door forced %d times a second, %d s a run\n",
+    fprintf(stderr,
+            "bench_alarm: %d clients, a door forced %d times a second (a new alarm and "
+            "incident each), %d s a run\n",
             ALARM_CLIENTS, ALARM_RATE, ALARM_SECONDS);
     for (int i = 0; i < ALARM_RUNS; i++) {
-        if (one_run(data, token, door, &al99[i], &ev99[i]) < 0)
+        if (one_run(data, token, doors + i * ALARM_EVENTS, &al99[i], &ev99[i]) < 0)
             goto out;
         fprintf(stderr, "bench_alarm: run %d: alarm p99 %.2f ms, its event p99 %.2f ms\n", i + 1,
                 al99[i], ev99[i]);

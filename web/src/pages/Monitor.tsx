@@ -5,7 +5,7 @@
 // after a confirmation by those allowed to. A lockdown made elsewhere shows at once. Above
 // them the alarms not yet cleared, most severe first, each acknowledged in one click by
 // those allowed to, with its incident a link away; an alarm raised anywhere shows at once.
-import { useMemo, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, Page } from '../lib/api';
 import type { Area, Door } from '../lib/model';
 import { PersonName } from '../lib/names';
@@ -268,8 +268,11 @@ export function Monitor() {
     items: [],
     next_cursor: null,
   });
+  /* alarms may come in bursts: the list is asked again at most once a second */
+  const alarmTimer = useRef(0);
   const stream = useEventStream(5000, (e) => {
-    if (e.type === 'alarm' && seesAlarms) reloadAlarms();
+    if (e.type === 'alarm' && seesAlarms && !alarmTimer.current)
+      alarmTimer.current = window.setTimeout(() => ((alarmTimer.current = 0), reloadAlarms()), 1000);
     if (e.type === 'operator.action' && /lockdown|release/.test(String(e.payload['action']))) reloadAreas();
     if (e.door_id !== null && e.type.startsWith('door.')) setLastDoorEvent((m) => new Map(m).set(e.door_id!, e));
   });
