@@ -34,11 +34,11 @@ static int alarm_event(struct store *st, const struct alarm *a, const char *acti
     return store_event_append(st, &ev) < 0 ? -EIO : 0;
 }
 
-/* Whether the space-separated list holds word. */
-static bool lists(const char *list, const char *word)
+bool incident_type_opens(const struct incident_type *t, const char *alarm_type)
 {
-    size_t n = strlen(word);
-    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+    const char *list = t->alarm_types; /* space-separated */
+    size_t n = strlen(alarm_type);
+    for (const char *p = list; n > 0 && (p = strstr(p, alarm_type)) != NULL; p += n)
         if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
             return true;
     return false;
@@ -52,7 +52,7 @@ struct type_match {
 static int match_type(void *ctx, const struct incident_type *t)
 {
     struct type_match *m = ctx;
-    if (!lists(t->alarm_types, m->alarm_type))
+    if (!incident_type_opens(t, m->alarm_type))
         return 0;
     gh_strlcpy(m->name, t->name, sizeof(m->name));
     return 1;

@@ -224,6 +224,9 @@ void incident_notifier_wake(struct incident_notifier *nt);
 void incident_notifier_stats(struct incident_notifier *nt, struct incident_notifier_stats *out);
 void incident_notifier_stop(struct incident_notifier *nt);
 
+/* Whether incidents of type t are opened by alarms of alarm_type (its alarm_types list). */
+bool incident_type_opens(const struct incident_type *t, const char *alarm_type);
+
 /* Checks an incident type's procedure text: a JSON array of 0..64 {"text": non-empty
  * string, "required": bool} objects. err names the step. */
 int incident_steps_check(const char *steps, struct gh_err *err);

@@ -69,6 +69,9 @@ struct rules_alarm {
     char detail[RULES_DETAIL_MAX]; /* one sentence for a person */
 };
 typedef void (*rules_emit_fn)(void *ctx, const struct rules_alarm *a);
+/* A custom alarm type or key: 1 to max of a-z 0-9 _ : - . (what alarm{} of a Lua rule and
+ * an incident type's alarm_types accept). */
+bool rules_word_valid(const char *s, size_t max);
 /* The alarm's type name: the detector's, or a custom rule's. */
 const char *rules_alarm_type(const struct rules_alarm *a);
 

@@ -145,9 +145,9 @@ static int64_t opt_id(lua_State *L, const char *field)
     return v;
 }
 
-static bool word(const char *s, size_t max)
+bool rules_word_valid(const char *s, size_t max)
 {
-    size_t n = strlen(s);
+    size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > max)
         return false;
     for (; *s; s++)
@@ -169,7 +169,7 @@ static int l_alarm(lua_State *L)
     memset(&a, 0, sizeof(a));
     lua_getfield(L, 1, "type");
     type = lua_tostring(L, -1);
-    if (type == NULL || !word(type, 40))
+    if (type == NULL || !rules_word_valid(type, 40))
         return luaL_error(L, "alarm: type must be 1 to 40 of a-z 0-9 _ : - .");
     gh_strlcpy(a.custom, type, sizeof(a.custom));
     lua_getfield(L, 1, "detail");
@@ -187,7 +187,7 @@ static int l_alarm(lua_State *L)
             return luaL_error(L, "alarm: severity must be 1 to 5");
     }
     lua_getfield(L, 1, "key");
-    if (!lua_isnil(L, -1) && ((key = lua_tostring(L, -1)) == NULL || !word(key, 40)))
+    if (!lua_isnil(L, -1) && ((key = lua_tostring(L, -1)) == NULL || !rules_word_valid(key, 40)))
         return luaL_error(L, "alarm: key must be 1 to 40 of a-z 0-9 _ : - .");
     lua_pop(L, 4);
     a.type = RULE_CUSTOM;

@@ -573,27 +573,10 @@ struct alarm_owner {
 static int find_owner(void *ctx, const struct incident_type *t)
 {
     struct alarm_owner *o = ctx;
-    size_t n = strlen(o->alarm_type);
-    if (t->id == o->self)
+    if (t->id == o->self || !incident_type_opens(t, o->alarm_type))
         return 0;
-    for (const char *p = t->alarm_types; (p = strstr(p, o->alarm_type)) != NULL; p += n)
-        if ((p == t->alarm_types || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
-            gh_strlcpy(o->owner, t->name, sizeof(o->owner));
-            return 1;
-        }
-    return 0;
-}
-
-/* A detector's name, or a custom rule's type (as alarm{} accepts it). */
-static bool alarm_type_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 40)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr("_:-.", *s)))
-            return false;
-    return true;
+    gh_strlcpy(o->owner, t->name, sizeof(o->owner));
+    return 1;
 }
 
 /* Reads the fields of an incident type; each alarm type (a detector's or a custom rule's)
@@ -623,7 +606,7 @@ static void type_form(struct http_req *r, struct http_form *f, struct incident_t
             json_array_foreach(v, i, x)
             {
                 struct alarm_owner o = {json_string_value(x), t->id, ""};
-                if (!alarm_type_ok(o.alarm_type)) {
+                if (!rules_word_valid(o.alarm_type, 40)) {
                     http_form_error(f, "alarm_types",
                                     "[%zu] is not an alarm type (a detector's, docs/rules.md, or "
                                     "a custom rule's: 1 to 40 of a-z 0-9 _ : - .)",
